@@ -1,0 +1,67 @@
+# Doable: `make run` serves the app, `make test` checks everything. Each target installs
+# what it needs first (.ci/toolchain.sh); `make help` lists them all.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TC := .ci/toolchain.sh
+TC_BROWSER := DOABLE_NEED_BROWSER=1 .ci/toolchain.sh
+# Where PostgreSQL is for the PostgreSQL half of the tests. The tests create (and drop) a
+# database of their own on this server for each test.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+export TEST_POSTGRES_URL
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## Build the release app and serve it at http://127.0.0.1:3000 on SQLite
+	@$(TC) 'cargo leptos build --release --precompress $$WASM_LEPTOS_ARGS'
+	@LEPTOS_SITE_ROOT=target/site target/release/doable
+
+.PHONY: dev
+dev: ## Rebuild and reload on every change (cargo leptos watch)
+	@$(TC) 'cargo leptos watch $$WASM_LEPTOS_ARGS'
+
+.PHONY: build
+build: ## Build the release app (server binary + WASM) without running it
+	@$(TC) 'cargo leptos build --release --precompress $$WASM_LEPTOS_ARGS && .ci/wasm-size.sh'
+
+.PHONY: test
+test: fmt-check lint test-rust build test-e2e test-contract ## Everything: format, lints, Rust tests (SQLite + PostgreSQL), WASM build, browser tests, contract fuzz
+	@echo "make test: all checks passed"
+
+.PHONY: fmt
+fmt: ## Format the code
+	cargo fmt
+
+.PHONY: fmt-check
+fmt-check:
+	@$(TC) 'cargo fmt --check'
+
+.PHONY: lint
+lint: ## clippy for the server and the WASM feature sets, warnings are errors
+	@$(TC) 'cargo clippy --features ssr --all-targets -- -D warnings'
+	@$(TC) 'cargo clippy --lib --features hydrate --target wasm32-unknown-unknown $$WASM_CARGO_ARGS -- -D warnings'
+
+.PHONY: test-rust
+test-rust: ## Unit and integration tests, on SQLite then on PostgreSQL
+	@$(TC) 'cargo test --features ssr'
+	@$(TC) '.ci/postgres-tests.sh'
+
+.PHONY: test-e2e
+test-e2e: ## Browser tests (Playwright + headless Chromium) against the release build
+	@$(TC_BROWSER) '.ci/e2e.sh'
+
+.PHONY: test-contract
+test-contract: ## A short contract fuzz run (schemathesis against /api/openapi.json)
+	@$(TC) '.ci/contract-fuzz.sh 60'
+
+.PHONY: fuzz
+fuzz: build ## Long fuzzing: schemathesis for 10 minutes
+	@$(TC) '.ci/contract-fuzz.sh 600'
+
+.PHONY: clean
+clean: ## Remove build output (keeps data/)
+	cargo clean

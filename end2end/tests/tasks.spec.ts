@@ -1,0 +1,281 @@
+import { Page, expect, test } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expectAccessible, freshPage, hydrated, logIn, signUp, taskList, uniqueEmail } from './helpers';
+
+/** Adds a task through the "New task" field (and its "More options" when given). */
+async function addTask(page: Page, title: string, options: { due?: string; priority?: string; tags?: string } = {}) {
+  const form = page.locator('form.new-task');
+  if (options.due || options.priority || options.tags) {
+    const details = form.locator('details');
+    if (!(await details.evaluate((d: HTMLDetailsElement) => d.open))) await form.getByText('More options').click();
+    if (options.due) await form.getByLabel('Due date').fill(options.due);
+    if (options.priority) await form.getByLabel('Priority').selectOption(options.priority);
+    if (options.tags) await form.getByLabel('Tags').fill(options.tags);
+  }
+  const field = page.getByLabel('New task');
+  await field.fill(title);
+  await field.press('Enter');
+}
+
+function item(page: Page, title: string) {
+  return taskList(page).getByRole('listitem').filter({ has: page.getByRole('checkbox', { name: title, exact: true }) });
+}
+
+async function titles(page: Page): Promise<string[]> {
+  return taskList(page).locator('.task-title').allInnerTexts();
+}
+
+test('the whole task flow, with the WASM', async ({ page, browser }) => {
+  const email = await signUp(page, 'Tess');
+  await hydrated(page);
+  await expect(page.getByText('Nothing to do yet.')).toBeVisible();
+
+  // Add three tasks: the field trims, refuses an empty title, clears and keeps focus.
+  const newTask = page.getByLabel('New task');
+  await expect(newTask).toHaveAttribute('placeholder', 'What needs to be done?');
+  await addTask(page, '  Buy milk  ');
+  await expect(newTask).toHaveValue('');
+  await expect(newTask).toBeFocused();
+  await expect(item(page, 'Buy milk')).toBeVisible();
+  await newTask.fill('   ');
+  await newTask.press('Enter');
+  await expect(page.locator('#new-task-error')).toBeVisible();
+  await addTask(page, 'Write report', { due: '2031-03-01', priority: 'high', tags: 'work' });
+  await addTask(page, 'Call mum', { due: '2031-01-15', tags: 'family, phone' });
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(3);
+  await expect(page.getByText('3 items left')).toBeVisible();
+
+  // Complete one.
+  await page.getByRole('checkbox', { name: 'Buy milk' }).check();
+  await expect(page.getByText('2 items left')).toBeVisible();
+  await expect(page.getByRole('checkbox', { name: 'Buy milk' })).toBeChecked();
+
+  // Filter Active / Completed, with counts in the links.
+  await page.getByRole('link', { name: 'Active (2)' }).click();
+  await expect(page).toHaveURL(/status=active/);
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(2);
+  await page.getByRole('link', { name: 'Completed (1)' }).click();
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(1);
+  await expect(item(page, 'Buy milk')).toBeVisible();
+  await page.getByRole('link', { name: 'All (3)' }).click();
+
+  // Search.
+  await page.getByLabel('Search').fill('REPORT');
+  await expect(page).toHaveURL(/q=REPORT/);
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(1);
+  await page.getByLabel('Search').fill('');
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(3);
+
+  // Sort by due date: soonest first, tasks without a date last.
+  await page.getByLabel('Sort by').selectOption('due');
+  await expect(page).toHaveURL(/sort=due/);
+  await expect.poll(() => titles(page)).toEqual(['Call mum', 'Write report', 'Buy milk']);
+
+  // Tag chips filter by their tag.
+  await page.getByRole('link', { name: 'Show tasks tagged work' }).click();
+  await expect(page).toHaveURL(/tag=work/);
+  await expect.poll(() => titles(page)).toEqual(['Write report']);
+  await page.getByRole('link', { name: 'Clear filters' }).click();
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(3);
+
+  // Edit in place: Enter saves, Escape cancels.
+  await page.getByRole('button', { name: 'Edit Call mum' }).click();
+  const title = page.getByRole('textbox', { name: 'Title' });
+  await expect(title).toBeFocused();
+  await title.fill('Call mum back');
+  await title.press('Enter');
+  await expect(item(page, 'Call mum back')).toBeVisible();
+  await page.getByRole('button', { name: 'Edit Call mum back' }).click();
+  await page.getByRole('textbox', { name: 'Title' }).fill('Something else entirely');
+  await page.getByRole('textbox', { name: 'Title' }).press('Escape');
+  await expect(item(page, 'Call mum back')).toBeVisible();
+  await expect(page.getByText('Something else entirely')).toHaveCount(0);
+  // Double-clicking the title edits too.
+  await item(page, 'Write report').locator('.task-title').dblclick();
+  await expect(page.getByRole('textbox', { name: 'Title' })).toBeFocused();
+  await page.getByRole('textbox', { name: 'Title' }).press('Escape');
+
+  // Delete.
+  await page.getByRole('button', { name: 'Delete Call mum back' }).click();
+  await expect(item(page, 'Call mum back')).toHaveCount(0);
+  await expect(page.getByText('1 item left')).toBeVisible();
+
+  // Clear completed, then mark all complete.
+  await page.getByRole('button', { name: /Clear completed/ }).click();
+  await expect(item(page, 'Buy milk')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /Clear completed/ })).toHaveCount(0);
+  await addTask(page, 'Water plants');
+  await expect(page.getByText('2 items left')).toBeVisible();
+  await page.getByRole('button', { name: 'Mark all complete' }).click();
+  await expect(page.getByText('0 items left')).toBeVisible();
+  await expect(page.getByRole('checkbox', { name: 'Water plants' })).toBeChecked();
+  await expect(page.getByRole('checkbox', { name: 'Write report' })).toBeChecked();
+
+  // Reload: everything was kept, and the view is in the URL.
+  await page.reload();
+  await hydrated(page);
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(2);
+  await expect(page.getByText('0 items left')).toBeVisible();
+  await expect(page.getByLabel('Sort by')).toHaveValue('due');
+
+  // Log out and in again.
+  await page.getByRole('banner').getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await logIn(page, email);
+  await expect(page).toHaveURL(/\/tasks/);
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(2);
+
+  // A second person sees none of it.
+  const other = await freshPage(browser);
+  await signUp(other, 'Other Person');
+  await expect(other.getByText('Nothing to do yet.')).toBeVisible();
+  await other.goto('/tasks?status=completed');
+  await expect(other.getByText('Nothing to do yet.')).toBeVisible();
+});
+
+test('back and forward keep the view', async ({ page }) => {
+  await signUp(page, 'History');
+  await hydrated(page);
+  await addTask(page, 'alpha');
+  await addTask(page, 'beta');
+  await page.getByRole('checkbox', { name: 'alpha' }).check();
+  await expect(page.getByText('1 item left')).toBeVisible();
+  await page.getByRole('link', { name: 'Completed (1)' }).click();
+  await expect.poll(() => titles(page)).toEqual(['alpha']);
+  await page.getByRole('link', { name: 'Active (1)' }).click();
+  await expect.poll(() => titles(page)).toEqual(['beta']);
+  await page.goBack();
+  await expect(page).toHaveURL(/status=completed/);
+  await expect.poll(() => titles(page)).toEqual(['alpha']);
+  await page.goForward();
+  await expect.poll(() => titles(page)).toEqual(['beta']);
+});
+
+test('an emptied title offers to delete the task', async ({ page }) => {
+  await signUp(page, 'Emptier');
+  await hydrated(page);
+  await addTask(page, 'Keep me');
+  await addTask(page, 'Remove me');
+  page.once('dialog', (dialog) => dialog.dismiss());
+  await page.getByRole('button', { name: 'Edit Keep me' }).click();
+  await page.getByRole('textbox', { name: 'Title' }).fill('');
+  await page.getByRole('textbox', { name: 'Title' }).press('Enter');
+  await expect(page.getByRole('textbox', { name: 'Title' })).toHaveValue('Keep me');
+  await page.getByRole('textbox', { name: 'Title' }).press('Escape');
+
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Edit Remove me' }).click();
+  await page.getByRole('textbox', { name: 'Title' }).fill('   ');
+  await page.getByRole('textbox', { name: 'Title' }).press('Enter');
+  await expect(item(page, 'Remove me')).toHaveCount(0);
+  await expect(item(page, 'Keep me')).toBeVisible();
+});
+
+test('a refused change rolls back and says why', async ({ page }) => {
+  await signUp(page, 'Refused');
+  await hydrated(page);
+  await addTask(page, 'Doomed');
+  // Delete the task behind the page's back, as another tab would.
+  const id = await item(page, 'Doomed').locator('input[name="id"]').first().inputValue();
+  const deleted = await page.request.post('/api/tasks/delete', { form: { id } });
+  expect(deleted.status()).toBe(200);
+  await page.getByRole('checkbox', { name: 'Doomed' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Not found' })).toBeVisible();
+  await expect(item(page, 'Doomed')).toHaveCount(0);
+});
+
+test('typed text survives a refused new task', async ({ page }) => {
+  await signUp(page, 'Typist');
+  await hydrated(page);
+  const long = 'x'.repeat(20);
+  await page.locator('form.new-task').getByText('More options').click();
+  await page.locator('form.new-task').getByLabel('Tags').fill(`${long}${long}`);
+  await page.getByLabel('New task').fill('Tagged too long');
+  await page.getByLabel('New task').press('Enter');
+  await expect(page.locator('#new-task-error')).toContainText('1 to 32 characters');
+  await expect(page.getByLabel('New task')).toHaveValue('Tagged too long');
+  await expect(page.locator('form.new-task').getByLabel('Tags')).toHaveValue(`${long}${long}`);
+});
+
+test('pages of more than 50 tasks', async ({ page }) => {
+  await signUp(page, 'Busy');
+  for (let i = 1; i <= 51; i++) {
+    const response = await page.request.post('/api/tasks/create', { form: { title: `task ${String(i).padStart(2, '0')}` } });
+    expect(response.status()).toBe(200);
+  }
+  await page.goto('/tasks?sort=title');
+  await hydrated(page);
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(50);
+  await expect(page.getByText('Page 1 of 2')).toBeVisible();
+  await page.getByRole('link', { name: 'Next →' }).click();
+  await expect(page).toHaveURL(/page=2/);
+  await expect.poll(() => titles(page)).toEqual(['task 51']);
+});
+
+test('the task page has no serious accessibility problems, and screenshots', async ({ page }, testInfo) => {
+  await signUp(page, 'Screens');
+  await hydrated(page);
+  await addTask(page, 'Plan the week', { priority: 'high', due: '2020-01-01', tags: 'planning' });
+  await addTask(page, 'Buy groceries', { tags: 'home, errands' });
+  await addTask(page, 'Renew passport before the summer holidays', { priority: 'medium', due: '2031-06-01' });
+  await page.getByRole('checkbox', { name: 'Buy groceries' }).check();
+  await expect(page.getByText('2 items left')).toBeVisible();
+
+  const shots = join(testInfo.project.outputDir, 'screenshots');
+  mkdirSync(shots, { recursive: true });
+  for (const scheme of ['light', 'dark'] as const) {
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: width < 600 ? 844 : 800 });
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto('/tasks');
+      await hydrated(page);
+      await expectAccessible(page, `/tasks at ${width}px (${scheme})`);
+      await page.screenshot({ path: join(shots, `tasks-${width}-${scheme}.png`), fullPage: true });
+    }
+    await page.getByRole('button', { name: 'Edit Plan the week' }).click();
+    await expectAccessible(page, `/tasks editing (${scheme})`);
+    await page.getByRole('textbox', { name: 'Title' }).press('Escape');
+  }
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the core flow works with plain forms and links', async ({ page }) => {
+    await signUp(page, 'Plain', uniqueEmail('plain'), false);
+    for (const name of ['Buy milk', 'Write report', 'Call mum']) {
+      await page.getByLabel('New task').fill(name);
+      await page.getByLabel('New task').press('Enter');
+      await expect(item(page, name)).toBeVisible();
+    }
+    await expect(page.getByText('3 items left')).toBeVisible();
+
+    await page.getByRole('checkbox', { name: 'Buy milk' }).click();
+    await expect(page.getByText('2 items left')).toBeVisible();
+    await expect(page.getByRole('checkbox', { name: 'Buy milk' })).toBeChecked();
+
+    await page.getByRole('link', { name: 'Active (2)' }).click();
+    await expect(taskList(page).getByRole('listitem')).toHaveCount(2);
+    await page.getByLabel('Search').fill('report');
+    await page.getByLabel('Search').press('Enter');
+    await expect(page).toHaveURL(/status=active.*q=report|q=report.*status=active/);
+    await expect.poll(() => titles(page)).toEqual(['Write report']);
+
+    // Actions come back to the same view.
+    await page.getByRole('button', { name: 'Edit Write report' }).click();
+    await page.getByRole('textbox', { name: 'Title' }).fill('Write the report');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page).toHaveURL(/q=report/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(item(page, 'Write the report')).toBeVisible();
+
+    await page.goto('/tasks');
+    await page.getByRole('button', { name: 'Delete Call mum' }).click();
+    await expect(item(page, 'Call mum')).toHaveCount(0);
+    await page.getByRole('button', { name: /Clear completed/ }).click();
+    await expect(item(page, 'Buy milk')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Mark all complete' }).click();
+    await expect(page.getByText('0 items left')).toBeVisible();
+  });
+});

@@ -1,0 +1,232 @@
+//! The API's OpenAPI 3.1 description, generated from the server functions' own types and
+//! `utoipa::path` attributes, served at `/api/openapi.json` and as a page at `/docs`.
+//!
+//! `tests/api_docs.rs` fails when a server function is missing here or an entry here has no
+//! route, so the document cannot drift from the code.
+
+use std::collections::BTreeMap;
+
+use axum::{Router, response::Redirect, routing::get};
+use utoipa::{
+    IntoResponses, Modify, OpenApi,
+    openapi::{
+        Content, RefOr, Response, ResponseBuilder,
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
+};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{auth, error::ErrorBody, server::AppState, tasks};
+
+/// Where the document is served.
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Doable API",
+        description = "The server functions behind Doable's pages, usable directly over HTTP.\n\n\
+            Mutations are `POST` with `application/x-www-form-urlencoded` bodies, reads are `GET` \
+            with a query string; every answer is JSON. Authenticate with the session cookie that \
+            signup and login set, or send the same token as `Authorization: Bearer <token>`. \
+            State-changing requests from another site (an `Origin` other than the site's own, or \
+            `Sec-Fetch-Site: cross-site`) are refused with 403 `csrf_rejected`; requests without \
+            `Origin` (curl, scripts) are allowed.\n\n\
+            Every error is `{\"code\", \"message\"}`, plus `fields` for `validation_failed` and \
+            `retry_after` (seconds, also in the `Retry-After` header) for 429 answers.",
+        license(name = "Proprietary"),
+    ),
+    paths(
+        auth::signup,
+        auth::login,
+        auth::logout,
+        auth::me,
+        auth::current_user,
+        auth::change_password,
+        auth::logout_all,
+        auth::delete_account,
+        tasks::list_tasks,
+        tasks::get_task,
+        tasks::create_task,
+        tasks::update_task,
+        tasks::set_completed,
+        tasks::delete_task,
+        tasks::clear_completed,
+        tasks::complete_all,
+        tasks::list_tags,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "tasks", description = "The logged-in user's tasks"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The cookie and bearer security schemes.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::session::COOKIE,
+                "The session cookie set by signup and login (named `__Host-doable_session` when the site is served over HTTPS).",
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("The same token as the session cookie's value."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// An error answer with the error body.
+fn error_response(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", Content::new(Some(utoipa::openapi::Ref::from_schema_name("Error"))))
+        .build()
+        .into()
+}
+
+/// Declares a set of error answers that many endpoints share.
+macro_rules! error_set {
+    ($(#[$doc:meta])* $name:ident: $(($status:literal, $description:literal)),+ $(,)?) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                [$(($status, $description)),+].into_iter().map(|(status, description)| (status.to_owned(), error_response(description))).collect()
+            }
+        }
+    };
+}
+
+error_set!(
+    /// Errors of any call that needs no session.
+    PublicErrors:
+    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
+    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
+    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
+);
+
+error_set!(
+    /// Errors of any call that changes state without a session.
+    PublicWriteErrors:
+    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
+    ("403", "`csrf_rejected`: the request came from another site."),
+    ("413", "`payload_too_large`: the body is over 64 KiB."),
+    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
+    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
+);
+
+error_set!(
+    /// Errors of any read that needs a session.
+    SessionErrors:
+    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
+    ("401", "`unauthenticated`: no valid session."),
+    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
+    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
+);
+
+error_set!(
+    /// Errors of any change that needs a session.
+    SessionWriteErrors:
+    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
+    ("401", "`unauthenticated`: no valid session."),
+    ("403", "`csrf_rejected`: the request came from another site."),
+    ("413", "`payload_too_large`: the body is over 64 KiB."),
+    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
+    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
+);
+
+/// The OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The document as served: JSON, with utoipa 5's link objects corrected (it serializes their
+/// fields in snake case, `operation_id`, where OpenAPI says `operationId`).
+pub fn openapi_json() -> serde_json::Value {
+    let mut json = serde_json::to_value(openapi()).unwrap_or_default();
+    fix_links(&mut json);
+    json
+}
+
+fn fix_links(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut().filter_map(serde_json::Value::as_object_mut) {
+                    for (from, to) in [
+                        ("operation_id", "operationId"),
+                        ("operation_ref", "operationRef"),
+                        ("request_body", "requestBody"),
+                    ] {
+                        if let Some(field) = link.remove(from) {
+                            link.insert(to.to_owned(), field);
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(fix_links);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(fix_links),
+        _ => {}
+    }
+}
+
+/// `/api/openapi.json`, the documentation page at `/docs` (Swagger UI, bundled in the binary:
+/// it needs no network), and `/redoc` pointing at it.
+pub fn routes() -> Router<AppState> {
+    let document = axum::body::Bytes::from(openapi_json().to_string());
+    Router::new()
+        .route(
+            OPENAPI_PATH,
+            get(move || {
+                let document = document.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], document) }
+            }),
+        )
+        .merge(SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::from(OPENAPI_PATH)))
+        .route("/redoc", get(|| async { Redirect::permanent("/docs/") }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_every_error_code() {
+        let json = openapi_json();
+        assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert!(json["components"]["securitySchemes"]["session_cookie"].is_object());
+        assert!(json["components"]["securitySchemes"]["bearer"].is_object());
+        let text = json.to_string();
+        for (code, status, _) in crate::error::AppError::CODES {
+            if *code != "method_not_allowed" && *code != "not_found" {
+                assert!(text.contains(&format!("`{code}`")), "{code} ({status}) is not documented");
+            }
+        }
+    }
+
+    #[test]
+    fn links_use_the_openapi_field_names() {
+        let json = openapi_json();
+        let links = &json["paths"]["/api/tasks/create"]["post"]["responses"]["200"]["links"];
+        assert_eq!(links["GetTask"]["operationId"], "get_task");
+        assert_eq!(links["DeleteTask"]["requestBody"]["id"], "$response.body#/id");
+        assert!(!json.to_string().contains("operation_id"));
+    }
+}

@@ -1,0 +1,157 @@
+//! Password hashing (argon2id) and the common-password policy.
+//!
+//! Hashing is deliberately slow and memory-hungry, so it runs on Tokio's blocking threads
+//! and never more at once than there are cores: a burst of logins queues here instead of
+//! stalling the async workers or allocating 19 MiB per concurrent request.
+
+use std::{collections::HashSet, sync::Arc, sync::LazyLock};
+
+use argon2::{
+    Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use tokio::sync::{OnceCell, Semaphore};
+
+use crate::error::AppError;
+
+/// The message for a password found in the common-password list.
+pub const TOO_COMMON: &str = "This password is too common. Choose one that is harder to guess.";
+
+/// The 10,000 most common passwords, most common first (from the xato.net 10-million-password
+/// corpus as ranked by zxcvbn's frequency lists, MIT licence), one per line, lower case.
+static COMMON: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| include_str!("common-passwords.txt").lines().collect());
+
+/// OWASP's minimum for argon2id: 19 MiB of memory, 2 passes, 1 lane.
+fn argon2() -> Argon2<'static> {
+    #[allow(clippy::expect_used)] // constant parameters, checked by the tests
+    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes and verifies passwords, a bounded number at a time.
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    /// A hash of a random password, verified against when the account does not exist, so
+    /// that an unknown email costs the same time as a wrong password.
+    decoy: Arc<OnceCell<String>>,
+}
+
+impl Default for Passwords {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self { permits: Arc::new(Semaphore::new(cores)), decoy: Arc::new(OnceCell::new()) }
+    }
+}
+
+impl Passwords {
+    /// How many hashes may run at once (the number of cores).
+    pub fn concurrency(&self) -> usize {
+        self.permits.available_permits()
+    }
+
+    /// Refuses passwords from the common-password list (case does not matter).
+    pub fn check_not_common(&self, password: &str) -> Result<(), AppError> {
+        if COMMON.contains(password.to_lowercase().as_str()) {
+            return Err(AppError::field("password", TOO_COMMON));
+        }
+        Ok(())
+    }
+
+    /// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+        })
+        .await?
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            AppError::Internal
+        })
+    }
+
+    /// Whether `password` matches `hash`. With no hash (unknown account) it does the same
+    /// work against a decoy and answers `false`.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, AppError> {
+        let (hash, real) = match hash {
+            Some(hash) => (hash, true),
+            None => (self.decoy().await?, false),
+        };
+        let matches = self
+            .run(move || match PasswordHash::new(&hash) {
+                Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+                Err(e) => {
+                    tracing::error!(error = %e, "stored password hash is not a PHC string");
+                    false
+                }
+            })
+            .await?;
+        Ok(real && matches)
+    }
+
+    async fn decoy(&self) -> Result<String, AppError> {
+        self.decoy
+            .get_or_try_init(|| async {
+                let mut random = [0u8; 32];
+                rand::fill(&mut random);
+                self.hash(random.iter().map(|b| format!("{b:02x}")).collect()).await
+            })
+            .await
+            .cloned()
+    }
+
+    /// Prepares the decoy hash ahead of the first login with an unknown email.
+    pub async fn warm_up(&self) {
+        let _ = self.decoy().await;
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        let permit = self.permits.clone().acquire_owned().await.map_err(|_| AppError::Unavailable)?;
+        tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing task failed");
+            AppError::Internal
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_has_ten_thousand_passwords() {
+        assert_eq!(COMMON.len(), 10_000);
+        assert!(COMMON.contains("password"));
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        let passwords = Passwords::default();
+        assert!(passwords.check_not_common("Password1").is_err());
+        assert!(passwords.check_not_common("qwertyuiop").is_err());
+        assert!(passwords.check_not_common("correct horse battery staple").is_ok());
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_phc_strings_that_verify() {
+        let passwords = Passwords::default();
+        let hash = passwords.hash("s3cret passphrase".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(passwords.verify("s3cret passphrase".into(), Some(hash.clone())).await.unwrap());
+        assert!(!passwords.verify("s3cret passphrasE".into(), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_never_verifies() {
+        let passwords = Passwords::default();
+        assert!(!passwords.verify("anything at all".into(), None).await.unwrap());
+    }
+}

@@ -1,0 +1,372 @@
+//! The database: SQLite (embedded, the default) or PostgreSQL, behind one small abstraction.
+//!
+//! Queries are written once, in the SQL both databases understand (`$1` parameters,
+//! `RETURNING`, `ON CONFLICT`, `FILTER`), and run on either through [`with_pool!`], which
+//! expands the same code once per backend so each is type-checked against its own driver.
+//! Where the two must differ (the schema's column types) the difference lives in the
+//! migrations and in [`Timestamp`], not in the feature code.
+//!
+//! SQLite gets one writer connection and a pool of read-only ones: writers queue in the
+//! pool instead of failing with "database is locked", and readers never wait for them
+//! (WAL). PostgreSQL uses one pool for both.
+
+use std::time::Duration;
+
+use sqlx::{
+    Decode, Encode, Postgres, Sqlite, Type,
+    encode::IsNull,
+    error::BoxDynError,
+    postgres::{PgPool, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
+};
+use time::OffsetDateTime;
+
+use crate::{
+    config::{Config, DatabaseConfig},
+    error::AppError,
+};
+
+/// A connection pool of either backend.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    /// SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// Runs the same code on whichever pool `$pool` holds, binding it to `$conn` (and, in the
+/// second form, the backend's `sqlx::Database` type to `$db`). The body is compiled once per
+/// backend, so each copy is checked against its own driver.
+#[macro_export]
+macro_rules! with_pool {
+    ($pool:expr, $conn:ident => $body:expr) => {
+        match $pool {
+            $crate::db::Pool::Sqlite($conn) => $body,
+            $crate::db::Pool::Postgres($conn) => $body,
+        }
+    };
+    ($pool:expr, $conn:ident : $db:ident => $body:expr) => {
+        match $pool {
+            $crate::db::Pool::Sqlite($conn) => {
+                type $db = ::sqlx::Sqlite;
+                $body
+            }
+            $crate::db::Pool::Postgres($conn) => {
+                type $db = ::sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+pub use with_pool;
+
+/// The database of a running server: where to read and where to write.
+#[derive(Clone, Debug)]
+pub struct Db {
+    read: Pool,
+    write: Pool,
+    /// SQLite only: a connection of its own that moves the write-ahead log into the
+    /// database file in the background, so that no request waits for a checkpoint's fsync.
+    checkpointer: Option<SqlitePool>,
+}
+
+/// Why the database could not be opened at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum DbStartError {
+    /// Connecting failed.
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    /// A migration failed.
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(String),
+}
+
+/// How long a query waits for a connection before the request fails with 503: long enough
+/// for any queue of a healthy server, short enough that people hear of an outage quickly.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long SQLite waits for a write lock held by another process (our own writers never
+/// contend: they queue for the single writer connection).
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long readiness may take before the database counts as not answering.
+const READY_TIMEOUT: Duration = Duration::from_secs(1);
+
+impl Db {
+    /// Opens the pools (without touching the schema).
+    pub async fn connect(config: &Config) -> Result<Self, DbStartError> {
+        let pool_size = config.db_pool_size;
+        match &config.database {
+            DatabaseConfig::Sqlite(options) => {
+                let options = sqlite_options(options.clone());
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .test_before_acquire(false)
+                    // Checkpoints are the checkpointer's job (see `spawn_checkpoints`).
+                    .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+                    .await
+                    .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
+                let checkpointer = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options.clone().pragma("wal_autocheckpoint", "0").optimize_on_close(false, None))
+                    .await
+                    .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(pool_size.unwrap_or(8).max(1))
+                    .min_connections(1)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .test_before_acquire(false)
+                    .connect_with(options.read_only(true).create_if_missing(false))
+                    .await
+                    .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
+                Ok(Self { read: Pool::Sqlite(read), write: Pool::Sqlite(write), checkpointer: Some(checkpointer) })
+            }
+            DatabaseConfig::Postgres(options) => {
+                // PostgreSQL gives up on a statement when the request that sent it would have
+                // timed out anyway, so that a write answered with 503 never lands afterwards.
+                let statement_timeout = config.request_timeout.as_millis().to_string();
+                let pool = PgPoolOptions::new()
+                    .max_connections(pool_size.unwrap_or(10).max(1))
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .test_before_acquire(false)
+                    .connect_with(options.clone().options([("statement_timeout", statement_timeout.as_str())]))
+                    .await
+                    .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
+                Ok(Self { read: Pool::Postgres(pool.clone()), write: Pool::Postgres(pool), checkpointer: None })
+            }
+        }
+    }
+
+    /// Brings the schema up to date. Safe to run from several instances at once.
+    pub async fn migrate(&self) -> Result<(), DbStartError> {
+        let failed = |e: &dyn std::fmt::Display| DbStartError::Migrate(e.to_string());
+        match &self.write {
+            Pool::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await.map_err(|e| failed(&e)),
+            Pool::Postgres(pool) => {
+                // A migration may take longer than a request; its connection has no statement
+                // timeout and is closed afterwards rather than returned to the pool.
+                let mut conn = pool.acquire().await.map_err(|e| failed(&e))?;
+                sqlx::query("set statement_timeout = 0").execute(&mut *conn).await.map_err(|e| failed(&e))?;
+                let result = sqlx::migrate!("migrations/postgres").run(&mut *conn).await.map_err(|e| failed(&e));
+                let _ = conn.close().await;
+                result
+            }
+        }
+    }
+
+    /// The pool for queries that only read.
+    pub fn read(&self) -> &Pool {
+        &self.read
+    }
+
+    /// The pool for queries that write (for SQLite: the single writer connection).
+    pub fn write(&self) -> &Pool {
+        &self.write
+    }
+
+    /// Whether the database answers within a second. For SQLite that includes taking the
+    /// write lock (and letting it go at once): a file that another process keeps locked can
+    /// be read but not written, and the server is not ready to serve people then.
+    pub async fn is_ready(&self) -> bool {
+        let probe = async {
+            with_pool!(&self.read, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
+            if let Pool::Sqlite(writer) = &self.write {
+                let mut tx = writer.begin().await?;
+                // A write statement takes the write lock even when it changes nothing.
+                sqlx::query("delete from rate_limits where 0").execute(&mut *tx).await?;
+                tx.rollback().await?;
+            }
+            Ok::<_, sqlx::Error>(())
+        };
+        matches!(tokio::time::timeout(READY_TIMEOUT, probe).await, Ok(Ok(())))
+    }
+
+    /// SQLite: checkpoints the write-ahead log every second on the checkpointer's connection.
+    /// A passive checkpoint never blocks writers or readers; it copies what it can. Without
+    /// this, the writer would checkpoint (and fsync) inside some request every 1,000 pages.
+    pub fn spawn_checkpoints(&self) {
+        let Some(pool) = self.checkpointer.clone() else { return };
+        tokio::spawn(async move {
+            let mut every_second = tokio::time::interval(Duration::from_secs(1));
+            every_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while !pool.is_closed() {
+                every_second.tick().await;
+                if let Err(e) = sqlx::query("pragma wal_checkpoint(passive)").execute(&pool).await {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        });
+    }
+
+    /// Closes every connection, waiting for queries in progress.
+    pub async fn close(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.close().await;
+        }
+        for pool in [&self.write, &self.read] {
+            with_pool!(pool, pool => pool.close().await);
+        }
+    }
+
+    /// Whether this is the SQLite backend.
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.read, Pool::Sqlite(_))
+    }
+}
+
+fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .journal_mode(SqliteJournalMode::Wal)
+        // In WAL mode NORMAL never corrupts the database and keeps every commit across a
+        // crash of the process; only a power loss can drop the last commits.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        .pragma("temp_store", "memory")
+        // sqlx hands rows from its worker thread over a bounded channel; room for a whole
+        // page (at most 100 tasks) spares the worker a wait for every batch.
+        .row_buffer_size(128)
+        .optimize_on_close(true, Some(400))
+}
+
+/// A connection error for the start-up message: what failed, without credentials.
+fn describe_connect_error(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Io(e) => format!("connection failed: {e}"),
+        sqlx::Error::PoolTimedOut => {
+            format!("no answer from the database server within {} seconds", ACQUIRE_TIMEOUT.as_secs())
+        }
+        sqlx::Error::Database(e) => e.message().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            tracing::warn!(%error, "database unavailable");
+            AppError::Unavailable
+        } else {
+            tracing::error!(%error, "database error");
+            AppError::Internal
+        }
+    }
+}
+
+/// Errors that mean "the database is not there right now" rather than "this query is wrong".
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => {
+            let code = e.code().unwrap_or_default();
+            if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // Busy (5), locked (6), I/O error (10), cannot open (14), with their extended codes.
+                code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 14))
+            } else {
+                // Connection exceptions (08...), shutting down (57P0x), too many connections.
+                code.starts_with("08") || code.starts_with("57P0") || code == "53300"
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether an error is a violation of the named unique or foreign-key constraint.
+pub fn violates(error: &sqlx::Error, constraint: &str) -> bool {
+    match error {
+        sqlx::Error::Database(e) => match e.constraint() {
+            Some(name) => name == constraint,
+            // SQLite does not report constraint names, only the columns: the migrations name
+            // each unique index after the constraint so that its message can be matched.
+            None => e.is_unique_violation() && e.message().contains(constraint_columns(constraint)),
+        },
+        _ => false,
+    }
+}
+
+/// The `table.column` SQLite names in a unique violation of our named constraints.
+fn constraint_columns(constraint: &str) -> &'static str {
+    match constraint {
+        "users_email_key" => "users.email",
+        _ => "\u{0}",
+    }
+}
+
+/// A point in time, stored as microseconds since the Unix epoch in SQLite (an `INTEGER`,
+/// which sorts and compares correctly) and as a `timestamptz` in PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(pub OffsetDateTime);
+
+impl Timestamp {
+    /// Now, to the microsecond (the precision both databases keep).
+    pub fn now() -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self(now.replace_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now))
+    }
+
+    fn micros(self) -> i64 {
+        (self.0.unix_timestamp_nanos() / 1000) as i64
+    }
+
+    fn from_micros(micros: i64) -> Result<Self, BoxDynError> {
+        Ok(Self(OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)?))
+    }
+}
+
+impl std::ops::Add<Duration> for Timestamp {
+    type Output = Self;
+    fn add(self, rhs: Duration) -> Self {
+        Self(self.0 + rhs)
+    }
+}
+
+impl std::ops::Sub<Duration> for Timestamp {
+    type Output = Self;
+    fn sub(self, rhs: Duration) -> Self {
+        Self(self.0 - rhs)
+    }
+}
+
+impl Type<Sqlite> for Timestamp {
+    fn type_info() -> <Sqlite as sqlx::Database>::TypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &<Sqlite as sqlx::Database>::TypeInfo) -> bool {
+        <i64 as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'q> Encode<'q, Sqlite> for Timestamp {
+    fn encode_by_ref(&self, buf: &mut <Sqlite as sqlx::Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        <i64 as Encode<'q, Sqlite>>::encode(self.micros(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Timestamp {
+    fn decode(value: <Sqlite as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        Self::from_micros(<i64 as Decode<'r, Sqlite>>::decode(value)?)
+    }
+}
+
+impl Type<Postgres> for Timestamp {
+    fn type_info() -> <Postgres as sqlx::Database>::TypeInfo {
+        <OffsetDateTime as Type<Postgres>>::type_info()
+    }
+}
+
+impl<'q> Encode<'q, Postgres> for Timestamp {
+    fn encode_by_ref(&self, buf: &mut <Postgres as sqlx::Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        <OffsetDateTime as Encode<'q, Postgres>>::encode_by_ref(&self.0, buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Timestamp {
+    fn decode(value: <Postgres as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        <OffsetDateTime as Decode<'r, Postgres>>::decode(value).map(Self)
+    }
+}

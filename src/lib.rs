@@ -1,0 +1,30 @@
+#![recursion_limit = "256"]
+//! Doable: a multi-user task manager in one full-stack Leptos crate.
+//!
+//! The same crate is the server (feature `ssr`: axum, sqlx, the API) and the browser app
+//! (feature `hydrate`: the WASM that takes over the server-rendered pages).
+
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod tasks;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod api_docs;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod rate_limit;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// The WASM entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

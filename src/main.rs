@@ -1,0 +1,45 @@
+//! The Doable server: configuration, database, migrations, router, serve.
+
+use std::process::ExitCode;
+
+use doable::{config::Config, db::Db, server};
+
+/// mimalloc hands freed memory back to the system promptly; glibc's malloc kept hundreds of
+/// megabytes of argon2's 19 MiB buffers in per-thread arenas after a burst of logins.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => return fail(e),
+    };
+    server::init_tracing(config.log_json);
+    let db = match Db::connect(&config).await {
+        Ok(db) => db,
+        Err(e) => return fail(format!("DATABASE_URL: {e}")),
+    };
+    if let Err(e) = db.migrate().await {
+        return fail(format!("DATABASE_URL: {e}"));
+    }
+    let address = config.site_addr();
+    let listener = match tokio::net::TcpListener::bind(address).await {
+        Ok(listener) => listener,
+        Err(e) => return fail(format!("LEPTOS_SITE_ADDR: cannot listen on {address}: {e}")),
+    };
+    let header_timeout = config.header_timeout;
+    let state = server::AppState::new(config, db.clone());
+    server::spawn_housekeeping(state.clone());
+    db.spawn_checkpoints();
+    tracing::info!("Doable is ready at http://{address}");
+    server::serve(listener, server::app(state), header_timeout, server::shutdown_signal()).await;
+    db.close().await;
+    ExitCode::SUCCESS
+}
+
+/// Ends start-up with one line saying what is wrong.
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("doable: error: {message}");
+    ExitCode::FAILURE
+}
