@@ -29,16 +29,17 @@ build: ## Build the release app (server binary + WASM) without running it
 	@$(TC) 'cargo leptos build --release --precompress $$WASM_LEPTOS_ARGS && .ci/wasm-size.sh'
 
 .PHONY: test
-test: fmt-check lint test-rust build test-e2e test-contract ## Everything: format, lints, Rust tests (SQLite + PostgreSQL), WASM build, browser tests, contract fuzz
+test: fmt-check lint test-rust test-fuzz build test-e2e test-contract ## Everything: format, lints, Rust tests (SQLite + PostgreSQL), fuzzing, WASM build, browser tests, contract fuzz
 	@echo "make test: all checks passed"
 
 .PHONY: fmt
 fmt: ## Format the code
 	cargo fmt
+	cargo fmt --manifest-path fuzz/Cargo.toml
 
 .PHONY: fmt-check
 fmt-check:
-	@$(TC) 'cargo fmt --check'
+	@$(TC) 'cargo fmt --check && cargo fmt --check --manifest-path fuzz/Cargo.toml'
 
 .PHONY: lint
 lint: ## clippy for the server and the WASM feature sets, warnings are errors
@@ -58,9 +59,18 @@ test-e2e: ## Browser tests (Playwright + headless Chromium) against the release 
 test-contract: ## A short contract fuzz run (schemathesis against /api/openapi.json)
 	@$(TC) '.ci/contract-fuzz.sh 60'
 
+.PHONY: test-fuzz
+test-fuzz: ## A short run of the cargo-fuzz targets (decoders and validators), 30 s each
+	@$(TC) '.ci/fuzz.sh 30'
+
 .PHONY: fuzz
-fuzz: build ## Long fuzzing: schemathesis for 10 minutes
+fuzz: build ## Long fuzzing: cargo-fuzz targets for 5 minutes each, schemathesis for 10 minutes
+	@$(TC) '.ci/fuzz.sh 300'
 	@$(TC) '.ci/contract-fuzz.sh 600'
+
+.PHONY: bench
+bench: build ## Throughput, latency, memory and size of the release build (bench/results.json)
+	@$(TC) '.ci/bench.sh'
 
 .PHONY: clean
 clean: ## Remove build output (keeps data/)
