@@ -88,6 +88,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long SQLite waits for a write lock held by another process (our own writers never
 /// contend: they queue for the single writer connection).
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(3);
+/// How often SQLite's write-ahead log is copied into the database (see `spawn_checkpoints`).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// How long readiness may take before the database counts as not answering.
 const READY_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -102,7 +104,7 @@ impl Db {
                     .max_connections(1)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .test_before_acquire(false)
-                    // Checkpoints are the checkpointer's job (see `spawn_checkpoints`).
+                    // No checkpoint inside a request: they run between requests (`spawn_checkpoints`).
                     .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
@@ -182,18 +184,29 @@ impl Db {
         matches!(tokio::time::timeout(READY_TIMEOUT, probe).await, Ok(Ok(())))
     }
 
-    /// SQLite: checkpoints the write-ahead log every second on the checkpointer's connection.
-    /// A passive checkpoint never blocks writers or readers; it copies what it can. Without
-    /// this, the writer would checkpoint (and fsync) inside some request every 1,000 pages.
+    /// SQLite: checkpoints the write-ahead log four times a second, so that no request waits
+    /// for a checkpoint (the writer's own automatic ones are off) and the log stays small.
+    ///
+    /// Two passive checkpoints, neither of which waits for anyone: the checkpointer's own
+    /// connection copies the bulk of the log while writes go on; then the writer connection,
+    /// between two writes, copies the few frames written meanwhile. The second is what lets
+    /// the log start over: SQLite restarts it only when a write transaction begins on a fully
+    /// copied log. With the first alone the log grew for ever under steady writes (2.2 GB
+    /// beside a 21 MB database after 30,000 creates, slowing every read); with the second
+    /// alone writers waited behind the whole copy (create p99 of 104 ms against 23 ms).
     pub fn spawn_checkpoints(&self) {
-        let Some(pool) = self.checkpointer.clone() else { return };
+        let (Some(checkpointer), Pool::Sqlite(writer)) = (self.checkpointer.clone(), self.write.clone()) else {
+            return;
+        };
         tokio::spawn(async move {
-            let mut every_second = tokio::time::interval(Duration::from_secs(1));
-            every_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            while !pool.is_closed() {
-                every_second.tick().await;
-                if let Err(e) = sqlx::query("pragma wal_checkpoint(passive)").execute(&pool).await {
-                    tracing::warn!(error = %e, "WAL checkpoint failed");
+            let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while !writer.is_closed() {
+                tick.tick().await;
+                for pool in [&checkpointer, &writer] {
+                    if let Err(e) = sqlx::query("pragma wal_checkpoint(passive)").execute(pool).await {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
                 }
             }
         });
@@ -224,6 +237,8 @@ fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .foreign_keys(true)
         .busy_timeout(SQLITE_BUSY_TIMEOUT)
         .pragma("temp_store", "memory")
+        // A log that grew in a burst is cut back to this size when it starts over.
+        .pragma("journal_size_limit", (64 * 1024 * 1024).to_string())
         // sqlx hands rows from its worker thread over a bounded channel; room for a whole
         // page (at most 100 tasks) spares the worker a wait for every batch.
         .row_buffer_size(128)
