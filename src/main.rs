@@ -31,7 +31,6 @@ async fn main() -> ExitCode {
     let header_timeout = config.header_timeout;
     let state = server::AppState::new(config, db.clone());
     server::spawn_housekeeping(state.clone());
-    db.spawn_checkpoints();
     tracing::info!("Doable is ready at http://{address}");
     server::serve(listener, server::app(state), header_timeout, server::shutdown_signal()).await;
     db.close().await;

@@ -440,8 +440,10 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Periodic clean-up: expired sessions and rate-limit windows.
+/// The work that runs beside the server: SQLite's checkpoints, and an hourly clean-up of
+/// expired sessions and rate-limit windows.
 pub fn spawn_housekeeping(state: AppState) {
+    state.db.spawn_checkpoints();
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {

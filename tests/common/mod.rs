@@ -140,7 +140,6 @@ pub async fn spawn_on(database: TestDatabase, env: HashMap<String, String>) -> T
     let state = AppState::new(config, db.clone());
     // What main.rs starts beside the server.
     server::spawn_housekeeping(state.clone());
-    db.spawn_checkpoints();
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stop) = oneshot::channel::<()>();
