@@ -51,7 +51,7 @@ pub struct Config {
     /// `DOABLE_HEADER_TIMEOUT` (default `10s`): how long a client may take to send a
     /// request's headers before its connection is closed (slow-client protection).
     pub header_timeout: Duration,
-    /// `DOABLE_DB_POOL_SIZE` (default: 8 for SQLite readers, 10 for PostgreSQL).
+    /// `DOABLE_DB_POOL_SIZE` (default: 4 for SQLite readers, 10 for PostgreSQL).
     pub db_pool_size: Option<u32>,
     /// `DOABLE_LOG_FORMAT` (`text` or `json`, default `text`); the level comes from `RUST_LOG`
     /// (default `info`).

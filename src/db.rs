@@ -90,6 +90,14 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(3);
 /// How often SQLite's write-ahead log is copied into the database (see `spawn_checkpoints`).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// At most this many background checkpoint passes in a row, before the writer's own.
+const CHECKPOINT_PASSES: usize = 4;
+/// Pages of log the writer may be left to copy itself (4 KiB each).
+const CHECKPOINT_TAIL: i64 = 256;
+/// SQLite readers by default: reads take tens of microseconds of CPU each, so on a few cores
+/// more connections only add threads and page caches (with `make bench`, 4 readers served
+/// as many lists per second as 8, in less memory).
+const SQLITE_READERS: u32 = 4;
 /// How long readiness may take before the database counts as not answering.
 const READY_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -115,7 +123,7 @@ impl Db {
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
                 let read = SqlitePoolOptions::new()
-                    .max_connections(pool_size.unwrap_or(8).max(1))
+                    .max_connections(pool_size.unwrap_or(SQLITE_READERS).max(1))
                     .min_connections(1)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .test_before_acquire(false)
@@ -187,13 +195,15 @@ impl Db {
     /// SQLite: checkpoints the write-ahead log four times a second, so that no request waits
     /// for a checkpoint (the writer's own automatic ones are off) and the log stays small.
     ///
-    /// Two passive checkpoints, neither of which waits for anyone: the checkpointer's own
-    /// connection copies the bulk of the log while writes go on; then the writer connection,
-    /// between two writes, copies the few frames written meanwhile. The second is what lets
+    /// Passive checkpoints, none of which waits for anyone. The checkpointer's own connection
+    /// copies the log into the database while writes go on, again while the writes made
+    /// during its last pass amount to more than [`CHECKPOINT_TAIL`] pages; then the writer
+    /// connection, between two writes, copies the few pages left. That last step is what lets
     /// the log start over: SQLite restarts it only when a write transaction begins on a fully
-    /// copied log. With the first alone the log grew for ever under steady writes (2.2 GB
-    /// beside a 21 MB database after 30,000 creates, slowing every read); with the second
-    /// alone writers waited behind the whole copy (create p99 of 104 ms against 21 ms).
+    /// copied log. With the background passes alone the log grew for ever under steady writes
+    /// (2.2 GB beside a 21 MB database after 30,000 creates, slowing every read); with one
+    /// background pass before the writer's, the writer copied (and synced) everything written
+    /// during that pass while writes waited, and creates' p99 was 27 ms (`make bench`).
     pub fn spawn_checkpoints(&self) {
         let (Some(checkpointer), Pool::Sqlite(writer)) = (self.checkpointer.clone(), self.write.clone()) else {
             return;
@@ -203,10 +213,16 @@ impl Db {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             while !writer.is_closed() {
                 tick.tick().await;
-                for pool in [&checkpointer, &writer] {
-                    if let Err(e) = sqlx::query("pragma wal_checkpoint(passive)").execute(pool).await {
-                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                for _ in 0..CHECKPOINT_PASSES {
+                    match checkpoint(&checkpointer).await {
+                        Ok(left) if left > CHECKPOINT_TAIL => continue,
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
                     }
+                    break;
+                }
+                if let Err(e) = checkpoint(&writer).await {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
                 }
             }
         });
@@ -226,6 +242,16 @@ impl Db {
     pub fn is_sqlite(&self) -> bool {
         matches!(self.read, Pool::Sqlite(_))
     }
+}
+
+/// A passive checkpoint; returns how many pages of the log it could not copy yet (written
+/// meanwhile, or still read by an older transaction).
+async fn checkpoint(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    let started = std::time::Instant::now();
+    let (_busy, log, copied): (i64, i64, i64) =
+        sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(pool).await?;
+    tracing::debug!(log, copied, elapsed_us = started.elapsed().as_micros() as u64, "WAL checkpoint");
+    Ok(log - copied)
 }
 
 fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {

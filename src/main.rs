@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use doable::{config::Config, db::Db, server};
 
 /// mimalloc hands freed memory back to the system promptly; glibc's malloc kept hundreds of
-/// megabytes of argon2's 19 MiB buffers in per-thread arenas after a burst of logins.
+/// megabytes of argon2's buffers in per-thread arenas after a burst of logins. It serves
+/// SQLite's allocations too (the `override` feature).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
