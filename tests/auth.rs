@@ -43,7 +43,39 @@ async fn signup_creates_an_account_and_logs_it_in() {
     let stored_hash: String = doable::with_pool!(app.db.read(), pool => {
         sqlx::query_scalar("select password_hash from users").fetch_one(pool).await.unwrap()
     });
-    assert!(stored_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored_hash}");
+    assert!(stored_hash.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{stored_hash}");
+}
+
+#[tokio::test]
+async fn logging_in_upgrades_a_hash_made_with_older_settings() {
+    let app = spawn().await;
+    app.user("ada@example.com").await;
+    // PASSWORD hashed with the settings of earlier releases (19 MiB, 2 passes).
+    let old = "$argon2id$v=19$m=19456,t=2,p=1$ZG9hYmxlLW9sZC1zYWx0IQ$528aVryunD0LySFSFOwNBjkdhcewK8kG5DOYQVHSHCE";
+    let stored = || async {
+        let hash: String = doable::with_pool!(app.db.read(), pool => {
+            sqlx::query_scalar("select password_hash from users").fetch_one(pool).await.unwrap()
+        });
+        hash
+    };
+    doable::with_pool!(app.db.write(), pool => {
+        sqlx::query("update users set password_hash = $1").bind(old).execute(pool).await.unwrap();
+    });
+
+    let wrong =
+        app.client().post("/api/auth/login", &[("email", "ada@example.com"), ("password", "not the password")]).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(stored().await, old, "a failed login changes nothing");
+
+    let client = app.client();
+    let login = client.post("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    let upgraded = stored().await;
+    assert!(upgraded.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{upgraded}");
+    client.post("/api/auth/logout", &[]).await;
+    let again = client.post("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(again.status, StatusCode::OK, "the new hash holds the same password");
+    assert_eq!(stored().await, upgraded, "an up-to-date hash is left alone");
 }
 
 #[tokio::test]

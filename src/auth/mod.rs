@@ -249,10 +249,16 @@ pub async fn login(#[server(flatten)] input: LoginInput) -> Result<User, AppErro
     let email = input.email.trim().to_lowercase();
     state.limiter.count_login_attempt(&state.db, &email).await?;
     let user = store::find_user_by_email(&state.db, &email).await?;
+    let password_for_rehash = input.password.clone();
     let password_ok = state.passwords.verify(input.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     let Some(user) = user.filter(|_| password_ok) else {
         return Err(AppError::InvalidCredentials);
     };
+    if password::needs_rehash(&user.password_hash) {
+        // Made with an older release's settings: the password is known now, so upgrade it.
+        let hash = state.passwords.hash(password_for_rehash).await?;
+        store::set_password(&state.db, user.user.id, &hash).await?;
+    }
     state.limiter.reset_login_attempts(&state.db, &email).await?;
     let token = state.sessions.start(&state.db, user.user.id).await?;
     request.set_session_cookie(&state.sessions.cookie(&token));
