@@ -4,7 +4,8 @@
 //! description, lower-cased, for substring search) and `title_key` (the lower-cased title,
 //! for sorting), computed here in Rust so that both databases search and sort alike. Tags are
 //! kept twice: as a comma-separated column for display, and in `task_tags` for filtering and
-//! counting with an index. Both are written in the same transaction.
+//! counting with an index; the database writes the second from the first (triggers of
+//! migration 0009), in the same statement.
 
 use sqlx::{Arguments, Database, Encode, Type};
 use time::Date;
@@ -276,13 +277,13 @@ pub async fn create(db: &Db, user_id: Uuid, draft: TaskDraft, max_tasks: i64) ->
         updated_at: now.0,
         completed_at: None,
     };
-    // One statement checks the cap and inserts; SQLite runs it under the single writer, so
-    // the cap is exact there (PostgreSQL may let concurrent creates overshoot it slightly).
+    // One statement checks the cap and inserts (the tag rows follow by trigger, migration
+    // 0009); SQLite runs it under the single writer, so the cap is exact there (PostgreSQL
+    // may let concurrent creates overshoot it slightly).
     let insert = "insert into tasks (id, user_id, title, description, completed, priority, due_date, tags, search, title_key, created_at, updated_at) \
                   select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 where coalesce((select total from task_counts where user_id = $2), 0) < $12";
-    let tags = insert_tags(user_id, task.id, &task.tags);
-    let inserted: u64 = with_pool!(db.write(), pool: DB => {
-        let query = sqlx::query::<DB>(insert)
+    let inserted: u64 = with_pool!(db.write(), pool => {
+        sqlx::query(insert)
             .bind(task.id)
             .bind(user_id)
             .bind(&task.title)
@@ -294,21 +295,11 @@ pub async fn create(db: &Db, user_id: Uuid, draft: TaskDraft, max_tasks: i64) ->
             .bind(search_text(&task.title, &task.description))
             .bind(task.title.to_lowercase())
             .bind(now)
-            .bind(max_tasks);
-        match &tags {
-            // A single statement is atomic on its own.
-            None => query.execute(pool).await?.rows_affected(),
-            Some(tags) => {
-                let mut tx = pool.begin().await?;
-                let inserted = query.execute(&mut *tx).await?.rows_affected();
-                if inserted == 1 {
-                    sqlx::query_with::<DB, _>(&tags.text, arguments::<DB>(&tags.args)?).execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
-                inserted
-            }
-        }
-    });
+            .bind(max_tasks)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
     if inserted == 0 {
         return Err(AppError::LimitReached(format!(
             "You have reached the limit of {max_tasks} tasks. Delete some to add more."
@@ -320,7 +311,7 @@ pub async fn create(db: &Db, user_id: Uuid, draft: TaskDraft, max_tasks: i64) ->
 /// Applies changes to one of a user's tasks; `None` when it is not theirs (or not there).
 pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> Result<Option<Task>, AppError> {
     let now = Timestamp::now();
-    with_pool!(db.write(), pool: DB => {
+    with_pool!(db.write(), pool => {
         let mut tx = pool.begin().await?;
         let current: Option<TaskRow> = sqlx::query_as(&format!("select {COLUMNS} from tasks where id = $1 and user_id = $2"))
             .bind(id)
@@ -329,7 +320,6 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             .await?;
         let Some(current) = current else { return Ok(None) };
         let mut task = Task::from(current);
-        let new_tags = changes.tags.is_some();
         if let Some(title) = changes.title {
             task.title = title;
         }
@@ -362,28 +352,9 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-        if new_tags {
-            sqlx::query("delete from task_tags where task_id = $1 and user_id = $2").bind(id).bind(user_id).execute(&mut *tx).await?;
-            if let Some(insert) = insert_tags(user_id, id, &task.tags) {
-                sqlx::query_with::<DB, _>(&insert.text, arguments::<DB>(&insert.args)?).execute(&mut *tx).await?;
-            }
-        }
         tx.commit().await?;
         Ok::<_, AppError>(Some(task))
     })
-}
-
-/// One statement inserting a task's tag rows, if it has tags.
-fn insert_tags(user_id: Uuid, task_id: Uuid, tags: &[String]) -> Option<Sql> {
-    if tags.is_empty() {
-        return None;
-    }
-    let mut sql = Sql::new("insert into task_tags (user_id, tag, task_id) values ");
-    sql.args = vec![Arg::Uuid(user_id), Arg::Uuid(task_id)];
-    for (i, tag) in tags.iter().enumerate() {
-        sql.push(if i == 0 { "($1, " } else { ", ($1, " }).bind(Arg::Text(tag.clone())).push(", $2)");
-    }
-    Some(sql)
 }
 
 /// Completes or reopens one of a user's tasks.
