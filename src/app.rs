@@ -29,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -63,7 +63,6 @@ fn set_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_auth();
-    mark_hydrated();
 
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Doable".to_owned() } else { format!("{page} · Doable") } />
@@ -86,9 +85,9 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Marks `<body data-hydrated>` once the WASM has taken over the page, so tests (and CSS)
-/// can tell a live page from the server-rendered HTML.
-fn mark_hydrated() {
+/// Marks `<body data-hydrated>` once an island of the page is live, so tests (and CSS) can
+/// tell a live page from the server-rendered HTML. Every island calls it.
+pub fn mark_hydrated() {
     Effect::new(|| {
         #[cfg(feature = "hydrate")]
         if let Some(body) = document().body() {

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod dates;
 pub mod error;
 pub mod tasks;
 pub mod ui;
@@ -21,10 +22,11 @@ pub mod rate_limit;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The WASM entry point: hydrates the server-rendered page.
+/// The WASM entry point: brings the islands of the server-rendered page to life (the rest of
+/// the page is plain HTML).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

@@ -1,7 +1,7 @@
 //! Pages and components that no single feature owns: the header, the footer, the home
 //! redirect, the 404 page, and small form helpers.
 
-use leptos::{either::Either, prelude::*};
+use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::{
     components::{A, Redirect},
@@ -16,16 +16,11 @@ use crate::{
     error::AppError,
 };
 
-/// The top bar: the name of the app, and who is logged in.
+/// The top bar: the name of the app, and who is logged in. Server-rendered: logging out is
+/// a plain form, which comes back to this page, now without a session.
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = use_auth();
-    let logout = ServerAction::<Logout>::new();
-    Effect::new(move || {
-        if logout.version().get() > 0 {
-            auth.refresh();
-        }
-    });
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">
@@ -35,7 +30,7 @@ pub fn Header() -> impl IntoView {
                 "Doable"
             </A>
             <nav aria-label="Account">
-                <Transition>
+                <Suspense>
                     {move || {
                         auth.user
                             .get()
@@ -46,11 +41,11 @@ pub fn Header() -> impl IntoView {
                                             <A href="/account" attr:class="user-name">
                                                 {user_name(&user)}
                                             </A>
-                                            <ActionForm action=logout attr:class="inline-form">
+                                            <form class="inline-form" method="post" action=Logout::url()>
                                                 <button type="submit" class="button-quiet">
                                                     "Log out"
                                                 </button>
-                                            </ActionForm>
+                                            </form>
                                         },
                                     )
                                 }
@@ -66,7 +61,7 @@ pub fn Header() -> impl IntoView {
                                 }
                             })
                     }}
-                </Transition>
+                </Suspense>
             </nav>
         </header>
     }
@@ -158,15 +153,6 @@ pub fn FormError(
             {message}
         </div>
     }
-}
-
-/// The error of an action's last run, if it failed.
-pub fn action_error<I, O>(action: Action<I, Result<O, AppError>>) -> Signal<Option<AppError>>
-where
-    I: Send + Sync + 'static,
-    O: Send + Sync + Clone + 'static,
-{
-    Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
 /// Whether `field` of the last run of an action was refused, for `aria-invalid`.

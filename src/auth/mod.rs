@@ -7,12 +7,14 @@
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use crate::error::ErrorBody;
-use crate::error::{AppError, FieldErrors};
+use crate::{
+    dates::Moment,
+    error::{AppError, FieldErrors},
+};
 
 pub mod ui;
 
@@ -34,9 +36,9 @@ pub struct User {
     /// The name shown in the app.
     pub name: String,
     /// When the account was created (RFC 3339, UTC).
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::dates::moment")]
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
-    pub created_at: OffsetDateTime,
+    pub created_at: Moment,
 }
 
 /// An empty JSON object, the answer of calls that only have an effect.

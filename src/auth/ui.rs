@@ -1,18 +1,28 @@
 //! The account pages: `/signup`, `/login`, `/account`, and the session context every page
-//! reads. Every form is an `ActionForm`: with the WASM it submits in place, without it the
-//! browser posts it and lands back on the same page (with the error, if any).
+//! reads.
+//!
+//! The pages are server-rendered; their forms are small islands. Without the WASM each form
+//! is a plain POST to its server function, and the browser lands back on the same page
+//! (with the error, if any, carried in the URL and shown by the server). With the WASM the
+//! form is sent in place: the error shows under its field, what was typed stays, and a
+//! success moves on to the next page.
 
-use leptos::{either::Either, prelude::*};
+use leptos::{either::Either, ev, prelude::*, server_fn::ServerFn, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::{
     components::{A, Redirect},
     hooks::{use_location, use_query_map},
+    params::ParamsMap,
 };
 
-use super::{ChangePassword, DeleteAccount, Login, LogoutAll, Signup, User, current_user, limits};
+use super::{
+    ChangePassword, ChangePasswordInput, DeleteAccount, Login, LoginInput, LogoutAll, Signup, SignupInput, User,
+    change_password, current_user, limits, login, signup,
+};
 use crate::{
+    app::mark_hydrated,
     error::AppError,
-    ui::{FieldError, FormError, action_error, encode_component, invalid, safe_next},
+    ui::{FieldError, FormError, encode_component, invalid, safe_next},
 };
 
 /// Who is logged in, for every component of the page.
@@ -20,21 +30,12 @@ use crate::{
 pub struct Auth {
     /// The logged-in user (`None` for a visitor), loaded before the page is rendered.
     pub user: Resource<Result<Option<User>, AppError>>,
-    version: RwSignal<u64>,
-}
-
-impl Auth {
-    /// Loads the user again, after something may have changed the session.
-    pub fn refresh(&self) {
-        self.version.update(|v| *v += 1);
-    }
 }
 
 /// Loads the session and offers it to the page's components.
 pub fn provide_auth() {
-    let version = RwSignal::new(0u64);
-    let user = Resource::new_blocking(move || version.get(), |_| current_user());
-    provide_context(Auth { user, version });
+    let user = Resource::new_blocking(|| (), |_| current_user());
+    provide_context(Auth { user });
 }
 
 /// The session context.
@@ -65,7 +66,7 @@ where
         format!("/login?next={}", encode_component(&here))
     };
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || {
                 auth.user
                     .get()
@@ -87,7 +88,7 @@ where
                         }
                     })
             }}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -114,6 +115,67 @@ fn LeaveWhenLoggedIn() -> impl IntoView {
     }
 }
 
+/// The error a form posted without the WASM came back with (`__err` in the URL), if it was
+/// this server function's (`__path`).
+fn posted_error(params: &ParamsMap, url: &str) -> Option<AppError> {
+    let path = params.get("__path")?;
+    let error = params.get("__err")?;
+    (path == url).then(|| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&error))
+}
+
+/// A form sent in place by the WASM: its last error and whether it is on its way.
+#[derive(Clone, Copy)]
+struct Sending {
+    error: RwSignal<Option<AppError>>,
+    pending: RwSignal<bool>,
+}
+
+impl Sending {
+    fn new(error: Option<AppError>) -> Self {
+        Self { error: RwSignal::new(error), pending: RwSignal::new(false) }
+    }
+
+    fn error(self) -> Signal<Option<AppError>> {
+        self.error.into()
+    }
+
+    /// The form's submit handler: `send` builds the call from the form's fields (and does
+    /// what a success means); a failure is shown in the form.
+    fn on_submit(
+        self,
+        send: impl Fn(&dyn Fn(&str) -> String, web_sys::HtmlFormElement) -> Sent + 'static,
+    ) -> impl Fn(ev::SubmitEvent) + 'static {
+        move |event: ev::SubmitEvent| {
+            event.prevent_default();
+            if self.pending.get_untracked() {
+                return;
+            }
+            let form: web_sys::HtmlFormElement = event_target(&event);
+            let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+            let sent = send(&|name| data.get(name).as_string().unwrap_or_default(), form);
+            self.wait(sent);
+        }
+    }
+
+    fn wait(self, sent: Sent) {
+        self.pending.set(true);
+        spawn_local(async move {
+            let result = sent.await;
+            self.pending.set(false);
+            self.error.set(result.err());
+        });
+    }
+}
+
+/// A form's call on its way, with what its success does. Boxed, so that [`Sending`] is
+/// compiled once for every form.
+type Sent = std::pin::Pin<Box<dyn Future<Output = Result<(), AppError>>>>;
+
+/// Leaves the page for `path` (a full load: the server renders it for the new session).
+fn go_to(path: &str) {
+    let _ = window().location().assign(path);
+}
+
 /// A password input with a show/hide toggle and its error message.
 #[component]
 fn PasswordField(
@@ -130,6 +192,10 @@ fn PasswordField(
     /// A hint under the field.
     #[prop(optional)]
     hint: Option<&'static str>,
+    /// Without the show/hide button: for a form outside an island, where nothing would
+    /// answer a click.
+    #[prop(optional)]
+    plain: bool,
 ) -> impl IntoView {
     let visible = RwSignal::new(false);
     let error_id = format!("{id}-error");
@@ -150,15 +216,17 @@ fn PasswordField(
                     aria-describedby=described_by
                     aria-invalid=invalid(error, name)
                 />
-                <button
-                    type="button"
-                    class="button-quiet needs-js"
-                    aria-pressed=move || visible.get().to_string()
-                    aria-controls=id
-                    on:click=move |_| visible.update(|v| *v = !*v)
-                >
-                    {move || if visible.get() { "Hide password" } else { "Show password" }}
-                </button>
+                {(!plain).then(|| view! {
+                    <button
+                        type="button"
+                        class="button-quiet needs-js"
+                        aria-pressed=move || visible.get().to_string()
+                        aria-controls=id
+                        on:click=move |_| visible.update(|v| *v = !*v)
+                    >
+                        {move || if visible.get() { "Hide password" } else { "Show password" }}
+                    </button>
+                })}
             </div>
             {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
             <FieldError error field=name id=error_id />
@@ -199,16 +267,11 @@ fn TextField(
 /// `/login`.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = use_auth();
-    let login = ServerAction::<Login>::new();
-    let error = action_error(login.into());
     let query = use_query_map();
-    Effect::new(move || {
-        if matches!(login.value().get(), Some(Ok(_))) {
-            auth.refresh();
-        }
-    });
-    let signup_href = move || match query.read().get("next") {
+    let params = query.read_untracked();
+    let next = safe_next(params.get("next").as_deref());
+    let error = posted_error(&params, Login::url());
+    let signup_href = match params.get("next") {
         Some(next) => format!("/signup?next={}", encode_component(&next)),
         None => "/signup".to_owned(),
     };
@@ -217,110 +280,125 @@ pub fn LoginPage() -> impl IntoView {
         <LeaveWhenLoggedIn />
         <section class="card narrow">
             <h1>"Log in"</h1>
-            <ActionForm action=login>
-                <FormError error />
-                <TextField
-                    id="login-email"
-                    name="email"
-                    label="Email"
-                    kind="email"
-                    autocomplete="username"
-                    maxlength=limits::EMAIL_MAX
-                    error
-                />
-                <PasswordField
-                    id="login-password"
-                    name="password"
-                    label="Password"
-                    autocomplete="current-password"
-                    error
-                />
-                <button type="submit" class="button-primary" disabled=login.pending()>
-                    {move || if login.pending().get() { "Logging in…" } else { "Log in" }}
-                </button>
-            </ActionForm>
+            <LoginForm next error />
             <p class="aside">"New to Doable? " <A href=signup_href>"Create an account"</A></p>
         </section>
+    }
+}
+
+#[island]
+fn LoginForm(next: String, error: Option<AppError>) -> impl IntoView {
+    mark_hydrated();
+    let form = Sending::new(error);
+    let next = StoredValue::new(next);
+    let on_submit = form.on_submit(move |field, _| {
+        let input = LoginInput { email: field("email"), password: field("password") };
+        Box::pin(async move {
+            login(input).await?;
+            go_to(&next.get_value());
+            Ok(())
+        })
+    });
+    let error = form.error();
+    view! {
+        <form method="post" action=Login::url() on:submit=on_submit>
+            <FormError error />
+            <TextField id="login-email" name="email" label="Email" kind="email" autocomplete="username" maxlength=limits::EMAIL_MAX error />
+            <PasswordField id="login-password" name="password" label="Password" autocomplete="current-password" error />
+            <button type="submit" class="button-primary" disabled=form.pending>
+                {move || if form.pending.get() { "Logging in…" } else { "Log in" }}
+            </button>
+        </form>
     }
 }
 
 /// `/signup`.
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let auth = use_auth();
-    let signup = ServerAction::<Signup>::new();
-    let error = action_error(signup.into());
-    Effect::new(move || {
-        if matches!(signup.value().get(), Some(Ok(_))) {
-            auth.refresh();
-        }
-    });
+    let query = use_query_map();
+    let params = query.read_untracked();
+    let next = safe_next(params.get("next").as_deref());
+    let error = posted_error(&params, Signup::url());
     view! {
         <Title text="Create an account" />
         <LeaveWhenLoggedIn />
         <section class="card narrow">
             <h1>"Create your account"</h1>
-            <ActionForm action=signup>
-                <FormError error />
-                <TextField
-                    id="signup-name"
-                    name="name"
-                    label="Name"
-                    autocomplete="name"
-                    maxlength=limits::NAME_MAX
-                    error
-                />
-                <TextField
-                    id="signup-email"
-                    name="email"
-                    label="Email"
-                    kind="email"
-                    autocomplete="email"
-                    maxlength=limits::EMAIL_MAX
-                    error
-                />
-                <PasswordField
-                    id="signup-password"
-                    name="password"
-                    label="Password"
-                    autocomplete="new-password"
-                    hint="At least 8 characters. A few unrelated words make a strong password."
-                    error
-                />
-                <button type="submit" class="button-primary" disabled=signup.pending()>
-                    {move || if signup.pending().get() { "Creating account…" } else { "Create account" }}
-                </button>
-            </ActionForm>
+            <SignupForm next error />
             <p class="aside">"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
+    }
+}
+
+#[island]
+fn SignupForm(next: String, error: Option<AppError>) -> impl IntoView {
+    mark_hydrated();
+    let form = Sending::new(error);
+    let next = StoredValue::new(next);
+    let on_submit = form.on_submit(move |field, _| {
+        let input = SignupInput { email: field("email"), password: field("password"), name: field("name") };
+        Box::pin(async move {
+            signup(input).await?;
+            go_to(&next.get_value());
+            Ok(())
+        })
+    });
+    let error = form.error();
+    view! {
+        <form method="post" action=Signup::url() on:submit=on_submit>
+            <FormError error />
+            <TextField id="signup-name" name="name" label="Name" autocomplete="name" maxlength=limits::NAME_MAX error />
+            <TextField id="signup-email" name="email" label="Email" kind="email" autocomplete="email" maxlength=limits::EMAIL_MAX error />
+            <PasswordField
+                id="signup-password"
+                name="password"
+                label="Password"
+                autocomplete="new-password"
+                hint="At least 8 characters. A few unrelated words make a strong password."
+                error
+            />
+            <button type="submit" class="button-primary" disabled=form.pending>
+                {move || if form.pending.get() { "Creating account…" } else { "Create account" }}
+            </button>
+        </form>
     }
 }
 
 /// `/account`: the profile, password change, logging out everywhere, deleting the account.
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let query = use_query_map();
     view! {
         <Title text="Your account" />
-        {with_user(|user| view! { <AccountSettings user /> })}
+        {with_user(move |user| {
+            let params = query.read_untracked();
+            let errors = AccountErrors {
+                change: posted_error(&params, ChangePassword::url()),
+                logout_all: posted_error(&params, LogoutAll::url()),
+                delete: posted_error(&params, DeleteAccount::url()),
+            };
+            view! { <AccountSettings user errors /> }
+        })}
     }
 }
 
+/// The errors the account page's forms came back with, without the WASM.
+#[derive(Debug, Clone, Default)]
+struct AccountErrors {
+    change: Option<AppError>,
+    logout_all: Option<AppError>,
+    delete: Option<AppError>,
+}
+
+/// The account page. Logging out everywhere and deleting the account leave the page, so
+/// they are plain forms (their errors come back in the URL); changing the password stays
+/// here and is sent in place.
 #[component]
-fn AccountSettings(user: User) -> impl IntoView {
-    let auth = use_auth();
-    let change = ServerAction::<ChangePassword>::new();
-    let logout_all = ServerAction::<LogoutAll>::new();
-    let delete = ServerAction::<DeleteAccount>::new();
-    let change_error = action_error(change.into());
-    let delete_error = action_error(delete.into());
-    let logout_all_error = action_error(logout_all.into());
-    Effect::new(move || {
-        if matches!(logout_all.value().get(), Some(Ok(_))) || matches!(delete.value().get(), Some(Ok(_))) {
-            auth.refresh();
-        }
-    });
-    let changed = move || matches!(change.value().get(), Some(Ok(_)));
-    let member_since = user.created_at.date().to_string();
+fn AccountSettings(user: User, errors: AccountErrors) -> impl IntoView {
+    let member_since = crate::dates::day_of(&user.created_at);
+    let AccountErrors { change, logout_all, delete } = errors;
+    let delete_failed = delete.is_some();
+    let (logout_all_error, delete_error) = (Signal::stored(logout_all), Signal::stored(delete));
     view! {
         <section class="card">
             <h1>"Your account"</h1>
@@ -339,48 +417,23 @@ fn AccountSettings(user: User) -> impl IntoView {
         <section class="card" aria-labelledby="change-password-heading">
             <h2 id="change-password-heading">"Change password"</h2>
             <p class="hint">"Changing your password logs you out on every other device."</p>
-            <ActionForm action=change>
-                <FormError error=change_error />
-                <p class="form-success" role="status" hidden=move || !changed()>
-                    "Your password was changed. Other sessions were logged out."
-                </p>
-                <PasswordField
-                    id="current-password"
-                    name="current_password"
-                    label="Current password"
-                    autocomplete="current-password"
-                    error=change_error
-                />
-                <PasswordField
-                    id="new-password"
-                    name="new_password"
-                    label="New password"
-                    autocomplete="new-password"
-                    hint="At least 8 characters."
-                    error=change_error
-                />
-                <button type="submit" class="button-primary" disabled=change.pending()>
-                    "Change password"
-                </button>
-            </ActionForm>
+            <ChangePasswordForm error=change />
         </section>
 
         <section class="card" aria-labelledby="sessions-heading">
             <h2 id="sessions-heading">"Sessions"</h2>
             <p class="hint">"Log out of Doable on every device and browser, this one included."</p>
-            <ActionForm action=logout_all>
+            <form method="post" action=LogoutAll::url()>
                 <FormError error=logout_all_error />
-                <button type="submit" disabled=logout_all.pending()>
-                    "Log out everywhere"
-                </button>
-            </ActionForm>
+                <button type="submit">"Log out everywhere"</button>
+            </form>
         </section>
 
         <section class="card danger-zone" aria-labelledby="delete-heading">
             <h2 id="delete-heading">"Delete account"</h2>
-            <details>
+            <details open=delete_failed>
                 <summary>"Delete my account and all my tasks…"</summary>
-                <ActionForm action=delete>
+                <form method="post" action=DeleteAccount::url()>
                     <FormError error=delete_error />
                     <p>"This cannot be undone. Your tasks are deleted with your account."</p>
                     <PasswordField
@@ -389,6 +442,7 @@ fn AccountSettings(user: User) -> impl IntoView {
                         label="Password"
                         autocomplete="current-password"
                         error=delete_error
+                        plain=true
                     />
                     <div class="field checkbox-field">
                         <input id="delete-confirm" name="confirm" type="checkbox" required />
@@ -396,11 +450,56 @@ fn AccountSettings(user: User) -> impl IntoView {
                             "I understand that my account and all my tasks will be deleted"
                         </label>
                     </div>
-                    <button type="submit" class="button-danger" disabled=delete.pending()>
+                    <button type="submit" class="button-danger">
                         "Delete account"
                     </button>
-                </ActionForm>
+                </form>
             </details>
         </section>
+    }
+}
+
+#[island]
+fn ChangePasswordForm(error: Option<AppError>) -> impl IntoView {
+    mark_hydrated();
+    let form = Sending::new(error);
+    let changed = RwSignal::new(false);
+    let on_submit = form.on_submit(move |field, form| {
+        changed.set(false);
+        let input =
+            ChangePasswordInput { current_password: field("current_password"), new_password: field("new_password") };
+        Box::pin(async move {
+            change_password(input).await?;
+            form.reset();
+            changed.set(true);
+            Ok(())
+        })
+    });
+    let error = form.error();
+    view! {
+        <form method="post" action=ChangePassword::url() on:submit=on_submit>
+            <FormError error />
+            <p class="form-success" role="status" hidden=move || !changed.get()>
+                "Your password was changed. Other sessions were logged out."
+            </p>
+            <PasswordField
+                id="current-password"
+                name="current_password"
+                label="Current password"
+                autocomplete="current-password"
+                error
+            />
+            <PasswordField
+                id="new-password"
+                name="new_password"
+                label="New password"
+                autocomplete="new-password"
+                hint="At least 8 characters."
+                error
+            />
+            <button type="submit" class="button-primary" disabled=form.pending>
+                "Change password"
+            </button>
+        </form>
     }
 }

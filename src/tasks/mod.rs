@@ -9,12 +9,15 @@
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::Date;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use crate::error::ErrorBody;
-use crate::error::{AppError, FieldErrors};
+use crate::{
+    dates::Moment,
+    error::{AppError, FieldErrors},
+};
 
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -37,8 +40,6 @@ pub mod limits {
     /// Page size when none is asked for.
     pub const LIMIT_DEFAULT: i64 = 50;
 }
-
-time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
 /// How urgent a task is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -101,23 +102,23 @@ pub struct Task {
     /// How urgent it is.
     pub priority: Priority,
     /// When it is due (`YYYY-MM-DD`), if ever.
-    #[serde(with = "iso_date::option")]
+    #[serde(with = "crate::dates::iso_date::option")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = Date))]
     pub due_date: Option<Date>,
     /// Lower-case tags, sorted.
     pub tags: Vec<String>,
     /// When it was created (RFC 3339, UTC).
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::dates::moment")]
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
-    pub created_at: OffsetDateTime,
+    pub created_at: Moment,
     /// When it last changed.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::dates::moment")]
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
-    pub updated_at: OffsetDateTime,
+    pub updated_at: Moment,
     /// When it was completed; `null` while it is open.
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::dates::moment::option")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = DateTime))]
-    pub completed_at: Option<OffsetDateTime>,
+    pub completed_at: Option<Moment>,
 }
 
 /// How many tasks a user has, whatever the filters.
@@ -147,7 +148,7 @@ pub struct TaskList {
     /// The user's totals, regardless of filters.
     pub counts: Counts,
     /// The server's date (UTC) that the `due` filters and overdue marks are relative to.
-    #[serde(with = "iso_date")]
+    #[serde(with = "crate::dates::iso_date")]
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = Date))]
     pub today: Date,
 }
@@ -800,7 +801,7 @@ pub async fn list_tags() -> Result<TagList, AppError> {
 /// Today's date on the server, in UTC: what `due` filters and "overdue" mean.
 #[cfg(feature = "ssr")]
 pub fn today() -> Date {
-    OffsetDateTime::now_utc().date()
+    time::OffsetDateTime::now_utc().date()
 }
 
 #[cfg(test)]

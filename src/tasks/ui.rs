@@ -1,26 +1,32 @@
 //! `/tasks`: the task page.
 //!
 //! Everything the page shows is in its URL (`?status=active&q=milk&sort=due&page=2`), so a
-//! reload, the back button or a shared link keeps the view. Every action is a form posting to
-//! its server function: without the WASM the browser submits it and comes back to the same
-//! URL; with the WASM it is sent in place, shown at once (optimistically), and the list is
-//! loaded again when the server has answered, so the page never shows stale data as current.
+//! reload, the back button or a shared link keeps the view. Every action is a plain form
+//! posting to its server function, and every filter a link or a GET form: without the WASM
+//! the browser submits them and comes back to the same URL.
+//!
+//! With the WASM, the board is an island (the rest of the page is server-rendered HTML and
+//! stays so): it sends changes in place, shows them at once (optimistically), and loads the
+//! list again when the server has answered, so the page never shows stale data as current.
+//! Filters, sorting and pages change the URL with the History API and load the list in
+//! place; the back and forward buttons go through the same views.
+//!
+//! The rows keep no server actions of their own: one [`Board`] holds what is in flight, and
+//! a row reads its own state from one signal. A page of 50 rows is cheap to render on the
+//! server and small in the WASM.
 
-use leptos::{either::Either, ev, prelude::*, server_fn::ServerFn};
+use leptos::{either::Either, ev, prelude::*, server_fn::ServerFn, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::{
-    NavigateOptions,
-    components::A,
-    hooks::{use_navigate, use_query_map},
-    params::ParamsMap,
-};
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 
 use super::{
-    ClearCompleted, CompleteAll, CreateTask, DeleteTask, ListQuery, Priority, SetCompleted, Task, TaskList, UpdateTask,
-    limits, list_tags, list_tasks,
+    ClearCompleted, CompleteAll, CompleteAllInput, CreateTask, DeleteTask, ListQuery, NewTask, Priority, SetCompleted,
+    SetCompletedInput, TagCount, Task, TaskId, TaskList, TaskUpdate, UpdateTask, clear_completed, complete_all,
+    create_task, delete_task, limits, list_tags, list_tasks, set_completed, update_task,
 };
-use crate::{auth::ui::with_user, error::AppError};
+use crate::{app::mark_hydrated, auth::ui::with_user, error::AppError};
 
 /// Tasks per page.
 const PAGE_SIZE: i64 = limits::LIMIT_DEFAULT;
@@ -28,15 +34,29 @@ const PAGE_SIZE: i64 = limits::LIMIT_DEFAULT;
 /// `/tasks`.
 #[component]
 pub fn TasksPage() -> impl IntoView {
+    let params = use_query_map();
     view! {
         <Title text="Tasks" />
-        {with_user(|_| view! { <Board /> })}
+        {with_user(move |_| {
+            let params = params.read_untracked();
+            let view = View::from_query(|key| params.get(key));
+            let notice = no_script_error(params.get("__path").as_deref(), params.get("__err").as_deref());
+            view! { <TaskBoard view notice /> }
+        })}
     }
 }
 
+/// The error of an action that the browser submitted without the WASM, carried back in the
+/// URL by the server (for the bulk and per-task buttons, whose forms have no room for it).
+fn no_script_error(path: Option<&str>, error: Option<&str>) -> Option<String> {
+    let (path, error) = (path?, error?);
+    let ours = ["set-completed", "delete", "clear-completed", "complete-all"].iter().any(|name| path.ends_with(name));
+    ours.then(|| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(error).to_string())
+}
+
 /// The view the URL asks for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct View {
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
     status: String,
     q: String,
     priority: String,
@@ -49,18 +69,28 @@ struct View {
 }
 
 impl View {
-    fn from_params(params: &ParamsMap) -> Self {
-        let get = |key: &str| params.get(key).map(|v| v.trim().to_owned()).unwrap_or_default();
+    /// The view of a URL's query, given a way to read its parameters.
+    fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        let trimmed = |key: &str| get(key).map(|v| v.trim().to_owned()).unwrap_or_default();
         Self {
-            status: get("status"),
-            q: params.get("q").unwrap_or_default(),
-            priority: get("priority"),
-            tag: get("tag"),
-            due: get("due"),
-            sort: get("sort"),
-            order: get("order"),
-            page: get("page").parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or(1),
-            edit: get("edit"),
+            status: trimmed("status"),
+            q: get("q").unwrap_or_default(),
+            priority: trimmed("priority"),
+            tag: trimmed("tag"),
+            due: trimmed("due"),
+            sort: trimmed("sort"),
+            order: trimmed("order"),
+            page: trimmed("page").parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or(1),
+            edit: trimmed("edit"),
+        }
+    }
+
+    /// The view of the browser's current URL.
+    fn from_location() -> Self {
+        let search = window().location().search().unwrap_or_default();
+        match web_sys::UrlSearchParams::new_with_str(&search) {
+            Ok(params) => Self::from_query(|key| params.get(key)),
+            Err(_) => Self::default(),
         }
     }
 
@@ -112,15 +142,25 @@ impl View {
     }
 
     /// This view changed by `change`, back on its first page and out of editing.
-    fn with(&self, change: impl FnOnce(&mut Self)) -> String {
+    fn changed(&self, change: impl FnOnce(&mut Self)) -> Self {
         let mut next = Self { page: 1, edit: String::new(), ..self.clone() };
         change(&mut next);
-        next.href()
+        next
     }
 
     /// Whether filters other than the status narrow the list.
     fn is_filtered(&self) -> bool {
         !(self.q.is_empty() && self.priority.is_empty() && self.tag.is_empty() && self.due.is_empty())
+    }
+
+    /// The sort key shown in the menu.
+    fn sort_key(&self) -> &str {
+        if self.sort.is_empty() { "created" } else { &self.sort }
+    }
+
+    /// The order shown in the menu.
+    fn order_key(&self) -> &str {
+        if self.order.is_empty() { Self::default_order(self.sort_key()) } else { &self.order }
     }
 }
 
@@ -128,70 +168,119 @@ fn encode(value: &str) -> String {
     crate::ui::encode_component(value)
 }
 
+/// A change to all tasks at once, while it is on its way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bulk {
+    /// Completing (`true`) or reopening (`false`) every task.
+    Complete(bool),
+    /// Deleting the completed tasks.
+    ClearCompleted,
+}
+
 /// What the parts of the board share.
 #[derive(Clone, Copy)]
 struct Board {
-    view: Memo<View>,
+    view: RwSignal<View>,
     /// Bumped after every change, to load the list again.
     version: RwSignal<u64>,
-    complete_all: ServerAction<CompleteAll>,
-    clear_completed: ServerAction<ClearCompleted>,
-    /// The last failure of an action on one task, shown above the list: the task itself may
-    /// be gone by the time the list is loaded again.
+    /// A bulk change in flight.
+    bulk: RwSignal<Option<Bulk>>,
+    /// The last failure of a change, shown above the list: the task itself may be gone by the
+    /// time the list is loaded again.
     notice: RwSignal<Option<String>>,
 }
 
 impl Board {
-    fn reload(&self) {
+    fn reload(self) {
         self.version.update(|v| *v += 1);
     }
 
-    /// Loads the list again whenever `action` has finished (whatever the outcome: on failure
-    /// this also undoes the optimistic change).
-    fn reload_after<I, O>(&self, action: Action<I, O>)
-    where
-        I: Send + Sync + 'static,
-        O: Send + Sync + 'static,
-    {
-        let board = *self;
-        Effect::new(move |previous: Option<usize>| {
-            let version = action.version().get();
-            if previous.is_some_and(|p| p != version) {
-                board.reload();
+    /// Shows `next` and puts it in the address bar (replacing the current entry, for views
+    /// that are steps of one change, like typing a search).
+    fn go(self, next: View, replace: bool) {
+        let url = next.href();
+        if let Ok(history) = window().history() {
+            let state = wasm_bindgen::JsValue::NULL;
+            let _ = if replace {
+                history.replace_state_with_url(&state, "", Some(&url))
+            } else {
+                history.push_state_with_url(&state, "", Some(&url))
+            };
+        }
+        self.view.set(next);
+    }
+
+    /// Sends a change (whose future also applies the answer to the page); when it is done,
+    /// reports a failure (prefixed with `what`) and loads the list again, which also undoes
+    /// whatever was shown optimistically.
+    fn send(self, what: String, change: Change) {
+        self.notice.set(None);
+        spawn_local(async move {
+            if let Err(error) = change.await {
+                self.notice.set(Some(format!("{what}: {error}")));
             }
-            version
+            self.reload();
         });
     }
 
-    /// What a pending bulk action makes of a task's completion, if one is in flight.
-    fn pending_completion(&self) -> Option<bool> {
-        self.complete_all.input().with(|input| input.as_ref().map(|i| i.input.completed == "true"))
+    /// Deletes a task, hiding its row at once (and showing it again if the server refuses).
+    fn delete(self, state: RwSignal<RowState>, id: String, title: &str) {
+        state.update(|s| s.deleting = true);
+        self.send(
+            format!("Could not delete “{title}”"),
+            Box::pin(async move {
+                let result = delete_task(TaskId { id }).await;
+                if result.is_err() {
+                    state.update(|s| s.deleting = false);
+                }
+                result.map(drop)
+            }),
+        );
     }
 
-    fn clearing(&self) -> bool {
-        self.clear_completed.pending().get()
+    fn clearing(self) -> bool {
+        self.bulk.get() == Some(Bulk::ClearCompleted)
+    }
+
+    /// What a pending bulk change makes of every task's completion.
+    fn bulk_completion(self) -> Option<bool> {
+        match self.bulk.get() {
+            Some(Bulk::Complete(completed)) => Some(completed),
+            _ => None,
+        }
     }
 }
 
-#[component]
-fn Board() -> impl IntoView {
-    let params = use_query_map();
-    let view = Memo::new(move |_| View::from_params(&params.read()));
+/// A change on its way to the server, with what the page makes of the answer. Boxed, so
+/// that [`Board::send`] is compiled once for every kind of change.
+type Change = std::pin::Pin<Box<dyn Future<Output = Result<(), AppError>>>>;
+
+/// Follows a link to another view in place (a click with a modifier key, or with another
+/// button than the main one, is left to the browser: a new tab, say).
+fn follow(board: Board, next: View) -> impl Fn(ev::MouseEvent) + 'static {
+    move |event: ev::MouseEvent| {
+        if event.button() != 0 || event.ctrl_key() || event.meta_key() || event.shift_key() || event.alt_key() {
+            return;
+        }
+        event.prevent_default();
+        board.go(next.clone(), false);
+    }
+}
+
+/// The task board: new task, filters, the list and its footer.
+#[island]
+fn TaskBoard(view: View, notice: Option<String>) -> impl IntoView {
+    mark_hydrated();
     let board = Board {
-        view,
+        view: RwSignal::new(view),
         version: RwSignal::new(0),
-        complete_all: ServerAction::<CompleteAll>::new(),
-        clear_completed: ServerAction::<ClearCompleted>::new(),
-        notice: RwSignal::new(None),
+        bulk: RwSignal::new(None),
+        notice: RwSignal::new(notice),
     };
     provide_context(board);
-    board.reload_after(board.complete_all.into());
-    board.reload_after(board.clear_completed.into());
-    report_failure(board, board.complete_all.into(), "Could not change the tasks".to_owned());
-    report_failure(board, board.clear_completed.into(), "Could not clear the completed tasks".to_owned());
-
-    let list = Resource::new(move || (view.get().query(), board.version.get()), |(query, _)| list_tasks(query));
+    let list = Resource::new(move || (board.view.get().query(), board.version.get()), |(query, _)| list_tasks(query));
     let tags = Resource::new(move || board.version.get(), |_| list_tags());
+    follow_history(board);
     refresh_when_visible(board);
     keyboard_shortcuts();
 
@@ -206,18 +295,25 @@ fn Board() -> impl IntoView {
             </p>
         </div>
         <NewTaskForm />
-        <NoScriptError />
         <Notice />
+        <Toolbar list tags />
         <Transition fallback=|| view! { <p class="loading">"Loading your tasks…"</p> }>
             {move || Suspend::new(async move {
-                let tags = tags.await.map(|t| t.tags).unwrap_or_default();
                 match list.await {
-                    Ok(list) => Either::Left(view! { <ListView list tags /> }),
+                    Ok(list) => Either::Left(view! { <ListView list /> }),
                     Err(error) => Either::Right(view! { <ListError error /> }),
                 }
             })}
         </Transition>
     }
+}
+
+/// The back and forward buttons show the view of the URL they land on.
+fn follow_history(board: Board) {
+    Effect::new(move || {
+        let handle = window_event_listener(ev::popstate, move |_| board.view.set(View::from_location()));
+        on_cleanup(move || handle.remove());
+    });
 }
 
 /// Loads the list again when the tab comes back into view: another tab may have changed it.
@@ -260,24 +356,6 @@ fn keyboard_shortcuts() {
     });
 }
 
-/// The error of an action that the browser submitted without the WASM, carried back in the
-/// URL by the server (for the bulk and per-task buttons, whose forms have no room for it).
-#[component]
-fn NoScriptError() -> impl IntoView {
-    let params = use_query_map();
-    let message = move || {
-        let params = params.read();
-        let path = params.get("__path")?;
-        let error = params.get("__err")?;
-        let ours =
-            ["set-completed", "delete", "clear-completed", "complete-all"].iter().any(|name| path.ends_with(name));
-        ours.then(|| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&error).to_string())
-    };
-    view! {
-        {move || message().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
-    }
-}
-
 /// The board's notice, if any, with a button to dismiss it.
 #[component]
 fn Notice() -> impl IntoView {
@@ -289,7 +367,7 @@ fn Notice() -> impl IntoView {
                     view! {
                         <p class="form-error notice-message">
                             <span>{message}</span>
-                            <button type="button" class="button-quiet" on:click=move |_| board.notice.set(None)>
+                            <button type="button" class="button-quiet needs-js" on:click=move |_| board.notice.set(None)>
                                 "Dismiss"
                             </button>
                         </p>
@@ -302,6 +380,7 @@ fn Notice() -> impl IntoView {
 
 #[component]
 fn ListError(error: AppError) -> impl IntoView {
+    let board = expect_context::<Board>();
     let message = match &error {
         AppError::Validation(fields) => {
             let names: Vec<&str> = fields.keys().map(String::as_str).collect();
@@ -313,7 +392,9 @@ fn ListError(error: AppError) -> impl IntoView {
         <div class="card" role="alert">
             <p class="form-error">{message}</p>
             <p>
-                <A href="/tasks">"Show all tasks"</A>
+                <a href="/tasks" on:click=follow(board, View::default())>
+                    "Show all tasks"
+                </a>
             </p>
         </div>
     }
@@ -323,61 +404,59 @@ fn ListError(error: AppError) -> impl IntoView {
 #[component]
 fn NewTaskForm() -> impl IntoView {
     let board = expect_context::<Board>();
-    let create = ServerAction::<CreateTask>::new();
-    board.reload_after(create.into());
     let form_ref = NodeRef::<leptos::html::Form>::new();
     let title_ref = NodeRef::<leptos::html::Input>::new();
-    let local_error = RwSignal::new(None::<AppError>);
-    // The last failure, unless a later submission is on its way.
-    let error = Signal::derive(move || {
-        local_error
-            .get()
-            .or_else(|| if create.pending().get() { None } else { create.value().get().and_then(Result::err) })
-    });
+    let error = RwSignal::new(None::<AppError>);
+    // The title on its way to the server, if any.
+    let adding = RwSignal::new(None::<String>);
     let described = move || if error.get().is_some() { "new-task-error" } else { "new-task-hint" };
-
-    // What was typed comes back into the form if the server refuses it.
-    let last_sent = StoredValue::new(None::<super::NewTask>);
-    Effect::new(move || {
-        if let (Some(Err(_)), Some(sent), Some(form)) =
-            (create.value().get(), last_sent.get_value(), form_ref.get_untracked())
-        {
-            restore_new_task(&form, &sent);
-        }
-    });
-
-    let on_submit = move |event: ev::SubmitEvent| {
-        event.prevent_default();
-        local_error.set(None);
-        let Ok(input) = <CreateTask as leptos::form::FromFormData>::from_event(&event) else {
-            return;
-        };
-        if input.input.title.trim().is_empty() {
-            local_error.set(Some(AppError::field("title", "Type what needs to be done first.")));
-            if let Some(title) = title_ref.get_untracked() {
-                let _ = title.focus();
-            }
-            return;
-        }
-        last_sent.set_value(Some(input.input.clone()));
-        create.dispatch(input);
-        if let Some(form) = form_ref.get_untracked() {
-            form.reset();
-        }
+    let focus_title = move || {
         if let Some(title) = title_ref.get_untracked() {
             let _ = title.focus();
         }
     };
 
+    let on_submit = move |event: ev::SubmitEvent| {
+        event.prevent_default();
+        error.set(None);
+        let form: web_sys::HtmlFormElement = event_target(&event);
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+        let field = |name: &str| data.get(name).as_string().filter(|v| !v.is_empty());
+        let input = NewTask {
+            title: field("title").unwrap_or_default(),
+            description: field("description"),
+            priority: field("priority"),
+            due_date: field("due_date"),
+            tags: field("tags"),
+        };
+        if input.title.trim().is_empty() {
+            error.set(Some(AppError::field("title", "Type what needs to be done first.")));
+            focus_title();
+            return;
+        }
+        adding.set(Some(input.title.trim().to_owned()));
+        let sent = input.clone();
+        board.send(
+            "Could not add the task".to_owned(),
+            Box::pin(async move {
+                let result = create_task(input).await;
+                adding.set(None);
+                if let (Err(refused), Some(form)) = (result, form_ref.get_untracked()) {
+                    // What was typed comes back into the form, with the reason under it.
+                    restore_new_task(&form, &sent);
+                    error.set(Some(refused));
+                }
+                Ok(())
+            }),
+        );
+        if let Some(form) = form_ref.get_untracked() {
+            form.reset();
+        }
+        focus_title();
+    };
+
     view! {
-        <form
-            class="card new-task"
-            action=CreateTask::url()
-            method="post"
-            node_ref=form_ref
-            on:submit=on_submit
-            aria-label="Add a task"
-        >
+        <form class="card new-task" action=CreateTask::url() method="post" node_ref=form_ref on:submit=on_submit aria-label="Add a task">
             <label id="new-task-label" for="new-task" class="visually-hidden">
                 "New task"
             </label>
@@ -390,7 +469,7 @@ fn NewTaskForm() -> impl IntoView {
                     autocomplete="off"
                     maxlength=limits::TITLE_MAX
                     aria-describedby=described
-                    aria-invalid=move || if error.get().is_some_and(|e| e.field_message("title").is_some()) { "true" } else { "false" }
+                    aria-invalid=move || invalid(error.get().as_ref(), "title")
                     node_ref=title_ref
                 />
                 <button type="submit" class="button-primary">
@@ -401,10 +480,7 @@ fn NewTaskForm() -> impl IntoView {
                 "Press Enter to add the task."
             </p>
             <p id="new-task-error" class="field-error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|e| match &e {
-                    AppError::Validation(fields) => fields.values().cloned().collect::<Vec<_>>().join(" "),
-                    other => other.to_string(),
-                })}
+                {move || error.get().map(|e| error_text(&e))}
             </p>
             <details>
                 <summary>"More options"</summary>
@@ -415,7 +491,9 @@ fn NewTaskForm() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="new-priority">"Priority"</label>
-                        <PrioritySelect id="new-priority" selected=Priority::None />
+                        <select id="new-priority" name="priority">
+                            <PriorityOptions selected=Priority::None />
+                        </select>
                     </div>
                     <div class="field">
                         <label for="new-due">"Due date"</label>
@@ -428,20 +506,27 @@ fn NewTaskForm() -> impl IntoView {
                 </div>
             </details>
             {move || {
-                create.input().get().map(|pending| {
-                    view! {
-                        <p class="hint" role="status">
-                            "Adding “" {pending.input.title.trim().to_owned()} "”…"
-                        </p>
-                    }
-                })
+                adding.get().map(|title| view! { <p class="hint" role="status">"Adding “" {title} "”…"</p> })
             }}
         </form>
     }
 }
 
+/// `"true"` when the last failure was about `field`, for `aria-invalid`.
+fn invalid(error: Option<&AppError>, field: &str) -> &'static str {
+    if error.is_some_and(|e| e.field_message(field).is_some()) { "true" } else { "false" }
+}
+
+/// A failure as one line: every field's message, or the error itself.
+fn error_text(error: &AppError) -> String {
+    match error {
+        AppError::Validation(fields) => fields.values().cloned().collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    }
+}
+
 /// Puts a refused new task's fields back into the form.
-fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &super::NewTask) {
+fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &NewTask) {
     use wasm_bindgen::JsCast;
     let set = |name: &str, value: &str| {
         if let Some(element) = form.elements().named_item(name) {
@@ -461,22 +546,13 @@ fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &super::NewTask) {
     set("tags", sent.tags.as_deref().unwrap_or_default());
 }
 
+/// The `<option>`s of a priority menu.
 #[component]
-fn PrioritySelect(id: &'static str, selected: Priority) -> impl IntoView {
-    view! {
-        <select id=id name="priority">
-            {Priority::ALL
-                .into_iter()
-                .map(|p| {
-                    view! {
-                        <option value=p.as_str() selected=p == selected>
-                            {priority_label(p)}
-                        </option>
-                    }
-                })
-                .collect_view()}
-        </select>
-    }
+fn PriorityOptions(selected: Priority) -> impl IntoView {
+    Priority::ALL
+        .into_iter()
+        .map(|p| view! { <option value=p.as_str() selected=p == selected>{priority_label(p)}</option> })
+        .collect_view()
 }
 
 fn priority_label(priority: Priority) -> &'static str {
@@ -488,179 +564,133 @@ fn priority_label(priority: Priority) -> &'static str {
     }
 }
 
-/// The toolbar, the list and its footer, for one loaded page.
+/// Status links with counts, search, filters and sorting. Rendered once: the list below it
+/// loads again without replacing the field being typed in.
 #[component]
-fn ListView(list: TaskList, tags: Vec<super::TagCount>) -> impl IntoView {
+fn Toolbar(
+    list: Resource<Result<TaskList, AppError>>,
+    tags: Resource<Result<super::TagList, AppError>>,
+) -> impl IntoView {
     let board = expect_context::<Board>();
     let view = board.view;
-    let TaskList { tasks, total, counts, today, .. } = list;
-    let empty = tasks.is_empty();
-    let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
-    let current = view.get_untracked();
-    let busy = move || board.complete_all.pending().get() || board.clear_completed.pending().get();
-    view! {
-        <Toolbar counts tags />
-        {if empty {
-            Either::Left(view! { <EmptyState all=counts.all page=current.page /> })
-        } else {
-            Either::Right(
-                view! {
-                    <ul class="task-list" aria-label="Tasks" aria-busy=move || busy().to_string()>
-                        <For
-                            each=move || tasks.clone()
-                            key=|task| (task.id, task.updated_at)
-                            children=move |task| view! { <TaskItem task today /> }
-                        />
-                    </ul>
-                },
-            )
-        }}
-        <ListFooter counts />
-        {(pages > 1).then(|| view! { <Pagination page=current.page pages /> })}
-    }
-}
-
-#[component]
-fn EmptyState(all: i64, page: i64) -> impl IntoView {
-    let message = if all == 0 {
-        Either::Left(view! {
-            <p>
-                <strong>"Nothing to do yet."</strong>
-            </p>
-            <p>"Type a task above and press Enter to add it."</p>
-        })
-    } else if page > 1 {
-        Either::Right(Either::Left(view! {
-            <p>"This page is empty."</p>
-            <p>
-                <A href="/tasks">"Go to the first page"</A>
-            </p>
-        }))
-    } else {
-        Either::Right(Either::Right(view! {
-            <p>"No tasks match this view."</p>
-            <p>
-                <A href="/tasks">"Show all tasks"</A>
-            </p>
-        }))
-    };
-    view! { <div class="card empty">{message}</div> }
-}
-
-/// Status links with counts, search, filters and sorting.
-#[component]
-fn Toolbar(counts: super::Counts, tags: Vec<super::TagCount>) -> impl IntoView {
-    let board = expect_context::<Board>();
-    let view = board.view;
-    let navigate = use_navigate();
-    let current = view.get_untracked();
-    let status_link = move |status: &'static str, label: &'static str, count: i64| {
-        let href =
-            view.get_untracked().with(|v| v.status = if status == "all" { String::new() } else { status.to_owned() });
-        let active = {
-            let current = view.get_untracked().status;
-            current == status || (status == "all" && current.is_empty())
+    // What the server renders (and a page without the WASM keeps); with the WASM the menus
+    // follow the view as it changes.
+    let initial = view.get_untracked();
+    let status_link = move |status: &'static str, label: &'static str| {
+        let next =
+            move || view.read().changed(|v| v.status = if status == "all" { String::new() } else { status.to_owned() });
+        let current = move || {
+            let current = &view.read().status;
+            (current == status || (status == "all" && current.is_empty())).then_some("page")
         };
-        // A plain link (the router still handles it): `<A>` would mark every one of these
-        // current, since they share the path and differ only in the query.
+        let count = move || {
+            list.get().and_then(Result::ok).map(|list| match status {
+                "active" => list.counts.active,
+                "completed" => list.counts.completed,
+                _ => list.counts.all,
+            })
+        };
         view! {
             <li>
-                <a href=href aria-current=active.then_some("page")>
+                <a href=move || next().href() aria-current=current on:click=move |event| follow(board, next())(event)>
                     {label}
                     " "
-                    <span class="count">"(" {count} ")"</span>
+                    <span class="count">"(" {move || count().unwrap_or_default()} ")"</span>
                 </a>
             </li>
         }
     };
 
-    // With the WASM the filters apply as soon as they change (search after a short pause).
+    // The filters apply as soon as they change (search after a short pause).
     let search_timer = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
-    let apply = {
-        let navigate = navigate.clone();
-        move |form: web_sys::HtmlFormElement, replace: bool| {
-            let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
-            let field = |name: &str| data.get(name).as_string().unwrap_or_default();
-            let next = view.get_untracked().with(|v| {
-                let previous_sort = if v.sort.is_empty() { "created".to_owned() } else { v.sort.clone() };
-                v.q = field("q");
-                v.priority = field("priority");
-                v.tag = field("tag");
-                v.due = field("due");
-                v.sort = field("sort");
-                v.order = field("order");
-                // A new sort key starts in its natural order (soonest due, A to Z, ...).
-                if v.sort != previous_sort || v.order == View::default_order(&v.sort) {
-                    v.order.clear();
-                }
-                if v.sort == "created" {
-                    v.sort.clear();
-                }
-            });
-            navigate(&next, NavigateOptions { replace, scroll: false, ..Default::default() });
+    let apply = move |form: web_sys::HtmlFormElement, replace: bool| {
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+        let field = |name: &str| data.get(name).as_string().unwrap_or_default();
+        let next = view.read_untracked().changed(|v| {
+            let previous_sort = v.sort_key().to_owned();
+            v.q = field("q");
+            v.priority = field("priority");
+            v.tag = field("tag");
+            v.due = field("due");
+            v.sort = field("sort");
+            v.order = field("order");
+            // A new sort key starts in its natural order (soonest due, A to Z, ...).
+            if v.sort != previous_sort || v.order == View::default_order(&v.sort) {
+                v.order.clear();
+            }
+            if v.sort == "created" {
+                v.sort.clear();
+            }
+        });
+        board.go(next, replace);
+    };
+    let on_change = move |event: ev::Event| {
+        let target: web_sys::HtmlElement = event_target(&event);
+        if let Some(form) = target.closest("form").ok().flatten().filter(|_| target.tag_name() == "SELECT") {
+            apply(wasm_bindgen::JsCast::unchecked_into(form), false);
         }
     };
-    let on_change = {
-        let apply = apply.clone();
-        move |event: ev::Event| {
-            let target: web_sys::HtmlElement = event_target(&event);
-            if let Some(form) = target.closest("form").ok().flatten().filter(|_| target.tag_name() == "SELECT") {
-                apply(wasm_bindgen::JsCast::unchecked_into(form), false);
-            }
+    let on_search = move |event: ev::Event| {
+        let target: web_sys::HtmlInputElement = event_target(&event);
+        let Some(form) = target.form() else { return };
+        if let Some(handle) = search_timer.get_value() {
+            handle.clear();
         }
-    };
-    let on_search = {
-        let apply = apply.clone();
-        move |event: ev::Event| {
-            let target: web_sys::HtmlInputElement = event_target(&event);
-            let Some(form) = target.form() else { return };
-            if let Some(handle) = search_timer.get_value() {
-                handle.clear();
-            }
-            let apply = apply.clone();
-            let handle = set_timeout_with_handle(move || apply(form, true), std::time::Duration::from_millis(300));
-            search_timer.set_value(handle.ok());
-        }
+        let handle = set_timeout_with_handle(move || apply(form, true), std::time::Duration::from_millis(300));
+        search_timer.set_value(handle.ok());
     };
     let on_submit = move |event: ev::SubmitEvent| {
         event.prevent_default();
-        let form: web_sys::HtmlFormElement = event_target(&event);
-        apply(form, false);
+        apply(event_target(&event), false);
     };
-    let sort = if current.sort.is_empty() { "created".to_owned() } else { current.sort.clone() };
-    let order = if current.order.is_empty() { View::default_order(&sort).to_owned() } else { current.order.clone() };
-    let order_labels = match sort.as_str() {
+    let order_labels = move || match view.read().sort_key() {
         "due" => ("Soonest first", "Latest first"),
         "priority" => ("Lowest first", "Highest first"),
         "title" => ("A to Z", "Z to A"),
         _ => ("Oldest first", "Newest first"),
     };
-    let has_tag = tags.iter().any(|t| t.name == current.tag);
+    let tag_options = move || {
+        let current = view.read().tag.clone();
+        let tags = tags.get().and_then(Result::ok).map(|t| t.tags).unwrap_or_default();
+        let unknown = (!current.is_empty() && !tags.iter().any(|t| t.name == current)).then(|| {
+            view! { <option value=current.clone() selected=true>{current.clone()}</option> }
+        });
+        let known = tags
+            .into_iter()
+            .map(|TagCount { name, count }| {
+                let selected = name == current;
+                view! { <option value=name.clone() selected=selected>{format!("{name} ({count})")}</option> }
+            })
+            .collect_view();
+        (unknown, known)
+    };
+    let clear_filters = move || {
+        view.read().changed(|v| {
+            v.q.clear();
+            v.priority.clear();
+            v.tag.clear();
+            v.due.clear();
+        })
+    };
 
     view! {
         <nav aria-label="Filter by status">
             <ul class="status-filters">
-                {status_link("all", "All", counts.all)}
-                {status_link("active", "Active", counts.active)}
-                {status_link("completed", "Completed", counts.completed)}
+                {status_link("all", "All")}
+                {status_link("active", "Active")}
+                {status_link("completed", "Completed")}
             </ul>
         </nav>
-        <form
-            class="toolbar filters"
-            method="get"
-            action="/tasks"
-            role="search"
-            on:change=on_change
-            on:submit=on_submit
-        >
-            <input type="hidden" name="status" value=current.status.clone() />
+        <form class="toolbar filters" method="get" action="/tasks" role="search" on:change=on_change on:submit=on_submit>
+            <input type="hidden" name="status" value=move || view.read().status.clone() />
             <div class="field search-field">
                 <label for="search">"Search"</label>
                 <input
                     id="search"
                     name="q"
                     type="search"
-                    value=current.q.clone()
+                    value=initial.q.clone()
+                    prop:value=move || view.read().q.clone()
                     maxlength=limits::QUERY_MAX
                     placeholder="Title or description"
                     on:input=on_search
@@ -668,88 +698,535 @@ fn Toolbar(counts: super::Counts, tags: Vec<super::TagCount>) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="filter-priority">"Priority"</label>
-                <select id="filter-priority" name="priority">
-                    <option value="" selected=current.priority.is_empty()>
-                        "Any"
-                    </option>
+                <select id="filter-priority" name="priority" prop:value=move || view.read().priority.clone()>
+                    <option value="" selected=initial.priority.is_empty()>"Any"</option>
                     {Priority::ALL
                         .into_iter()
                         .rev()
-                        .map(|p| {
-                            view! {
-                                <option value=p.as_str() selected=current.priority == p.as_str()>
-                                    {priority_label(p)}
-                                </option>
-                            }
-                        })
+                        .map(|p| view! { <option value=p.as_str() selected=initial.priority == p.as_str()>{priority_label(p)}</option> })
                         .collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="filter-tag">"Tag"</label>
                 <select id="filter-tag" name="tag">
-                    <option value="" selected=current.tag.is_empty()>
+                    <option value="" selected=move || view.read().tag.is_empty()>
                         "Any"
                     </option>
-                    {(!has_tag && !current.tag.is_empty())
-                        .then(|| view! { <option value=current.tag.clone() selected=true>{current.tag.clone()}</option> })}
-                    {tags
-                        .into_iter()
-                        .map(|t| {
-                            let selected = t.name == current.tag;
-                            view! {
-                                <option value=t.name.clone() selected=selected>
-                                    {format!("{} ({})", t.name, t.count)}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
+                    {tag_options}
                 </select>
             </div>
             <div class="field">
                 <label for="filter-due">"Due"</label>
-                <select id="filter-due" name="due">
+                <select id="filter-due" name="due" prop:value=move || view.read().due.clone()>
                     {[("", "Any time"), ("overdue", "Overdue"), ("today", "Today"), ("upcoming", "Upcoming"), ("none", "No due date")]
                         .into_iter()
-                        .map(|(value, label)| view! { <option value=value selected=current.due == value>{label}</option> })
+                        .map(|(value, label)| view! { <option value=value selected=initial.due == value>{label}</option> })
                         .collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="sort">"Sort by"</label>
-                <select id="sort" name="sort">
+                <select id="sort" name="sort" prop:value=move || view.read().sort_key().to_owned()>
                     {[("created", "Date added"), ("updated", "Last changed"), ("due", "Due date"), ("priority", "Priority"), ("title", "Title")]
                         .into_iter()
-                        .map(|(value, label)| view! { <option value=value selected=sort == value>{label}</option> })
+                        .map(|(value, label)| view! { <option value=value selected=initial.sort_key() == value>{label}</option> })
                         .collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="order">"Order"</label>
-                <select id="order" name="order">
-                    <option value="asc" selected=order == "asc">
-                        {order_labels.0}
-                    </option>
-                    <option value="desc" selected=order == "desc">
-                        {order_labels.1}
-                    </option>
+                <select id="order" name="order" prop:value=move || view.read().order_key().to_owned()>
+                    <option value="asc" selected=initial.order_key() == "asc">{move || order_labels().0}</option>
+                    <option value="desc" selected=initial.order_key() == "desc">{move || order_labels().1}</option>
                 </select>
             </div>
             <button type="submit" class="no-js-only">
                 "Apply"
             </button>
         </form>
-        {current.is_filtered().then(|| view! {
-            <p class="active-filters">
-                <span>"Filtered view."</span>
-                <A href=view.get_untracked().with(|v| {
-                    v.q.clear();
-                    v.priority.clear();
-                    v.tag.clear();
-                    v.due.clear();
-                })>"Clear filters"</A>
+        <p class="active-filters" hidden=move || !view.read().is_filtered()>
+            <span>"Filtered view."</span>
+            <a href=move || clear_filters().href() on:click=move |event| follow(board, clear_filters())(event)>
+                "Clear filters"
+            </a>
+        </p>
+    }
+}
+
+/// The list and its footer, for one loaded page.
+#[component]
+fn ListView(list: TaskList) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let TaskList { tasks, total, counts, today, .. } = list;
+    let page = board.view.read_untracked().page;
+    let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let busy = move || board.bulk.get().is_some().to_string();
+    view! {
+        {if tasks.is_empty() {
+            Either::Left(view! { <EmptyState all=counts.all page /> })
+        } else {
+            Either::Right(view! {
+                <ul class="task-list" aria-label="Tasks" aria-busy=busy>
+                    <For
+                        each=move || tasks.clone()
+                        key=row_key
+                        children=move |task| view! { <TaskItem task today /> }
+                    />
+                </ul>
+            })
+        }}
+        <ListFooter counts />
+        {(pages > 1).then(|| view! { <Pagination page pages /> })}
+    }
+}
+
+/// A row's key: its id and last change, so that a changed task is rendered anew.
+#[allow(clippy::clone_on_copy, reason = "a Moment is a copy type on the server, text in the WASM")]
+fn row_key(task: &Task) -> (uuid::Uuid, crate::dates::Moment) {
+    (task.id, task.updated_at.clone())
+}
+
+#[component]
+fn EmptyState(all: i64, page: i64) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let (lead, detail, link) = if all == 0 {
+        ("Nothing to do yet.", "Type a task above and press Enter to add it.", None)
+    } else if page > 1 {
+        ("This page is empty.", "", Some("Go to the first page"))
+    } else {
+        ("No tasks match this view.", "", Some("Show all tasks"))
+    };
+    view! {
+        <div class="card empty">
+            <p>
+                <strong>{lead}</strong>
             </p>
-        })}
+            {(!detail.is_empty()).then(|| view! { <p>{detail}</p> })}
+            {link.map(|label| view! {
+                <p>
+                    <a href="/tasks" on:click=follow(board, View::default())>
+                        {label}
+                    </a>
+                </p>
+            })}
+        </div>
+    }
+}
+
+/// What a row shows while a change of it is on its way.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct RowState {
+    /// The completion asked for.
+    completed: Option<bool>,
+    /// Being deleted.
+    deleting: bool,
+    /// Showing its edit form.
+    editing: bool,
+    /// The title of an edit on its way.
+    saving_title: Option<String>,
+    /// The task as the server answered the last change (until the list is loaded again).
+    answered: Option<Task>,
+}
+
+/// One task: its checkbox, title, details and buttons, or its edit form.
+#[component]
+fn TaskItem(task: Task, today: Date) -> impl IntoView {
+    let board = expect_context::<Board>();
+    // Without the WASM, "Edit" is a link to this page with `edit=<id>`.
+    let editing = board.view.read_untracked().edit == task.id.to_string();
+    let state = RwSignal::new(RowState { editing, ..RowState::default() });
+    let task = StoredValue::new(task);
+
+    // The completion shown: the one asked for while it is on its way, then the server's.
+    let completed = Signal::derive(move || {
+        if let Some(bulk) = board.bulk_completion() {
+            return bulk;
+        }
+        state
+            .with(|s| s.completed.or(s.answered.as_ref().map(|t| t.completed)))
+            .unwrap_or_else(|| task.with_value(|t| t.completed))
+    });
+    let hidden = move || state.with(|s| s.deleting) || (board.clearing() && completed.get());
+    let pending = move || state.with(|s| s.completed.is_some() || s.saving_title.is_some());
+    view! {
+        <li class="task" class:done=completed class:pending=pending hidden=hidden>
+            {move || {
+                if state.with(|s| s.editing) {
+                    Either::Left(view! { <EditForm task=task.get_value() state /> })
+                } else {
+                    let shown = state.with(|s| {
+                        let mut shown = s.answered.clone().unwrap_or_else(|| task.get_value());
+                        if let Some(title) = &s.saving_title {
+                            shown.title.clone_from(title);
+                        }
+                        shown
+                    });
+                    Either::Right(view! { <TaskRow task=shown today completed state /> })
+                }
+            }}
+        </li>
+    }
+}
+
+#[component]
+fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<RowState>) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let id = task.id;
+    let title = task.title.clone();
+    let on_toggle = {
+        let title = title.clone();
+        move |event: ev::SubmitEvent| {
+            event.prevent_default();
+            let asked = !completed.get_untracked();
+            state.update(|s| s.completed = Some(asked));
+            let input = SetCompletedInput { id: id.to_string(), completed: asked.to_string() };
+            let change = async move {
+                let result = set_completed(input).await;
+                state.update(|s| {
+                    s.completed = None;
+                    if let Ok(task) = &result {
+                        s.answered = Some(task.clone());
+                    }
+                });
+                result.map(drop)
+            };
+            board.send(format!("Could not update “{title}”"), Box::pin(change));
+        }
+    };
+    let on_delete = {
+        let title = title.clone();
+        move |event: ev::SubmitEvent| {
+            event.prevent_default();
+            board.delete(state, id.to_string(), &title);
+        }
+    };
+    let start_editing = move |event: ev::MouseEvent| {
+        event.prevent_default();
+        state.update(|s| s.editing = true);
+    };
+    // Without the WASM, "Edit" opens this same view with the task's edit form.
+    let edit_href = View { edit: id.to_string(), ..board.view.get_untracked() }.href();
+    let description = task.description.lines().next().unwrap_or_default().chars().take(160).collect::<String>();
+    let due = task.due_date.map(|due| (due, due_label(due, today, task.completed)));
+    let tags = task.tags.iter().map(|tag| {
+        let next = board.view.read_untracked().changed(|v| v.tag.clone_from(tag));
+        view! {
+            <a href=next.href() class="chip" aria-label=format!("Show tasks tagged {tag}") on:click=follow(board, next.clone())>
+                "#"{tag.clone()}
+            </a>
+        }
+    });
+    view! {
+        <form class="inline-form" action=SetCompleted::url() method="post" on:submit=on_toggle>
+            <input type="hidden" name="id" value=id.to_string() />
+            <input type="hidden" name="completed" value=move || (!completed.get()).to_string() />
+            <button type="submit" class="check" role="checkbox" aria-checked=move || completed.get().to_string() aria-label=title.clone()></button>
+        </form>
+        <div class="task-main">
+            <p class="task-title" on:dblclick=move |_| state.update(|s| s.editing = true)>
+                {task.title.clone()}
+            </p>
+            {(!description.is_empty()).then(|| view! { <p class="task-description">{description}</p> })}
+            <div class="task-meta">
+                {(task.priority != Priority::None).then(|| view! {
+                    <span class=format!("badge {}", task.priority.as_str())>
+                        {priority_label(task.priority)}
+                        <span class="visually-hidden">" priority"</span>
+                    </span>
+                })}
+                {due.map(|(date, (label, class))| view! {
+                    <time class=format!("due {class}") datetime=date.to_string()>
+                        {label}
+                    </time>
+                })}
+                {tags.collect_view()}
+            </div>
+        </div>
+        <div class="task-actions">
+            <a href=edit_href class="button-quiet" role="button" aria-label=format!("Edit {title}") on:click=start_editing>
+                "Edit"
+            </a>
+            <form class="inline-form" action=DeleteTask::url() method="post" on:submit=on_delete>
+                <input type="hidden" name="id" value=id.to_string() />
+                <button type="submit" class="button-quiet" aria-label=format!("Delete {title}")>
+                    "Delete"
+                </button>
+            </form>
+        </div>
+    }
+}
+
+/// Editing a task in place: Enter or leaving the form saves, Escape cancels, and an emptied
+/// title offers to delete the task.
+#[component]
+fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let title_ref = NodeRef::<leptos::html::Input>::new();
+    let id = task.id.to_string();
+    let error = RwSignal::new(None::<AppError>);
+    let saving = move || state.with(|s| s.saving_title.is_some());
+    let original = StoredValue::new(task.clone());
+    let cancel_href = View { edit: String::new(), ..board.view.get_untracked() }.href();
+    let close = move || {
+        error.set(None);
+        state.update(|s| s.editing = false);
+    };
+
+    // Focus the title when the form opens (with the WASM; without it the link's page loads).
+    Effect::new(move || {
+        if let Some(input) = title_ref.get() {
+            let _ = input.focus();
+        }
+    });
+
+    let save = move || {
+        let Some(form) = form_ref.get_untracked() else { return };
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+        let field = |name: &str| data.get(name).as_string().unwrap_or_default();
+        let task = original.get_value();
+        let title = field("title");
+        if title.trim().is_empty() {
+            let confirmed = window()
+                .confirm_with_message(&format!("Delete “{}”? It has no title now.", task.title))
+                .unwrap_or(false);
+            if confirmed {
+                state.update(|s| s.editing = false);
+                board.delete(state, task.id.to_string(), &task.title);
+            } else if let Some(input) = title_ref.get_untracked() {
+                input.set_value(&task.title);
+                let _ = input.focus();
+            }
+            return;
+        }
+        let changed = |value: String, old: &str| (value.trim() != old.trim()).then_some(value);
+        let input = TaskUpdate {
+            id: task.id.to_string(),
+            title: changed(title, &task.title),
+            description: changed(field("description"), &task.description),
+            priority: changed(field("priority"), task.priority.as_str()),
+            due_date: changed(field("due_date"), &task.due_date.map(|d| d.to_string()).unwrap_or_default()),
+            tags: changed(field("tags"), &task.tags.join(", ")),
+        };
+        let nothing = input.title.is_none()
+            && input.description.is_none()
+            && input.priority.is_none()
+            && input.due_date.is_none()
+            && input.tags.is_none();
+        if nothing {
+            close();
+            return;
+        }
+        error.set(None);
+        state.update(|s| {
+            s.saving_title = Some(input.title.clone().unwrap_or_else(|| task.title.clone()).trim().to_owned())
+        });
+        spawn_local(async move {
+            let result = update_task(input).await;
+            state.update(|s| s.saving_title = None);
+            match result {
+                Ok(task) => {
+                    state.update(|s| {
+                        s.answered = Some(task);
+                        s.editing = false;
+                    });
+                    board.reload();
+                }
+                // Shown in the form, which stays open with what was typed.
+                Err(refused) => error.set(Some(refused)),
+            }
+        });
+    };
+
+    let on_keydown = move |event: ev::KeyboardEvent| {
+        if event.key() == "Escape" {
+            event.prevent_default();
+            close();
+        }
+    };
+    // Saving on blur, but only when the focus leaves the whole form (not between its fields).
+    let on_focusout = move |event: ev::FocusEvent| {
+        let Some(form) = form_ref.get_untracked() else { return };
+        let inside = event
+            .related_target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok())
+            .is_some_and(|node| form.contains(Some(&node)));
+        if !inside && state.with_untracked(|s| s.editing && s.saving_title.is_none()) {
+            save();
+        }
+    };
+
+    let field_id = |name: &str| format!("edit-{name}-{id}");
+    view! {
+        <form
+            class="edit-form"
+            action=UpdateTask::url()
+            method="post"
+            node_ref=form_ref
+            on:submit=move |event: ev::SubmitEvent| {
+                event.prevent_default();
+                save();
+            }
+            on:keydown=on_keydown
+            on:focusout=on_focusout
+            aria-label=format!("Edit {}", task.title)
+        >
+            <input type="hidden" name="id" value=id.clone() />
+            <div class="field">
+                <label for=field_id("title")>"Title"</label>
+                <input
+                    id=field_id("title")
+                    name="title"
+                    type="text"
+                    value=task.title.clone()
+                    maxlength=limits::TITLE_MAX
+                    node_ref=title_ref
+                    aria-invalid=move || invalid(error.get().as_ref(), "title")
+                />
+            </div>
+            <div class="field">
+                <label for=field_id("description")>"Description"</label>
+                <textarea id=field_id("description") name="description" maxlength=limits::DESCRIPTION_MAX rows="3">
+                    {task.description.clone()}
+                </textarea>
+            </div>
+            <div class="options-grid">
+                <div class="field">
+                    <label for=field_id("priority")>"Priority"</label>
+                    <select id=field_id("priority") name="priority">
+                        <PriorityOptions selected=task.priority />
+                    </select>
+                </div>
+                <div class="field">
+                    <label for=field_id("due")>"Due date"</label>
+                    <input id=field_id("due") name="due_date" type="date" value=task.due_date.map(|d| d.to_string()).unwrap_or_default() />
+                </div>
+                <div class="field">
+                    <label for=field_id("tags")>"Tags"</label>
+                    <input id=field_id("tags") name="tags" type="text" value=task.tags.join(", ") autocomplete="off" />
+                </div>
+            </div>
+            <p class="field-error" role="alert" hidden=move || error.get().is_none()>
+                {move || error.get().map(|e| error_text(&e))}
+            </p>
+            <div class="edit-actions">
+                <button type="submit" class="button-primary" disabled=saving>
+                    "Save"
+                </button>
+                <a
+                    href=cancel_href
+                    role="button"
+                    class="button-quiet"
+                    on:click=move |event: ev::MouseEvent| {
+                        event.prevent_default();
+                        close();
+                    }
+                >
+                    "Cancel"
+                </a>
+            </div>
+        </form>
+    }
+}
+
+/// "N items left", and the bulk buttons.
+#[component]
+fn ListFooter(counts: super::Counts) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let left = move || {
+        let active = match board.bulk_completion() {
+            Some(true) => 0,
+            Some(false) => counts.all,
+            None => counts.active,
+        };
+        format!("{active} {} left", if active == 1 { "item" } else { "items" })
+    };
+    let busy = move || board.bulk.get().is_some();
+    let on_bulk = move |bulk: Bulk| {
+        move |event: ev::SubmitEvent| {
+            event.prevent_default();
+            board.bulk.set(Some(bulk));
+            let (what, change): (&str, Change) = match bulk {
+                Bulk::Complete(completed) => {
+                    let input = CompleteAllInput { completed: completed.to_string() };
+                    ("Could not change the tasks", Box::pin(async move { complete_all(input).await.map(drop) }))
+                }
+                Bulk::ClearCompleted => {
+                    ("Could not clear the completed tasks", Box::pin(async move { clear_completed().await.map(drop) }))
+                }
+            };
+            board.send(
+                what.to_owned(),
+                Box::pin(async move {
+                    let result = change.await;
+                    board.bulk.set(None);
+                    result
+                }),
+            );
+        }
+    };
+    let complete = counts.active > 0;
+    let completed = counts.completed;
+    (counts.all > 0).then(|| {
+        view! {
+            <div class="list-footer">
+                <p class="items-left" aria-live="polite" role="status">
+                    {left}
+                </p>
+                <div class="bulk">
+                    <form class="inline-form" action=CompleteAll::url() method="post" on:submit=on_bulk(Bulk::Complete(complete))>
+                        <input type="hidden" name="completed" value=complete.to_string() />
+                        <button type="submit" disabled=busy>
+                            {if complete { "Mark all complete" } else { "Mark all active" }}
+                        </button>
+                    </form>
+                    {(completed > 0).then(|| view! {
+                        <form class="inline-form" action=ClearCompleted::url() method="post" on:submit=on_bulk(Bulk::ClearCompleted)>
+                            <button type="submit" disabled=busy>
+                                {format!("Clear completed ({completed})")}
+                            </button>
+                        </form>
+                    })}
+                </div>
+            </div>
+        }
+    })
+}
+
+#[component]
+fn Pagination(page: i64, pages: i64) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let link = move |page: i64, label: &'static str, rel: &'static str| {
+        let next = View { page, edit: String::new(), ..board.view.get_untracked() };
+        let go = follow(board, next.clone());
+        view! {
+            <a
+                href=next.href()
+                rel=rel
+                on:click=move |event| {
+                    go(event);
+                    window().scroll_to_with_x_and_y(0.0, 0.0);
+                }
+            >
+                {label}
+            </a>
+        }
+    };
+    view! {
+        <nav class="pagination" aria-label="Pages">
+            {if page > 1 {
+                Either::Left(link(page - 1, "← Previous", "prev"))
+            } else {
+                Either::Right(view! { <span aria-hidden="true" class="hint">"← Previous"</span> })
+            }}
+            <span>{format!("Page {page} of {pages}")}</span>
+            {if page < pages {
+                Either::Left(link(page + 1, "Next →", "next"))
+            } else {
+                Either::Right(view! { <span aria-hidden="true" class="hint">"Next →"</span> })
+            }}
+        </nav>
     }
 }
 
@@ -786,423 +1263,5 @@ fn month_abbr(month: time::Month) -> &'static str {
         October => "Oct",
         November => "Nov",
         December => "Dec",
-    }
-}
-
-/// Shows the failure of a dispatched `action` in the board's notice; a new dispatch clears it.
-fn report_failure<I, O>(board: Board, action: Action<I, Result<O, AppError>>, what: String)
-where
-    I: Send + Sync + 'static,
-    O: Send + Sync + 'static,
-{
-    Effect::new(move |previous: Option<usize>| {
-        let version = action.version().get();
-        if previous.is_some_and(|p| p != version)
-            && let Some(Err(error)) = action.value().read_untracked().as_ref()
-        {
-            board.notice.set(Some(format!("{what}: {error}")));
-        }
-        version
-    });
-    Effect::new(move || {
-        if action.pending().get() {
-            board.notice.set(None);
-        }
-    });
-}
-
-/// One task: its checkbox, title, details and buttons, or its edit form.
-#[component]
-fn TaskItem(task: Task, today: Date) -> impl IntoView {
-    let board = expect_context::<Board>();
-    let toggle = ServerAction::<SetCompleted>::new();
-    let delete = ServerAction::<DeleteTask>::new();
-    let update = ServerAction::<UpdateTask>::new();
-    board.reload_after(toggle.into());
-    board.reload_after(delete.into());
-    board.reload_after(update.into());
-    let id = task.id.to_string();
-    // Without the WASM, "Edit" is a link to this page with `edit=<id>`.
-    let editing = RwSignal::new(board.view.get_untracked().edit == id);
-    let task = StoredValue::new(task);
-
-    // The completion shown: the one asked for while it is on its way, then the server's.
-    let completed = move || {
-        if let Some(asked) = toggle.input().with(|i| i.as_ref().map(|i| i.input.completed == "true")) {
-            return asked;
-        }
-        if let Some(bulk) = board.pending_completion() {
-            return bulk;
-        }
-        match toggle.value().get() {
-            Some(Ok(updated)) => updated.completed,
-            _ => task.with_value(|t| t.completed),
-        }
-    };
-    // The task shown: with an edit on its way, its new fields.
-    let shown = move || {
-        let mut current = task.get_value();
-        if let Some(Ok(updated)) = update.value().get() {
-            current = updated;
-        }
-        let pending_title =
-            update.input().get().and_then(|pending| pending.input.title).filter(|t| !t.trim().is_empty());
-        if let Some(title) = pending_title {
-            current.title = title.trim().to_owned();
-        }
-        current
-    };
-    let hidden = move || {
-        delete.pending().get() || matches!(delete.value().get(), Some(Ok(_))) || (board.clearing() && completed())
-    };
-    // Failures of this row's own calls (not errors carried in the URL for a page without WASM).
-    let title = task.with_value(|t| t.title.clone());
-    report_failure(board, toggle.into(), format!("Could not update “{title}”"));
-    report_failure(board, delete.into(), format!("Could not delete “{title}”"));
-
-    view! {
-        <li class="task" class:done=completed class:pending=move || toggle.pending().get() || update.pending().get() hidden=hidden>
-            {move || {
-                if editing.get() {
-                    Either::Left(view! { <EditForm task=task.get_value() update delete editing /> })
-                } else {
-                    Either::Right(view! { <TaskRow task=shown() today completed=Signal::derive(completed) toggle delete editing /> })
-                }
-            }}
-        </li>
-    }
-}
-
-#[component]
-fn TaskRow(
-    task: Task,
-    today: Date,
-    completed: Signal<bool>,
-    toggle: ServerAction<SetCompleted>,
-    delete: ServerAction<DeleteTask>,
-    editing: RwSignal<bool>,
-) -> impl IntoView {
-    let board = expect_context::<Board>();
-    let id = task.id.to_string();
-    let title = task.title.clone();
-    // Without the WASM, "Edit" opens this same view with the task's edit form.
-    let edit_href = {
-        let mut current = board.view.get_untracked();
-        current.edit = id.clone();
-        current.href()
-    };
-    let description = task.description.lines().next().unwrap_or_default().chars().take(160).collect::<String>();
-    let due = task.due_date.map(|due| due_label(due, today, task.completed));
-    let delete_id = id.clone();
-    let start_editing = move |event: ev::MouseEvent| {
-        event.prevent_default();
-        editing.set(true);
-    };
-    view! {
-        <ActionForm action=toggle attr:class="inline-form">
-            <input type="hidden" name="id" value=id.clone() />
-            <input type="hidden" name="completed" value=move || (!completed.get()).to_string() />
-            <button
-                type="submit"
-                class="check"
-                role="checkbox"
-                aria-checked=move || completed.get().to_string()
-                aria-label=title.clone()
-            ></button>
-        </ActionForm>
-        <div class="task-main">
-            <p class="task-title" on:dblclick=move |_| editing.set(true)>
-                {task.title.clone()}
-            </p>
-            {(!description.is_empty()).then(|| view! { <p class="task-description">{description}</p> })}
-            <div class="task-meta">
-                {(task.priority != Priority::None).then(|| {
-                    view! {
-                        <span class=format!("badge {}", task.priority.as_str())>
-                            {priority_label(task.priority)}
-                            <span class="visually-hidden">" priority"</span>
-                        </span>
-                    }
-                })}
-                {due.map(|(label, class)| {
-                    let date = task.due_date.map(|d| d.to_string()).unwrap_or_default();
-                    view! {
-                        <time class=format!("due {class}") datetime=date>
-                            {label}
-                        </time>
-                    }
-                })}
-                {task.tags.clone().into_iter().map(|tag| {
-                    let href = board.view.get_untracked().with(|v| v.tag = tag.clone());
-                    let label = format!("Show tasks tagged {tag}");
-                    view! {
-                        <A href=href attr:class="chip" attr:aria-label=label>
-                            "#"{tag}
-                        </A>
-                    }
-                }).collect_view()}
-            </div>
-        </div>
-        <div class="task-actions">
-            <a href=edit_href class="button-quiet" role="button" aria-label=format!("Edit {}", task.title) on:click=start_editing>
-                "Edit"
-            </a>
-            <ActionForm action=delete attr:class="inline-form">
-                <input type="hidden" name="id" value=delete_id />
-                <button type="submit" class="button-quiet" aria-label=format!("Delete {}", task.title)>
-                    "Delete"
-                </button>
-            </ActionForm>
-        </div>
-    }
-}
-
-/// Editing a task in place: Enter or leaving the form saves, Escape cancels, and an emptied
-/// title offers to delete the task.
-#[component]
-fn EditForm(
-    task: Task,
-    update: ServerAction<UpdateTask>,
-    delete: ServerAction<DeleteTask>,
-    editing: RwSignal<bool>,
-) -> impl IntoView {
-    let board = expect_context::<Board>();
-    let form_ref = NodeRef::<leptos::html::Form>::new();
-    let title_ref = NodeRef::<leptos::html::Input>::new();
-    let id = task.id.to_string();
-    let original = StoredValue::new(task.clone());
-    let error = Signal::derive(move || update.value().get().and_then(Result::err));
-    let cancel_href = {
-        let mut current = board.view.get_untracked();
-        current.edit.clear();
-        current.href()
-    };
-
-    // Focus the title when the form opens (with the WASM; without it the link's page loads).
-    Effect::new(move || {
-        if let Some(input) = title_ref.get() {
-            let _ = input.focus();
-        }
-    });
-    // Leave edit mode once the server has taken the change.
-    Effect::new(move |previous: Option<usize>| {
-        let version = update.version().get();
-        if previous.is_some_and(|p| p != version) && matches!(update.value().get_untracked(), Some(Ok(_))) {
-            editing.set(false);
-        }
-        version
-    });
-
-    let save = move || {
-        let Some(form) = form_ref.get_untracked() else { return };
-        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
-        let field = |name: &str| data.get(name).as_string().unwrap_or_default();
-        let task = original.get_value();
-        let title = field("title");
-        if title.trim().is_empty() {
-            let confirmed = window()
-                .confirm_with_message(&format!("Delete “{}”? It has no title now.", task.title))
-                .unwrap_or(false);
-            if confirmed {
-                delete.dispatch(DeleteTask { input: super::TaskId { id: task.id.to_string() } });
-                editing.set(false);
-            } else if let Some(input) = title_ref.get_untracked() {
-                input.set_value(&task.title);
-                let _ = input.focus();
-            }
-            return;
-        }
-        let changed = |value: String, old: &str| (value.trim() != old.trim()).then_some(value);
-        let input = super::TaskUpdate {
-            id: task.id.to_string(),
-            title: changed(title, &task.title),
-            description: changed(field("description"), &task.description),
-            priority: changed(field("priority"), task.priority.as_str()),
-            due_date: changed(field("due_date"), &task.due_date.map(|d| d.to_string()).unwrap_or_default()),
-            tags: changed(field("tags"), &task.tags.join(", ")),
-        };
-        let nothing = input.title.is_none()
-            && input.description.is_none()
-            && input.priority.is_none()
-            && input.due_date.is_none()
-            && input.tags.is_none();
-        if nothing {
-            editing.set(false);
-        } else {
-            update.dispatch(UpdateTask { input });
-        }
-    };
-
-    let on_submit = move |event: ev::SubmitEvent| {
-        event.prevent_default();
-        save();
-    };
-    let on_keydown = move |event: ev::KeyboardEvent| {
-        if event.key() == "Escape" {
-            event.prevent_default();
-            update.value().set(None);
-            editing.set(false);
-        }
-    };
-    // Saving on blur, but only when the focus leaves the whole form (not between its fields).
-    let on_focusout = move |event: ev::FocusEvent| {
-        let Some(form) = form_ref.get_untracked() else { return };
-        let inside = event
-            .related_target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok())
-            .is_some_and(|node| form.contains(Some(&node)));
-        if !inside && editing.get_untracked() && !update.pending().get_untracked() {
-            save();
-        }
-    };
-
-    let field_id = |name: &str| format!("edit-{name}-{id}");
-    view! {
-        <form
-            class="edit-form"
-            action=UpdateTask::url()
-            method="post"
-            node_ref=form_ref
-            on:submit=on_submit
-            on:keydown=on_keydown
-            on:focusout=on_focusout
-            aria-label=format!("Edit {}", task.title)
-        >
-            <input type="hidden" name="id" value=id.clone() />
-            <div class="field">
-                <label for=field_id("title")>"Title"</label>
-                <input
-                    id=field_id("title")
-                    name="title"
-                    type="text"
-                    value=task.title.clone()
-                    maxlength=limits::TITLE_MAX
-                    node_ref=title_ref
-                    aria-invalid=move || if error.get().is_some_and(|e| e.field_message("title").is_some()) { "true" } else { "false" }
-                />
-            </div>
-            <div class="field">
-                <label for=field_id("description")>"Description"</label>
-                <textarea id=field_id("description") name="description" maxlength=limits::DESCRIPTION_MAX rows="3">
-                    {task.description.clone()}
-                </textarea>
-            </div>
-            <div class="options-grid">
-                <div class="field">
-                    <label for=field_id("priority")>"Priority"</label>
-                    <select id=field_id("priority") name="priority">
-                        {Priority::ALL
-                            .into_iter()
-                            .map(|p| view! { <option value=p.as_str() selected=p == task.priority>{priority_label(p)}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for=field_id("due")>"Due date"</label>
-                    <input id=field_id("due") name="due_date" type="date" value=task.due_date.map(|d| d.to_string()).unwrap_or_default() />
-                </div>
-                <div class="field">
-                    <label for=field_id("tags")>"Tags"</label>
-                    <input id=field_id("tags") name="tags" type="text" value=task.tags.join(", ") autocomplete="off" />
-                </div>
-            </div>
-            <p class="field-error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|e| match &e {
-                    AppError::Validation(fields) => fields.values().cloned().collect::<Vec<_>>().join(" "),
-                    other => other.to_string(),
-                })}
-            </p>
-            <div class="edit-actions">
-                <button type="submit" class="button-primary" disabled=update.pending()>
-                    "Save"
-                </button>
-                <a
-                    href=cancel_href
-                    role="button"
-                    class="button-quiet"
-                    on:click=move |event: ev::MouseEvent| {
-                        event.prevent_default();
-                        update.value().set(None);
-                        editing.set(false);
-                    }
-                >
-                    "Cancel"
-                </a>
-            </div>
-        </form>
-    }
-}
-
-/// "N items left", and the bulk buttons.
-#[component]
-fn ListFooter(counts: super::Counts) -> impl IntoView {
-    let board = expect_context::<Board>();
-    let left = move || {
-        let active = match board.pending_completion() {
-            Some(true) => 0,
-            Some(false) => counts.all,
-            None => counts.active,
-        };
-        format!("{active} {} left", if active == 1 { "item" } else { "items" })
-    };
-    let completed = counts.completed;
-    view! {
-        {(counts.all > 0).then(|| view! {
-            <div class="list-footer">
-                <p class="items-left" aria-live="polite" role="status">
-                    {left}
-                </p>
-                <div class="bulk">
-                    {if counts.active > 0 {
-                        Either::Left(view! {
-                            <ActionForm action=board.complete_all attr:class="inline-form">
-                                <input type="hidden" name="completed" value="true" />
-                                <button type="submit" disabled=board.complete_all.pending()>"Mark all complete"</button>
-                            </ActionForm>
-                        })
-                    } else {
-                        Either::Right(view! {
-                            <ActionForm action=board.complete_all attr:class="inline-form">
-                                <input type="hidden" name="completed" value="false" />
-                                <button type="submit" disabled=board.complete_all.pending()>"Mark all active"</button>
-                            </ActionForm>
-                        })
-                    }}
-                    {(completed > 0).then(|| view! {
-                        <ActionForm action=board.clear_completed attr:class="inline-form">
-                            <button type="submit" disabled=board.clear_completed.pending()>
-                                {format!("Clear completed ({completed})")}
-                            </button>
-                        </ActionForm>
-                    })}
-                </div>
-            </div>
-        })}
-    }
-}
-
-#[component]
-fn Pagination(page: i64, pages: i64) -> impl IntoView {
-    let board = expect_context::<Board>();
-    let link = move |page: i64| {
-        let mut view = board.view.get_untracked();
-        view.page = page;
-        view.edit.clear();
-        view.href()
-    };
-    view! {
-        <nav class="pagination" aria-label="Pages">
-            {if page > 1 {
-                Either::Left(view! { <A href=link(page - 1) attr:rel="prev">"← Previous"</A> })
-            } else {
-                Either::Right(view! { <span aria-hidden="true" class="hint">"← Previous"</span> })
-            }}
-            <span>{format!("Page {page} of {pages}")}</span>
-            {if page < pages {
-                Either::Left(view! { <A href=link(page + 1) attr:rel="next">"Next →"</A> })
-            } else {
-                Either::Right(view! { <span aria-hidden="true" class="hint">"Next →"</span> })
-            }}
-        </nav>
     }
 }

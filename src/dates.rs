@@ -1,0 +1,144 @@
+//! Dates and times as the API shows them, shared by the server and the WASM.
+//!
+//! The browser's code is kept small by what it does not carry: it never computes with a
+//! point in time (it only passes `created_at` and the like along), so in the WASM a
+//! [`Moment`] is the RFC 3339 text itself and no date-time parser is compiled in; calendar
+//! dates (due dates, today) it does compute with, read by the same small parser that checks
+//! the API's input.
+
+use serde::{Deserialize, Deserializer, Serializer};
+use time::Date;
+
+/// A point in time: RFC 3339 in UTC on the wire (`2026-11-25T07:30:00.123456Z`), a
+/// `time::OffsetDateTime` on the server.
+#[cfg(feature = "ssr")]
+pub type Moment = time::OffsetDateTime;
+
+/// A point in time: RFC 3339 in UTC on the wire (`2026-11-25T07:30:00.123456Z`), kept as
+/// that text in the browser.
+#[cfg(not(feature = "ssr"))]
+pub type Moment = String;
+
+/// The calendar day (UTC) of a moment, `YYYY-MM-DD`.
+pub fn day_of(moment: &Moment) -> String {
+    #[cfg(feature = "ssr")]
+    return moment.date().to_string();
+    #[cfg(not(feature = "ssr"))]
+    return moment.chars().take(10).collect();
+}
+
+/// Serde for a [`Moment`]: RFC 3339 on the server, the text as it is in the browser.
+pub mod moment {
+    #[cfg(feature = "ssr")]
+    pub use time::serde::rfc3339::{deserialize, serialize};
+
+    /// Writes the text as it is.
+    #[cfg(not(feature = "ssr"))]
+    pub fn serialize<S: serde::Serializer>(moment: &super::Moment, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(moment)
+    }
+
+    /// Reads the text as it is.
+    #[cfg(not(feature = "ssr"))]
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<super::Moment, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer)
+    }
+
+    /// The same for an optional [`Moment`](super::Moment).
+    pub mod option {
+        #[cfg(feature = "ssr")]
+        pub use time::serde::rfc3339::option::{deserialize, serialize};
+
+        /// Writes the text as it is, or `null`.
+        #[cfg(not(feature = "ssr"))]
+        pub fn serialize<S: serde::Serializer>(
+            moment: &Option<super::super::Moment>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match moment {
+                Some(text) => serializer.serialize_some(text),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Reads the text as it is, or `null`.
+        #[cfg(not(feature = "ssr"))]
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<super::super::Moment>, D::Error> {
+            <Option<String> as serde::Deserialize>::deserialize(deserializer)
+        }
+    }
+}
+
+/// Serde for a calendar date as `YYYY-MM-DD`.
+pub mod iso_date {
+    use super::*;
+
+    /// Writes `YYYY-MM-DD`.
+    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day()))
+    }
+
+    /// Reads `YYYY-MM-DD`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        match crate::tasks::parse_due_date(&text) {
+            Ok(Some(date)) => Ok(date),
+            Ok(None) => Err(serde::de::Error::custom("a date like 2026-12-31 was expected")),
+            Err(message) => Err(serde::de::Error::custom(message)),
+        }
+    }
+
+    /// The same for an optional date.
+    pub mod option {
+        use super::*;
+
+        /// Writes `YYYY-MM-DD`, or `null`.
+        pub fn serialize<S: Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
+            match date {
+                Some(date) => super::serialize(date, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Reads `YYYY-MM-DD`, or `null`.
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Date>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrapped(#[serde(with = "super")] Date);
+            Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|Wrapped(date)| date))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Dated {
+        #[serde(with = "iso_date")]
+        day: Date,
+        #[serde(with = "iso_date::option")]
+        due: Option<Date>,
+    }
+
+    #[test]
+    fn dates_round_trip_as_year_month_day() {
+        let dated = Dated { day: time::macros::date!(2026 - 02 - 03), due: None };
+        let json = serde_json::to_string(&dated).unwrap();
+        assert_eq!(json, r#"{"day":"2026-02-03","due":null}"#);
+        assert_eq!(serde_json::from_str::<Dated>(&json).unwrap(), dated);
+        let due = serde_json::from_str::<Dated>(r#"{"day":"0999-12-31","due":"2031-06-15"}"#).unwrap();
+        assert_eq!(due.due, Some(time::macros::date!(2031 - 06 - 15)));
+        assert_eq!(serde_json::to_string(&due).unwrap(), r#"{"day":"0999-12-31","due":"2031-06-15"}"#);
+    }
+
+    #[test]
+    fn malformed_dates_are_refused() {
+        for bad in [r#"{"day":"2026-02-30","due":null}"#, r#"{"day":"26-1-1","due":null}"#, r#"{"day":"","due":null}"#]
+        {
+            assert!(serde_json::from_str::<Dated>(bad).is_err(), "{bad}");
+        }
+    }
+}
