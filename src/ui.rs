@@ -31,36 +31,26 @@ pub fn Header() -> impl IntoView {
             </A>
             <nav aria-label="Account">
                 <Suspense>
-                    {move || {
-                        auth.user
-                            .get()
-                            .map(|user| match user {
-                                Ok(Some(user)) => {
-                                    Either::Left(
-                                        view! {
-                                            <A href="/account" attr:class="user-name">
-                                                {user_name(&user)}
-                                            </A>
-                                            <form class="inline-form" method="post" action=Logout::url()>
-                                                <button type="submit" class="button-quiet">
-                                                    "Log out"
-                                                </button>
-                                            </form>
-                                        },
-                                    )
-                                }
-                                _ => {
-                                    Either::Right(
-                                        view! {
-                                            <A href="/login">"Log in"</A>
-                                            <A href="/signup" attr:class="button-link">
-                                                "Sign up"
-                                            </A>
-                                        },
-                                    )
-                                }
-                            })
-                    }}
+                    {move || Suspend::new(async move {
+                        match auth.user.await {
+                            Ok(Some(user)) => Either::Left(view! {
+                                <A href="/account" attr:class="user-name">
+                                    {user_name(&user)}
+                                </A>
+                                <form class="inline-form" method="post" action=Logout::url()>
+                                    <button type="submit" class="button-quiet">
+                                        "Log out"
+                                    </button>
+                                </form>
+                            }),
+                            _ => Either::Right(view! {
+                                <A href="/login">"Log in"</A>
+                                <A href="/signup" attr:class="button-link">
+                                    "Sign up"
+                                </A>
+                            }),
+                        }
+                    })}
                 </Suspense>
             </nav>
         </header>
@@ -87,14 +77,12 @@ pub fn Home() -> impl IntoView {
     let auth = use_auth();
     view! {
         <Suspense>
-            {move || {
-                auth.user
-                    .get()
-                    .map(|user| match user {
-                        Ok(Some(_)) => view! { <Redirect path="/tasks" /> },
-                        _ => view! { <Redirect path="/login" /> },
-                    })
-            }}
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(_)) => view! { <Redirect path="/tasks" /> },
+                    _ => view! { <Redirect path="/login" /> },
+                }
+            })}
         </Suspense>
     }
 }

@@ -91,6 +91,44 @@ fn assert_no_server_error(response: &common::Response, what: &str) {
     assert!(!response.text.contains("locked"), "{what}: {}", response.text);
 }
 
+/// Server-rendered task pages under concurrent load are each answered, in full and in time.
+/// A page that read its list outside a suspense boundary deadlocked two of Leptos' reactive
+/// nodes across worker threads within seconds of `make bench`'s page scenario.
+///
+/// The server is a process of its own, so that a deadlock fails the test by its timeout
+/// rather than stopping the test's own runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_pages_render_under_concurrent_load() {
+    const CLIENTS: usize = 16;
+    const PAGES: usize = 40;
+    let database = TestDatabase::new().await;
+    let server = ServerProcess::start(&database.settings()).await;
+    let client = server.client();
+    client.sign_up("ada@example.com").await;
+    for i in 0..60 {
+        let title = format!("task {i:02}");
+        let created = client.post("/api/tasks/create", &[("title", &title), ("tags", "home,errands")]).await;
+        assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    }
+    let browser = client.with_header("accept", "text/html");
+    let mut readers = JoinSet::new();
+    for _ in 0..CLIENTS {
+        let browser = browser.clone();
+        readers.spawn(async move {
+            for _ in 0..PAGES {
+                let page = tokio::time::timeout(Duration::from_secs(10), browser.get("/tasks", &[]))
+                    .await
+                    .expect("the page was not answered within 10 s");
+                assert_eq!(page.status, StatusCode::OK);
+                assert_eq!(page.text.matches(r#"role="checkbox""#).count(), 50, "a full page of tasks");
+                assert!(page.text.contains("60 items left"), "the counts");
+            }
+        });
+    }
+    readers.join_all().await;
+    drop(server);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_clients_get_exactly_what_was_acknowledged() {
     const CLIENTS: usize = 50;

@@ -65,28 +65,22 @@ where
         };
         format!("/login?next={}", encode_component(&here))
     };
+    let view = std::sync::Arc::new(view);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || {
-                auth.user
-                    .get()
-                    .map(|user| match user {
+                let view = view.clone();
+                Suspend::new(async move {
+                    match auth.user.await {
                         Ok(Some(user)) => Either::Left(view(user)),
                         Ok(None) | Err(AppError::Unauthenticated) => {
                             Either::Right(Either::Left(view! { <Redirect path=login() /> }))
                         }
                         Err(e) => {
-                            Either::Right(
-                                Either::Right(
-                                    view! {
-                                        <p class="form-error" role="alert">
-                                            {e.to_string()}
-                                        </p>
-                                    },
-                                ),
-                            )
+                            Either::Right(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }))
                         }
-                    })
+                    }
+                })
             }}
         </Suspense>
     }
@@ -99,18 +93,10 @@ fn LeaveWhenLoggedIn() -> impl IntoView {
     let query = use_query_map();
     view! {
         <Suspense>
-            {move || {
-                auth.user
-                    .get()
-                    .map(|user| {
-                        matches!(user, Ok(Some(_)))
-                            .then(|| {
-                                view! {
-                                    <Redirect path=safe_next(query.read().get("next").as_deref()) />
-                                }
-                            })
-                    })
-            }}
+            {move || Suspend::new(async move {
+                let next = safe_next(query.read_untracked().get("next").as_deref());
+                matches!(auth.user.await, Ok(Some(_))).then(|| view! { <Redirect path=next /> })
+            })}
         </Suspense>
     }
 }

@@ -296,11 +296,11 @@ fn TaskBoard(view: View, notice: Option<String>) -> impl IntoView {
         </div>
         <NewTaskForm />
         <Notice />
-        <Toolbar list tags />
         <Transition fallback=|| view! { <p class="loading">"Loading your tasks…"</p> }>
             {move || Suspend::new(async move {
+                let tags = tags.await.map(|t| t.tags).unwrap_or_default();
                 match list.await {
-                    Ok(list) => Either::Left(view! { <ListView list /> }),
+                    Ok(list) => Either::Left(view! { <ListView list tags /> }),
                     Err(error) => Either::Right(view! { <ListError error /> }),
                 }
             })}
@@ -564,38 +564,24 @@ fn priority_label(priority: Priority) -> &'static str {
     }
 }
 
-/// Status links with counts, search, filters and sorting. Rendered once: the list below it
-/// loads again without replacing the field being typed in.
+/// Status links with counts, search, filters and sorting.
 #[component]
-fn Toolbar(
-    list: Resource<Result<TaskList, AppError>>,
-    tags: Resource<Result<super::TagList, AppError>>,
-) -> impl IntoView {
+fn Toolbar(counts: super::Counts, tags: Vec<TagCount>) -> impl IntoView {
     let board = expect_context::<Board>();
     let view = board.view;
-    // What the server renders (and a page without the WASM keeps); with the WASM the menus
-    // follow the view as it changes.
+    // The view this page of the list was loaded for. The toolbar is rendered again with every
+    // load (the browser keeps its fields, focus included); until then, the menus follow the
+    // view as it changes.
     let initial = view.get_untracked();
-    let status_link = move |status: &'static str, label: &'static str| {
-        let next =
-            move || view.read().changed(|v| v.status = if status == "all" { String::new() } else { status.to_owned() });
-        let current = move || {
-            let current = &view.read().status;
-            (current == status || (status == "all" && current.is_empty())).then_some("page")
-        };
-        let count = move || {
-            list.get().and_then(Result::ok).map(|list| match status {
-                "active" => list.counts.active,
-                "completed" => list.counts.completed,
-                _ => list.counts.all,
-            })
-        };
+    let status_link = |status: &'static str, label: &'static str, count: i64| {
+        let next = initial.changed(|v| v.status = if status == "all" { String::new() } else { status.to_owned() });
+        let current = (initial.status == status || (status == "all" && initial.status.is_empty())).then_some("page");
         view! {
             <li>
-                <a href=move || next().href() aria-current=current on:click=move |event| follow(board, next())(event)>
+                <a href=next.href() aria-current=current on:click=follow(board, next.clone())>
                     {label}
                     " "
-                    <span class="count">"(" {move || count().unwrap_or_default()} ")"</span>
+                    <span class="count">"(" {count} ")"</span>
                 </a>
             </li>
         }
@@ -649,40 +635,33 @@ fn Toolbar(
         "title" => ("A to Z", "Z to A"),
         _ => ("Oldest first", "Newest first"),
     };
-    let tag_options = move || {
-        let current = view.read().tag.clone();
-        let tags = tags.get().and_then(Result::ok).map(|t| t.tags).unwrap_or_default();
-        let unknown = (!current.is_empty() && !tags.iter().any(|t| t.name == current)).then(|| {
-            view! { <option value=current.clone() selected=true>{current.clone()}</option> }
-        });
-        let known = tags
-            .into_iter()
-            .map(|TagCount { name, count }| {
-                let selected = name == current;
-                view! { <option value=name.clone() selected=selected>{format!("{name} ({count})")}</option> }
-            })
-            .collect_view();
-        (unknown, known)
-    };
-    let clear_filters = move || {
-        view.read().changed(|v| {
-            v.q.clear();
-            v.priority.clear();
-            v.tag.clear();
-            v.due.clear();
+    let current_tag = initial.tag.clone();
+    let unknown_tag = (!current_tag.is_empty() && !tags.iter().any(|t| t.name == current_tag))
+        .then(|| view! { <option value=current_tag.clone() selected=true>{current_tag.clone()}</option> });
+    let tag_options = tags
+        .into_iter()
+        .map(|TagCount { name, count }| {
+            let selected = name == initial.tag;
+            view! { <option value=name.clone() selected=selected>{format!("{name} ({count})")}</option> }
         })
-    };
+        .collect_view();
+    let clear_filters = initial.changed(|v| {
+        v.q.clear();
+        v.priority.clear();
+        v.tag.clear();
+        v.due.clear();
+    });
 
     view! {
         <nav aria-label="Filter by status">
             <ul class="status-filters">
-                {status_link("all", "All")}
-                {status_link("active", "Active")}
-                {status_link("completed", "Completed")}
+                {status_link("all", "All", counts.all)}
+                {status_link("active", "Active", counts.active)}
+                {status_link("completed", "Completed", counts.completed)}
             </ul>
         </nav>
         <form class="toolbar filters" method="get" action="/tasks" role="search" on:change=on_change on:submit=on_submit>
-            <input type="hidden" name="status" value=move || view.read().status.clone() />
+            <input type="hidden" name="status" value=initial.status.clone() />
             <div class="field search-field">
                 <label for="search">"Search"</label>
                 <input
@@ -710,9 +689,10 @@ fn Toolbar(
             <div class="field">
                 <label for="filter-tag">"Tag"</label>
                 <select id="filter-tag" name="tag">
-                    <option value="" selected=move || view.read().tag.is_empty()>
+                    <option value="" selected=initial.tag.is_empty()>
                         "Any"
                     </option>
+                    {unknown_tag}
                     {tag_options}
                 </select>
             </div>
@@ -745,24 +725,27 @@ fn Toolbar(
                 "Apply"
             </button>
         </form>
-        <p class="active-filters" hidden=move || !view.read().is_filtered()>
-            <span>"Filtered view."</span>
-            <a href=move || clear_filters().href() on:click=move |event| follow(board, clear_filters())(event)>
-                "Clear filters"
-            </a>
-        </p>
+        {initial.is_filtered().then(|| view! {
+            <p class="active-filters">
+                <span>"Filtered view."</span>
+                <a href=clear_filters.href() on:click=follow(board, clear_filters.clone())>
+                    "Clear filters"
+                </a>
+            </p>
+        })}
     }
 }
 
-/// The list and its footer, for one loaded page.
+/// The toolbar, the list and its footer, for one loaded page.
 #[component]
-fn ListView(list: TaskList) -> impl IntoView {
+fn ListView(list: TaskList, tags: Vec<TagCount>) -> impl IntoView {
     let board = expect_context::<Board>();
     let TaskList { tasks, total, counts, today, .. } = list;
     let page = board.view.read_untracked().page;
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     let busy = move || board.bulk.get().is_some().to_string();
     view! {
+        <Toolbar counts tags />
         {if tasks.is_empty() {
             Either::Left(view! { <EmptyState all=counts.all page /> })
         } else {
