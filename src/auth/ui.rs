@@ -176,7 +176,7 @@ fn PasswordField(
     /// The form's last error.
     error: Signal<Option<AppError>>,
     /// A hint under the field.
-    #[prop(optional)]
+    #[prop(default = None)]
     hint: Option<&'static str>,
     /// Without the show/hide button: for a form outside an island, where nothing would
     /// answer a click.
@@ -266,35 +266,9 @@ pub fn LoginPage() -> impl IntoView {
         <LeaveWhenLoggedIn />
         <section class="card narrow">
             <h1>"Log in"</h1>
-            <LoginForm next error />
+            <CredentialsForm signup=false next error />
             <p class="aside">"New to Doable? " <A href=signup_href>"Create an account"</A></p>
         </section>
-    }
-}
-
-#[island]
-fn LoginForm(next: String, error: Option<AppError>) -> impl IntoView {
-    mark_hydrated();
-    let form = Sending::new(error);
-    let next = StoredValue::new(next);
-    let on_submit = form.on_submit(move |field, _| {
-        let input = LoginInput { email: field("email"), password: field("password") };
-        Box::pin(async move {
-            login(input).await?;
-            go_to(&next.get_value());
-            Ok(())
-        })
-    });
-    let error = form.error();
-    view! {
-        <form method="post" action=Login::url() on:submit=on_submit>
-            <FormError error />
-            <TextField id="login-email" name="email" label="Email" kind="email" autocomplete="username" maxlength=limits::EMAIL_MAX error />
-            <PasswordField id="login-password" name="password" label="Password" autocomplete="current-password" error />
-            <button type="submit" class="button-primary" disabled=form.pending>
-                {move || if form.pending.get() { "Logging in…" } else { "Log in" }}
-            </button>
-        </form>
     }
 }
 
@@ -310,41 +284,92 @@ pub fn SignupPage() -> impl IntoView {
         <LeaveWhenLoggedIn />
         <section class="card narrow">
             <h1>"Create your account"</h1>
-            <SignupForm next error />
+            <CredentialsForm signup=true next error />
             <p class="aside">"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
     }
 }
 
+/// What differs between the login and the signup form.
+struct CredentialsKind {
+    action: &'static str,
+    email_id: &'static str,
+    email_autocomplete: &'static str,
+    password_id: &'static str,
+    password_autocomplete: &'static str,
+    password_hint: Option<&'static str>,
+    submit: &'static str,
+    busy: &'static str,
+}
+
+const LOGIN: CredentialsKind = CredentialsKind {
+    action: "/api/auth/login",
+    email_id: "login-email",
+    email_autocomplete: "username",
+    password_id: "login-password",
+    password_autocomplete: "current-password",
+    password_hint: None,
+    submit: "Log in",
+    busy: "Logging in…",
+};
+
+const SIGNUP: CredentialsKind = CredentialsKind {
+    action: "/api/auth/signup",
+    email_id: "signup-email",
+    email_autocomplete: "email",
+    password_id: "signup-password",
+    password_autocomplete: "new-password",
+    password_hint: Some("At least 8 characters. A few unrelated words make a strong password."),
+    submit: "Create account",
+    busy: "Creating account…",
+};
+
+/// The login form, or with `signup` the signup form (the same one with a name): on success
+/// the browser goes on to `next`.
 #[island]
-fn SignupForm(next: String, error: Option<AppError>) -> impl IntoView {
+fn CredentialsForm(signup: bool, next: String, error: Option<AppError>) -> impl IntoView {
     mark_hydrated();
     let form = Sending::new(error);
     let next = StoredValue::new(next);
     let on_submit = form.on_submit(move |field, _| {
-        let input = SignupInput { email: field("email"), password: field("password"), name: field("name") };
+        let (email, password, name) = (field("email"), field("password"), field("name"));
         Box::pin(async move {
-            signup(input).await?;
+            if signup {
+                self::signup(SignupInput { email, password, name }).await?;
+            } else {
+                login(LoginInput { email, password }).await?;
+            }
             go_to(&next.get_value());
             Ok(())
         })
     });
     let error = form.error();
+    let kind = if signup { &SIGNUP } else { &LOGIN };
     view! {
-        <form method="post" action=Signup::url() on:submit=on_submit>
+        <form method="post" action=kind.action on:submit=on_submit>
             <FormError error />
-            <TextField id="signup-name" name="name" label="Name" autocomplete="name" maxlength=limits::NAME_MAX error />
-            <TextField id="signup-email" name="email" label="Email" kind="email" autocomplete="email" maxlength=limits::EMAIL_MAX error />
+            {signup.then(|| view! {
+                <TextField id="signup-name" name="name" label="Name" autocomplete="name" maxlength=limits::NAME_MAX error />
+            })}
+            <TextField
+                id=kind.email_id
+                name="email"
+                label="Email"
+                kind="email"
+                autocomplete=kind.email_autocomplete
+                maxlength=limits::EMAIL_MAX
+                error
+            />
             <PasswordField
-                id="signup-password"
+                id=kind.password_id
                 name="password"
                 label="Password"
-                autocomplete="new-password"
-                hint="At least 8 characters. A few unrelated words make a strong password."
+                autocomplete=kind.password_autocomplete
+                hint=kind.password_hint
                 error
             />
             <button type="submit" class="button-primary" disabled=form.pending>
-                {move || if form.pending.get() { "Creating account…" } else { "Create account" }}
+                {move || if form.pending.get() { kind.busy } else { kind.submit }}
             </button>
         </form>
     }
@@ -480,12 +505,23 @@ fn ChangePasswordForm(error: Option<AppError>) -> impl IntoView {
                 name="new_password"
                 label="New password"
                 autocomplete="new-password"
-                hint="At least 8 characters."
+                hint=Some("At least 8 characters.")
                 error
             />
             <button type="submit" class="button-primary" disabled=form.pending>
                 "Change password"
             </button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_credential_forms_post_to_their_server_functions() {
+        assert_eq!(LOGIN.action, Login::url());
+        assert_eq!(SIGNUP.action, Signup::url());
     }
 }

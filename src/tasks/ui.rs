@@ -18,7 +18,6 @@
 use leptos::{either::Either, ev, prelude::*, server_fn::ServerFn, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 
 use super::{
@@ -39,9 +38,8 @@ pub fn TasksPage() -> impl IntoView {
         <Title text="Tasks" />
         {with_user(move |_| {
             let params = params.read_untracked();
-            let view = View::from_query(|key| params.get(key));
             let notice = no_script_error(params.get("__path").as_deref(), params.get("__err").as_deref());
-            view! { <TaskBoard view notice /> }
+            view! { <TaskBoard notice /> }
         })}
     }
 }
@@ -55,7 +53,7 @@ fn no_script_error(path: Option<&str>, error: Option<&str>) -> Option<String> {
 }
 
 /// The view the URL asks for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct View {
     status: String,
     q: String,
@@ -83,6 +81,20 @@ impl View {
             page: trimmed("page").parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or(1),
             edit: trimmed("edit"),
         }
+    }
+
+    /// The view of the page's URL: the request's on the server, the address bar's in the
+    /// browser (read there rather than passed in the island's props, which would take a
+    /// JSON decoder for it in the WASM).
+    fn current() -> Self {
+        #[cfg(feature = "ssr")]
+        return {
+            let params = use_query_map();
+            let params = params.read_untracked();
+            Self::from_query(|key| params.get(key))
+        };
+        #[cfg(not(feature = "ssr"))]
+        return Self::from_location();
     }
 
     /// The view of the browser's current URL.
@@ -269,10 +281,10 @@ fn follow(board: Board, next: View) -> impl Fn(ev::MouseEvent) + 'static {
 
 /// The task board: new task, filters, the list and its footer.
 #[island]
-fn TaskBoard(view: View, notice: Option<String>) -> impl IntoView {
+fn TaskBoard(notice: Option<String>) -> impl IntoView {
     mark_hydrated();
     let board = Board {
-        view: RwSignal::new(view),
+        view: RwSignal::new(View::current()),
         version: RwSignal::new(0),
         bulk: RwSignal::new(None),
         notice: RwSignal::new(notice),
@@ -280,9 +292,7 @@ fn TaskBoard(view: View, notice: Option<String>) -> impl IntoView {
     provide_context(board);
     let list = Resource::new(move || (board.view.get().query(), board.version.get()), |(query, _)| list_tasks(query));
     let tags = Resource::new(move || board.version.get(), |_| list_tags());
-    follow_history(board);
-    refresh_when_visible(board);
-    keyboard_shortcuts();
+    listen_to_window(board);
 
     view! {
         <div class="tasks-header">
@@ -308,51 +318,39 @@ fn TaskBoard(view: View, notice: Option<String>) -> impl IntoView {
     }
 }
 
-/// The back and forward buttons show the view of the URL they land on.
-fn follow_history(board: Board) {
+/// What the board hears from the window: the back and forward buttons (it shows the view of
+/// the URL they land on), the tab coming back into view (another tab may have changed the
+/// list, so it is loaded again), and the keys `n` and `/`, which focus the new-task and the
+/// search field (unless the person is typing somewhere).
+fn listen_to_window(board: Board) {
     Effect::new(move || {
-        let handle = window_event_listener(ev::popstate, move |_| board.view.set(View::from_location()));
-        on_cleanup(move || handle.remove());
-    });
-}
-
-/// Loads the list again when the tab comes back into view: another tab may have changed it.
-fn refresh_when_visible(board: Board) {
-    Effect::new(move || {
-        let handle = window_event_listener(ev::visibilitychange, move |_| {
-            if document().visibility_state() == web_sys::VisibilityState::Visible {
-                board.reload();
-            }
-        });
-        on_cleanup(move || handle.remove());
-    });
-}
-
-/// `n` focuses the new-task field, `/` the search field (unless typing somewhere).
-fn keyboard_shortcuts() {
-    Effect::new(move || {
-        let handle = window_event_listener(ev::keydown, move |event| {
-            if event.ctrl_key() || event.meta_key() || event.alt_key() || event.default_prevented() {
-                return;
-            }
-            let typing = document().active_element().is_some_and(|element| {
-                matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-                    || element.has_attribute("contenteditable")
-            });
-            if typing {
-                return;
-            }
-            let target = match event.key().as_str() {
-                "n" => "new-task",
-                "/" => "search",
-                _ => return,
-            };
-            if let Some(input) = document().get_element_by_id(target) {
-                event.prevent_default();
-                let _ = wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&input).focus();
-            }
-        });
-        on_cleanup(move || handle.remove());
+        let handles = [
+            window_event_listener(ev::popstate, move |_| board.view.set(View::from_location())),
+            window_event_listener(ev::visibilitychange, move |_| {
+                if document().visibility_state() == web_sys::VisibilityState::Visible {
+                    board.reload();
+                }
+            }),
+            window_event_listener(ev::keydown, move |event| {
+                if event.ctrl_key() || event.meta_key() || event.alt_key() || event.default_prevented() {
+                    return;
+                }
+                let typing = document().active_element().is_some_and(|element| {
+                    matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                        || element.has_attribute("contenteditable")
+                });
+                let target = match event.key().as_str() {
+                    "n" if !typing => "new-task",
+                    "/" if !typing => "search",
+                    _ => return,
+                };
+                if let Some(input) = document().get_element_by_id(target) {
+                    event.prevent_default();
+                    let _ = wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&input).focus();
+                }
+            }),
+        ];
+        on_cleanup(move || handles.into_iter().for_each(|handle| handle.remove()));
     });
 }
 
