@@ -89,15 +89,22 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// contend: they queue for the single writer connection).
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(3);
 /// How often SQLite's write-ahead log is copied into the database (see `spawn_checkpoints`).
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// At most this many background checkpoint passes in a row, before the writer's own.
 const CHECKPOINT_PASSES: usize = 4;
-/// Pages of log the writer may be left to copy itself (4 KiB each).
+/// Pages written during a background pass that are few enough to leave to the writer.
 const CHECKPOINT_TAIL: i64 = 256;
 /// SQLite readers by default: reads take tens of microseconds of CPU each, so on a few cores
 /// more connections only add threads and page caches (with `make bench`, 4 readers served
 /// as many lists per second as 8, in less memory).
 const SQLITE_READERS: u32 = 4;
+/// Page cache of each SQLite reader (negative: KiB), instead of SQLite's 2 MiB. A reader's
+/// pages come from the operating system's file cache at the price of a copy; the per-user
+/// pages of a busy server's lists do not fit in a few MiB anyway, and four such caches were
+/// the largest part of the server's memory.
+const READER_CACHE: &str = "-1024";
+/// The checkpointer copies the log page by page and needs next to no cache.
+const CHECKPOINTER_CACHE: &str = "-64";
 /// How long readiness may take before the database counts as not answering.
 const READY_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -119,7 +126,13 @@ impl Db {
                 let checkpointer = SqlitePoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .connect_with(options.clone().pragma("wal_autocheckpoint", "0").optimize_on_close(false, None))
+                    .connect_with(
+                        options
+                            .clone()
+                            .pragma("wal_autocheckpoint", "0")
+                            .pragma("cache_size", CHECKPOINTER_CACHE)
+                            .optimize_on_close(false, None),
+                    )
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
                 let read = SqlitePoolOptions::new()
@@ -127,7 +140,7 @@ impl Db {
                     .min_connections(1)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .test_before_acquire(false)
-                    .connect_with(options.read_only(true).create_if_missing(false))
+                    .connect_with(options.read_only(true).create_if_missing(false).pragma("cache_size", READER_CACHE))
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
                 Ok(Self { read: Pool::Sqlite(read), write: Pool::Sqlite(write), checkpointer: Some(checkpointer) })
@@ -196,14 +209,15 @@ impl Db {
     /// for a checkpoint (the writer's own automatic ones are off) and the log stays small.
     ///
     /// Passive checkpoints, none of which waits for anyone. The checkpointer's own connection
-    /// copies the log into the database while writes go on, again while the writes made
-    /// during its last pass amount to more than [`CHECKPOINT_TAIL`] pages; then the writer
-    /// connection, between two writes, copies the few pages left. That last step is what lets
-    /// the log start over: SQLite restarts it only when a write transaction begins on a fully
-    /// copied log. With the background passes alone the log grew for ever under steady writes
-    /// (2.2 GB beside a 21 MB database after 30,000 creates, slowing every read); with one
-    /// background pass before the writer's, the writer copied (and synced) everything written
-    /// during that pass while writes waited, and creates' p99 was 27 ms (`make bench`).
+    /// copies the log into the database while writes go on, then again the part written
+    /// during its last pass, until that part is small (at most [`CHECKPOINT_TAIL`] pages);
+    /// then the writer connection, between two writes, copies the little that is left. That
+    /// last step is what lets the log start over: SQLite restarts it only when a write
+    /// transaction begins on a fully copied log. With the background pass alone the log grew
+    /// for ever under steady writes (2.2 GB beside a 21 MB database after 30,000 creates,
+    /// slowing every read); with a single background pass before the writer's, the writer
+    /// copied everything written during that pass (20 to 40 ms of copying under `make
+    /// bench`'s creates) while every write waited, and creates' p99 was 27 to 40 ms.
     pub fn spawn_checkpoints(&self) {
         let (Some(checkpointer), Pool::Sqlite(writer)) = (self.checkpointer.clone(), self.write.clone()) else {
             return;
@@ -213,13 +227,23 @@ impl Db {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             while !writer.is_closed() {
                 tick.tick().await;
+                // The log's length at the end of the previous pass: what a pass finds beyond
+                // it was written meanwhile (a shorter log has started over).
+                let mut copied_to = 0;
                 for _ in 0..CHECKPOINT_PASSES {
                     match checkpoint(&checkpointer).await {
-                        Ok(left) if left > CHECKPOINT_TAIL => continue,
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+                        Ok(log) => {
+                            let fresh = if log >= copied_to { log - copied_to } else { log };
+                            copied_to = log;
+                            if fresh <= CHECKPOINT_TAIL {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "WAL checkpoint failed");
+                            break;
+                        }
                     }
-                    break;
                 }
                 if let Err(e) = checkpoint(&writer).await {
                     tracing::warn!(error = %e, "WAL checkpoint failed");
@@ -244,14 +268,13 @@ impl Db {
     }
 }
 
-/// A passive checkpoint; returns how many pages of the log it could not copy yet (written
-/// meanwhile, or still read by an older transaction).
+/// A passive checkpoint; returns the length of the log it saw, in pages.
 async fn checkpoint(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
     let started = std::time::Instant::now();
     let (_busy, log, copied): (i64, i64, i64) =
         sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(pool).await?;
     tracing::debug!(log, copied, elapsed_us = started.elapsed().as_micros() as u64, "WAL checkpoint");
-    Ok(log - copied)
+    Ok(log)
 }
 
 fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
