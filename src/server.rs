@@ -47,6 +47,8 @@ use crate::{
 
 /// Largest request body the API accepts.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// How long the password hashers keep their memory (7 MiB each) after their last hash.
+const HASHER_MEMORY_IDLE: Duration = Duration::from_secs(10);
 /// How long shutdown waits for requests in flight before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -440,10 +442,19 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// The work that runs beside the server: SQLite's checkpoints, and an hourly clean-up of
-/// expired sessions and rate-limit windows.
+/// The work that runs beside the server: SQLite's checkpoints, giving back the password
+/// hashers' memory after a quiet spell, and an hourly clean-up of expired sessions and
+/// rate-limit windows.
 pub fn spawn_housekeeping(state: AppState) {
     state.db.spawn_checkpoints();
+    let passwords = state.passwords.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(HASHER_MEMORY_IDLE);
+        loop {
+            tick.tick().await;
+            passwords.release_idle_memory(HASHER_MEMORY_IDLE);
+        }
+    });
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
