@@ -7,7 +7,8 @@ then drives each scenario with wrk for a fixed time at a fixed concurrency over 
 sampling the server's peak RSS per scenario. Prints a table and writes bench/results.json.
 
 Environment: BENCH_DURATION (seconds per scenario, default 10), BENCH_CONNECTIONS (16),
-BENCH_USERS (100), BENCH_TASKS (1000), TEST_POSTGRES_URL, BENCH_PG.
+BENCH_USERS (100), BENCH_TASKS (1000), TEST_POSTGRES_URL, BENCH_PG, BENCH_SQLITE (0 skips
+SQLite), RUST_LOG (the server's, default warn).
 """
 
 import gzip
@@ -74,7 +75,7 @@ class Server:
         self.backend = backend
         self.data = tempfile.mkdtemp(prefix=f"doable-bench-{backend}-")
         self.env = dict(os.environ, DOABLE_DATA_DIR=self.data, LEPTOS_SITE_ADDR=f"127.0.0.1:{PORT}",
-                        LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), RUST_LOG="warn",
+                        LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), RUST_LOG=os.environ.get('RUST_LOG','warn'),
                         DOABLE_SIGNUP_LIMIT="1000000", DOABLE_MAX_TASKS="1000000")
         if database_url:
             self.env["DATABASE_URL"] = database_url
@@ -326,7 +327,8 @@ def main():
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing (apt-get install wrk)")
     all_results = {}
-    all_results["sqlite"] = run_backend("sqlite", None)
+    if os.environ.get("BENCH_SQLITE") != "0":
+        all_results["sqlite"] = run_backend("sqlite", None)
     url, cleanup = postgres_url()
     if url:
         try:
