@@ -6,20 +6,24 @@
 //! Where the two must differ (the schema's column types) the difference lives in the
 //! migrations and in [`Timestamp`], not in the feature code.
 //!
-//! SQLite gets one writer connection and a pool of read-only ones: writers queue in the
-//! pool instead of failing with "database is locked", and readers never wait for them
-//! (WAL). PostgreSQL uses one pool for both.
+//! SQLite gets one writer connection ([`SqliteWriter`]) and a pool of read-only ones:
+//! writers queue for the connection instead of failing with "database is locked", and
+//! readers never wait for them (WAL). PostgreSQL uses one pool for both. Reads go through
+//! [`with_pool!`] on [`Db::read`], writes through [`with_writer!`].
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use sqlx::{
     Decode, Encode, Postgres, Sqlite, Type,
     encode::IsNull,
     error::BoxDynError,
     postgres::{PgPool, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
 };
 use time::OffsetDateTime;
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 use crate::{
     config::{Config, DatabaseConfig},
@@ -61,11 +65,75 @@ macro_rules! with_pool {
 }
 pub use with_pool;
 
+/// Runs `$body` with the database's writer bound to `$conn`: for SQLite the writer
+/// connection (`&mut SqliteConnection`, held until the body is done), for PostgreSQL the
+/// pool. Waiting longer than [`ACQUIRE_TIMEOUT`] for the writer fails like a pool would
+/// (`sqlx::Error::PoolTimedOut`, a 503). The body must be a `Result` whose error converts from
+/// `sqlx::Error`.
+#[macro_export]
+macro_rules! with_writer {
+    ($db:expr, $conn:ident => $body:expr) => {
+        match $db.writer() {
+            $crate::db::Writer::Sqlite(writer) => match writer.lock().await {
+                Ok(mut guard) => {
+                    let $conn = &mut *guard;
+                    $body
+                }
+                Err(e) => Err(::std::convert::From::from(e)),
+            },
+            $crate::db::Writer::Postgres($conn) => $body,
+        }
+    };
+}
+pub use with_writer;
+
+/// Where writes go: SQLite's writer connection or the PostgreSQL pool.
+#[derive(Clone, Debug)]
+pub enum Writer {
+    /// SQLite.
+    Sqlite(SqliteWriter),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// SQLite's one writer connection, taken by one request at a time (fairly, in the order
+/// they asked).
+///
+/// Not a pool of one connection: sqlx's pool pings a SQLite connection's worker thread
+/// before the connection goes back to the pool, in a task of its own. Under `make bench`'s
+/// creates the statements themselves kept the writer busy only about a third of the time
+/// (sqlx's own statement timings); the rest went in that round trip and the hand-over.
+/// A mutex hands the connection straight to the next writer. (What the ping is for, a
+/// transaction abandoned by a cancelled request, is covered as well: sqlx queues its
+/// rollback on the connection's worker, ahead of whatever the next writer sends.)
+#[derive(Clone, Debug)]
+pub struct SqliteWriter(Arc<Mutex<Option<SqliteConnection>>>);
+
+impl SqliteWriter {
+    /// The connection, once the writers ahead have finished with it.
+    pub async fn lock(&self) -> Result<MappedMutexGuard<'_, SqliteConnection>, sqlx::Error> {
+        let guard =
+            tokio::time::timeout(ACQUIRE_TIMEOUT, self.0.lock()).await.map_err(|_| sqlx::Error::PoolTimedOut)?;
+        MutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)
+    }
+
+    /// Closes the connection after the writer that holds it (if any) is done.
+    async fn close(&self) {
+        if let Some(conn) = self.0.lock().await.take() {
+            let _ = sqlx::Connection::close(conn).await;
+        }
+    }
+
+    async fn is_closed(&self) -> bool {
+        self.0.lock().await.is_none()
+    }
+}
+
 /// The database of a running server: where to read and where to write.
 #[derive(Clone, Debug)]
 pub struct Db {
     read: Pool,
-    write: Pool,
+    write: Writer,
     /// SQLite only: a connection of its own that moves the write-ahead log into the
     /// database file in the background, so that no request waits for a checkpoint's fsync.
     checkpointer: Option<SqlitePool>,
@@ -115,12 +183,8 @@ impl Db {
         match &config.database {
             DatabaseConfig::Sqlite(options) => {
                 let options = sqlite_options(options.clone());
-                let write = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .test_before_acquire(false)
-                    // No checkpoint inside a request: they run between requests (`spawn_checkpoints`).
-                    .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+                // No checkpoint inside a request: they run between requests (`spawn_checkpoints`).
+                let write = sqlx::ConnectOptions::connect(&options.clone().pragma("wal_autocheckpoint", "0"))
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
                 let checkpointer = SqlitePoolOptions::new()
@@ -143,7 +207,8 @@ impl Db {
                     .connect_with(options.read_only(true).create_if_missing(false).pragma("cache_size", READER_CACHE))
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
-                Ok(Self { read: Pool::Sqlite(read), write: Pool::Sqlite(write), checkpointer: Some(checkpointer) })
+                let write = Writer::Sqlite(SqliteWriter(Arc::new(Mutex::new(Some(write)))));
+                Ok(Self { read: Pool::Sqlite(read), write, checkpointer: Some(checkpointer) })
             }
             DatabaseConfig::Postgres(options) => {
                 // PostgreSQL gives up on a statement when the request that sent it would have
@@ -156,7 +221,7 @@ impl Db {
                     .connect_with(options.clone().options([("statement_timeout", statement_timeout.as_str())]))
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
-                Ok(Self { read: Pool::Postgres(pool.clone()), write: Pool::Postgres(pool), checkpointer: None })
+                Ok(Self { read: Pool::Postgres(pool.clone()), write: Writer::Postgres(pool), checkpointer: None })
             }
         }
     }
@@ -165,8 +230,11 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), DbStartError> {
         let failed = |e: &dyn std::fmt::Display| DbStartError::Migrate(e.to_string());
         match &self.write {
-            Pool::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await.map_err(|e| failed(&e)),
-            Pool::Postgres(pool) => {
+            Writer::Sqlite(writer) => {
+                let mut conn = writer.lock().await.map_err(|e| failed(&e))?;
+                sqlx::migrate!("migrations/sqlite").run(&mut *conn).await.map_err(|e| failed(&e))
+            }
+            Writer::Postgres(pool) => {
                 // A migration may take longer than a request; its connection has no statement
                 // timeout and is closed afterwards rather than returned to the pool.
                 let mut conn = pool.acquire().await.map_err(|e| failed(&e))?;
@@ -183,8 +251,9 @@ impl Db {
         &self.read
     }
 
-    /// The pool for queries that write (for SQLite: the single writer connection).
-    pub fn write(&self) -> &Pool {
+    /// Where queries that write go (for SQLite: the single writer connection); used through
+    /// [`with_writer!`].
+    pub fn writer(&self) -> &Writer {
         &self.write
     }
 
@@ -194,8 +263,9 @@ impl Db {
     pub async fn is_ready(&self) -> bool {
         let probe = async {
             with_pool!(&self.read, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
-            if let Pool::Sqlite(writer) = &self.write {
-                let mut tx = writer.begin().await?;
+            if let Writer::Sqlite(writer) = &self.write {
+                let mut conn = writer.lock().await?;
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                 // A write statement takes the write lock even when it changes nothing.
                 sqlx::query("delete from rate_limits where 0").execute(&mut *tx).await?;
                 tx.rollback().await?;
@@ -219,13 +289,13 @@ impl Db {
     /// copied everything written during that pass (20 to 40 ms of copying under `make
     /// bench`'s creates) while every write waited, and creates' p99 was 27 to 40 ms.
     pub fn spawn_checkpoints(&self) {
-        let (Some(checkpointer), Pool::Sqlite(writer)) = (self.checkpointer.clone(), self.write.clone()) else {
+        let (Some(checkpointer), Writer::Sqlite(writer)) = (self.checkpointer.clone(), self.write.clone()) else {
             return;
         };
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            while !writer.is_closed() {
+            while !writer.is_closed().await {
                 tick.tick().await;
                 // The log's length at the end of the previous pass: what a pass finds beyond
                 // it was written meanwhile (a shorter log has started over).
@@ -245,7 +315,11 @@ impl Db {
                         }
                     }
                 }
-                if let Err(e) = checkpoint(&writer).await {
+                // Not taking the writer within the acquire timeout (it is stuck behind another
+                // process's lock) skips this round.
+                if let Ok(mut conn) = writer.lock().await
+                    && let Err(e) = checkpoint(&mut *conn).await
+                {
                     tracing::warn!(error = %e, "WAL checkpoint failed");
                 }
             }
@@ -257,9 +331,11 @@ impl Db {
         if let Some(checkpointer) = &self.checkpointer {
             checkpointer.close().await;
         }
-        for pool in [&self.write, &self.read] {
-            with_pool!(pool, pool => pool.close().await);
+        if let Writer::Sqlite(writer) = &self.write {
+            writer.close().await;
         }
+        // PostgreSQL's writer is this same pool.
+        with_pool!(&self.read, pool => pool.close().await);
     }
 
     /// Whether this is the SQLite backend.
@@ -269,10 +345,10 @@ impl Db {
 }
 
 /// A passive checkpoint; returns the length of the log it saw, in pages.
-async fn checkpoint(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+async fn checkpoint<'c>(conn: impl sqlx::Executor<'c, Database = Sqlite>) -> Result<i64, sqlx::Error> {
     let started = std::time::Instant::now();
     let (_busy, log, copied): (i64, i64, i64) =
-        sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(pool).await?;
+        sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(conn).await?;
     tracing::debug!(log, copied, elapsed_us = started.elapsed().as_micros() as u64, "WAL checkpoint");
     Ok(log)
 }

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use crate::{
-    db::{Db, Timestamp, with_pool},
+    db::{Db, Timestamp, with_writer},
     error::AppError,
 };
 
@@ -44,7 +44,7 @@ impl Limiter {
 
     /// A successful login forgets the account's failed attempts.
     pub async fn reset_login_attempts(&self, db: &Db, email: &str) -> Result<(), AppError> {
-        with_pool!(db.write(), pool => {
+        with_writer!(db, pool => {
             sqlx::query("delete from rate_limits where key = $1").bind(format!("login:{email}")).execute(pool).await.map(|done| done.rows_affected())
         })?;
         Ok(())
@@ -63,7 +63,7 @@ impl Limiter {
     /// Removes windows that have ended; returns how many.
     pub async fn forget_expired(&self, db: &Db) -> Result<u64, AppError> {
         let horizon = Timestamp::now() - LOGIN_WINDOW.max(SIGNUP_WINDOW);
-        let deleted = with_pool!(db.write(), pool => {
+        let deleted = with_writer!(db, pool => {
             sqlx::query("delete from rate_limits where window_start <= $1").bind(horizon).execute(pool).await.map(|done| done.rows_affected())
         })?;
         Ok(deleted)
@@ -75,7 +75,7 @@ impl Limiter {
 async fn hit(db: &Db, key: &str, window: Duration) -> Result<(i64, u64), AppError> {
     let now = Timestamp::now();
     let expired_before = now - window;
-    let (hits, window_start): (i64, Timestamp) = with_pool!(db.write(), pool => {
+    let (hits, window_start): (i64, Timestamp) = with_writer!(db, pool => {
         sqlx::query_as(
             "insert into rate_limits (key, hits, window_start) values ($1, 1, $2) \
              on conflict (key) do update set \

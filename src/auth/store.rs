@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::User;
 use crate::{
-    db::{Db, Timestamp, violates, with_pool},
+    db::{Db, Timestamp, violates, with_pool, with_writer},
     error::AppError,
 };
 
@@ -39,7 +39,7 @@ struct UserWithHashRow {
 pub async fn create_user(db: &Db, email: &str, name: &str, password_hash: &str) -> Result<User, AppError> {
     let now = Timestamp::now();
     let id = Uuid::now_v7();
-    let result = with_pool!(db.write(), pool => {
+    let result = with_writer!(db, pool => {
         sqlx::query("insert into users (id, email, name, password_hash, created_at, updated_at) values ($1, $2, $3, $4, $5, $5)")
             .bind(id)
             .bind(email)
@@ -65,7 +65,7 @@ pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<StoredUse
 }
 
 pub async fn set_password(db: &Db, user_id: Uuid, password_hash: &str) -> Result<(), AppError> {
-    with_pool!(db.write(), pool => {
+    with_writer!(db, pool => {
         sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3").bind(password_hash).bind(Timestamp::now()).bind(user_id).execute(pool).await.map(|done| done.rows_affected())
     })?;
     Ok(())
@@ -73,7 +73,7 @@ pub async fn set_password(db: &Db, user_id: Uuid, password_hash: &str) -> Result
 
 /// Deletes a user; their sessions and tasks go with them (`on delete cascade`).
 pub async fn delete_user(db: &Db, user_id: Uuid) -> Result<(), AppError> {
-    with_pool!(db.write(), pool => sqlx::query("delete from users where id = $1").bind(user_id).execute(pool).await.map(|done| done.rows_affected()))?;
+    with_writer!(db, pool => sqlx::query("delete from users where id = $1").bind(user_id).execute(pool).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -84,7 +84,7 @@ pub async fn create_session(
     now: Timestamp,
     expires: Timestamp,
 ) -> Result<(), AppError> {
-    with_pool!(db.write(), pool => {
+    with_writer!(db, pool => {
         sqlx::query("insert into sessions (id, user_id, created_at, expires_at) values ($1, $2, $3, $4)").bind(id).bind(user_id).bind(now).bind(expires).execute(pool).await.map(|done| done.rows_affected())
     })?;
     Ok(())
@@ -108,17 +108,17 @@ pub async fn session_user(db: &Db, session_id: Uuid, user_id: Uuid, now: Timesta
 }
 
 pub async fn delete_session(db: &Db, session_id: Uuid, user_id: Uuid) -> Result<(), AppError> {
-    with_pool!(db.write(), pool => sqlx::query("delete from sessions where id = $1 and user_id = $2").bind(session_id).bind(user_id).execute(pool).await.map(|done| done.rows_affected()))?;
+    with_writer!(db, pool => sqlx::query("delete from sessions where id = $1 and user_id = $2").bind(session_id).bind(user_id).execute(pool).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 pub async fn delete_user_sessions(db: &Db, user_id: Uuid) -> Result<(), AppError> {
-    with_pool!(db.write(), pool => sqlx::query("delete from sessions where user_id = $1").bind(user_id).execute(pool).await.map(|done| done.rows_affected()))?;
+    with_writer!(db, pool => sqlx::query("delete from sessions where user_id = $1").bind(user_id).execute(pool).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Removes sessions that have expired; returns how many.
 pub async fn delete_expired_sessions(db: &Db, now: Timestamp) -> Result<u64, AppError> {
-    let deleted = with_pool!(db.write(), pool => sqlx::query("delete from sessions where expires_at <= $1").bind(now).execute(pool).await.map(|done| done.rows_affected()))?;
+    let deleted = with_writer!(db, pool => sqlx::query("delete from sessions where expires_at <= $1").bind(now).execute(pool).await.map(|done| done.rows_affected()))?;
     Ok(deleted)
 }

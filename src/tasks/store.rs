@@ -7,13 +7,13 @@
 //! counting with an index; the database writes the second from the first (triggers of
 //! migration 0009), in the same statement.
 
-use sqlx::{Arguments, Database, Encode, Type};
+use sqlx::{Arguments, Connection, Database, Encode, Type};
 use time::Date;
 use uuid::Uuid;
 
 use super::{Counts, Due, ListFilter, Priority, Sort, Status, TagCount, Task, TaskChanges, TaskDraft, TaskList};
 use crate::{
-    db::{Db, Timestamp, with_pool},
+    db::{Db, Timestamp, with_pool, with_writer},
     error::AppError,
 };
 
@@ -282,7 +282,7 @@ pub async fn create(db: &Db, user_id: Uuid, draft: TaskDraft, max_tasks: i64) ->
     // may let concurrent creates overshoot it slightly).
     let insert = "insert into tasks (id, user_id, title, description, completed, priority, due_date, tags, search, title_key, created_at, updated_at) \
                   select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 where coalesce((select total from task_counts where user_id = $2), 0) < $12";
-    let inserted: u64 = with_pool!(db.write(), pool => {
+    let inserted: u64 = with_writer!(db, pool => {
         sqlx::query(insert)
             .bind(task.id)
             .bind(user_id)
@@ -311,7 +311,7 @@ pub async fn create(db: &Db, user_id: Uuid, draft: TaskDraft, max_tasks: i64) ->
 /// Applies changes to one of a user's tasks; `None` when it is not theirs (or not there).
 pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> Result<Option<Task>, AppError> {
     let now = Timestamp::now();
-    with_pool!(db.write(), pool => {
+    with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let current: Option<TaskRow> = sqlx::query_as(&format!("select {COLUMNS} from tasks where id = $1 and user_id = $2"))
             .bind(id)
@@ -361,7 +361,7 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
 pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) -> Result<Option<Task>, AppError> {
     let now = Timestamp::now();
     let completed_at = completed.then_some(now);
-    let row: Option<TaskRow> = with_pool!(db.write(), pool => {
+    let row: Option<TaskRow> = with_writer!(db, pool => {
         sqlx::query_as(&format!(
             "update tasks set completed = $1, completed_at = case when completed = $1 then completed_at else $2 end, updated_at = $3 \
              where id = $4 and user_id = $5 returning {COLUMNS}"
@@ -379,7 +379,7 @@ pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) ->
 
 /// Deletes one of a user's tasks; returns 1, or 0 when it is not theirs (or not there).
 pub async fn delete(db: &Db, user_id: Uuid, id: Uuid) -> Result<u64, AppError> {
-    let deleted = with_pool!(db.write(), pool => {
+    let deleted = with_writer!(db, pool => {
         sqlx::query("delete from tasks where id = $1 and user_id = $2").bind(id).bind(user_id).execute(pool).await.map(|done| done.rows_affected())
     })?;
     Ok(deleted)
@@ -387,7 +387,7 @@ pub async fn delete(db: &Db, user_id: Uuid, id: Uuid) -> Result<u64, AppError> {
 
 /// Deletes all of a user's completed tasks in one statement.
 pub async fn clear_completed(db: &Db, user_id: Uuid) -> Result<u64, AppError> {
-    let deleted = with_pool!(db.write(), pool => {
+    let deleted = with_writer!(db, pool => {
         sqlx::query("delete from tasks where user_id = $1 and completed = $2").bind(user_id).bind(true).execute(pool).await.map(|done| done.rows_affected())
     })?;
     Ok(deleted)
@@ -396,7 +396,7 @@ pub async fn clear_completed(db: &Db, user_id: Uuid) -> Result<u64, AppError> {
 /// Completes (or reopens) all of a user's tasks in one statement; returns how many changed.
 pub async fn complete_all(db: &Db, user_id: Uuid, completed: bool) -> Result<u64, AppError> {
     let now = Timestamp::now();
-    let updated = with_pool!(db.write(), pool => {
+    let updated = with_writer!(db, pool => {
         sqlx::query("update tasks set completed = $1, completed_at = $2, updated_at = $3 where user_id = $4 and completed <> $1")
             .bind(completed)
             .bind(completed.then_some(now))
