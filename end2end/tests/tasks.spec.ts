@@ -59,6 +59,7 @@ test('the whole task flow, with the WASM', async ({ page, browser }) => {
   await expect(taskList(page).getByRole('listitem')).toHaveCount(1);
   await expect(item(page, 'Buy milk')).toBeVisible();
   await page.getByRole('link', { name: 'All (3)' }).click();
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(3);
 
   // Search.
   await page.getByLabel('Search').fill('REPORT');
