@@ -31,7 +31,7 @@ pub fn Header() -> impl IntoView {
             </A>
             <nav aria-label="Account">
                 <Suspense>
-                    {move || Suspend::new(async move {
+                    {Suspend::new(async move {
                         match auth.user.await {
                             Ok(Some(user)) => Either::Left(view! {
                                 <A href="/account" attr:class="user-name">
@@ -77,7 +77,7 @@ pub fn Home() -> impl IntoView {
     let auth = use_auth();
     view! {
         <Suspense>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match auth.user.await {
                     Ok(Some(_)) => view! { <Redirect path="/tasks" /> },
                     _ => view! { <Redirect path="/login" /> },

@@ -50,7 +50,12 @@ pub fn user_name(user: &User) -> String {
 
 /// Renders `view` with the logged-in user; sends visitors to the login page, which brings
 /// them back here afterwards.
-pub fn with_user<V>(view: impl Fn(User) -> V + Send + Sync + 'static) -> impl IntoView
+///
+/// Like every `Suspense` of the pages outside the islands, its child is a plain `Suspend`
+/// rather than a closure: these components only ever render on the server, and while it
+/// settles, a `Suspense` walks a closure child up to three times, each walk building the
+/// page again with resources of its own (three task lists read and sent per page).
+pub fn with_user<V>(view: impl FnOnce(User) -> V + Send + 'static) -> impl IntoView
 where
     V: IntoView + 'static,
 {
@@ -65,23 +70,17 @@ where
         };
         format!("/login?next={}", encode_component(&here))
     };
-    let view = std::sync::Arc::new(view);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || {
-                let view = view.clone();
-                Suspend::new(async move {
-                    match auth.user.await {
-                        Ok(Some(user)) => Either::Left(view(user)),
-                        Ok(None) | Err(AppError::Unauthenticated) => {
-                            Either::Right(Either::Left(view! { <Redirect path=login() /> }))
-                        }
-                        Err(e) => {
-                            Either::Right(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }))
-                        }
+            {Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(user)) => Either::Left(view(user)),
+                    Ok(None) | Err(AppError::Unauthenticated) => {
+                        Either::Right(Either::Left(view! { <Redirect path=login() /> }))
                     }
-                })
-            }}
+                    Err(e) => Either::Right(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> })),
+                }
+            })}
         </Suspense>
     }
 }
@@ -93,7 +92,7 @@ fn LeaveWhenLoggedIn() -> impl IntoView {
     let query = use_query_map();
     view! {
         <Suspense>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 let next = safe_next(query.read_untracked().get("next").as_deref());
                 matches!(auth.user.await, Ok(Some(_))).then(|| view! { <Redirect path=next /> })
             })}
