@@ -173,6 +173,47 @@ test('an emptied title offers to delete the task', async ({ page }) => {
   await expect(item(page, 'Keep me')).toBeVisible();
 });
 
+test('an edit form opens and stays open while the list loads again', async ({ page }) => {
+  await signUp(page, 'Steady');
+  await hydrated(page);
+  await addTask(page, 'First');
+  await expect(item(page, 'First')).toBeVisible();
+  const create = async (title: string) => {
+    const response = await page.request.post('/api/tasks/create', { form: { title } });
+    expect(response.status()).toBe(200);
+  };
+  // The tab comes back into view, as after a visit to another tab: the list loads again.
+  const tabShown = () => page.evaluate(() => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })));
+
+  // "Edit" pressed while the list is loading (held back here) opens the form in the new list.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/api\/tasks\/list/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await create('Second');
+  await tabShown();
+  await page.getByRole('button', { name: 'Edit First' }).click();
+  release();
+  await expect(item(page, 'Second')).toBeVisible();
+  const title = page.getByRole('textbox', { name: 'Title' });
+  await expect(title).toHaveValue('First');
+  await page.unroute(/\/api\/tasks\/list/);
+  await title.fill('First, reworded');
+
+  // While the form is open, a reload waits for it to close: what was typed stays.
+  await create('Third');
+  await tabShown();
+  await page.waitForTimeout(500);
+  await expect(item(page, 'Third')).toHaveCount(0);
+  await expect(title).toHaveValue('First, reworded');
+  await title.press('Escape');
+  await expect(item(page, 'Third')).toBeVisible();
+  await expect(item(page, 'First')).toBeVisible();
+  await expect(item(page, 'First, reworded')).toHaveCount(0);
+});
+
 test('a refused change rolls back and says why', async ({ page }) => {
   await signUp(page, 'Refused');
   await hydrated(page);

@@ -19,6 +19,7 @@ use leptos::{either::Either, ev, prelude::*, server_fn::ServerFn, task::spawn_lo
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use time::{Date, Duration};
+use uuid::Uuid;
 
 use super::{
     ClearCompleted, CompleteAll, CompleteAllInput, CreateTask, DeleteTask, ListQuery, NewTask, Priority, SetCompleted,
@@ -200,11 +201,86 @@ struct Board {
     /// The last failure of a change, shown above the list: the task itself may be gone by the
     /// time the list is loaded again.
     notice: RwSignal<Option<String>>,
+    /// The edit forms open (or asked for). Loading the list again builds its rows anew, and
+    /// the rows on screen until the new ones are ready no longer change: a form asked for
+    /// meanwhile opens in the new row. And while a form is open, a reload waits for it to
+    /// close ([`Board::reload`]), so the list does not change under it.
+    edits: StoredValue<Edits>,
+}
+
+/// The edit forms open, by task, and whether a reload waits for them to close.
+#[derive(Default)]
+struct Edits {
+    open: Vec<Uuid>,
+    stale: bool,
+}
+
+impl Edits {
+    fn open(&mut self, id: Uuid) {
+        if !self.open.contains(&id) {
+            self.open.push(id);
+        }
+    }
 }
 
 impl Board {
+    /// Reads or changes the open edit forms (through `dyn`, so that the WASM holds one copy
+    /// of the storage's code rather than one for each use).
+    fn with_edits(self, f: &mut dyn FnMut(&mut Edits)) {
+        self.edits.update_value(|edits| f(edits));
+    }
+
+    /// Loads the list again, now or, while an edit form is open, when the last one closes.
     fn reload(self) {
-        self.version.update(|v| *v += 1);
+        let mut waits = false;
+        self.with_edits(&mut |edits| {
+            waits = !edits.open.is_empty();
+            edits.stale = waits;
+        });
+        if !waits {
+            self.version.update(|v| *v += 1);
+        }
+    }
+
+    /// Opens the edit form of a row.
+    fn edit(self, state: RwSignal<RowState>, id: Uuid) {
+        self.with_edits(&mut |edits| edits.open(id));
+        state.update(|s| s.editing = true);
+    }
+
+    /// Closes the edit form of a row, and loads the list again if `changed` or if a reload
+    /// waited for the form.
+    fn end_edit(self, state: RwSignal<RowState>, id: Uuid, changed: bool) {
+        state.update(|s| s.editing = false);
+        let mut waited = false;
+        self.with_edits(&mut |edits| {
+            edits.open.retain(|open| *open != id);
+            waited = edits.stale;
+        });
+        if changed || waited {
+            self.reload();
+        }
+    }
+
+    /// Whether the edit form of task `id` is open.
+    fn editing(self, id: Uuid) -> bool {
+        let mut open = false;
+        self.with_edits(&mut |edits| open = edits.open.contains(&id));
+        open
+    }
+
+    /// Keeps the edit forms of the tasks `list` shows (none if it could not be loaded).
+    fn keep_edits(self, list: Option<&TaskList>) {
+        self.with_edits(&mut |edits| match list {
+            Some(list) => edits.open.retain(|id| list.tasks.iter().any(|task| task.id == *id)),
+            None => edits.open.clear(),
+        });
+    }
+
+    /// Shows another view (its list is loaded afresh), with no edit form open.
+    fn show(self, next: View) {
+        self.with_edits(&mut |edits| *edits = Edits::default());
+        self.view.set(next);
     }
 
     /// Shows `next` and puts it in the address bar (replacing the current entry, for views
@@ -219,7 +295,7 @@ impl Board {
                 history.push_state_with_url(&state, "", Some(&url))
             };
         }
-        self.view.set(next);
+        self.show(next);
     }
 
     /// Sends a change (whose future also applies the answer to the page); when it is done,
@@ -288,6 +364,7 @@ fn TaskBoard(notice: Option<String>) -> impl IntoView {
         version: RwSignal::new(0),
         bulk: RwSignal::new(None),
         notice: RwSignal::new(notice),
+        edits: StoredValue::new(Edits::default()),
     };
     provide_context(board);
     let list = Resource::new(move || (board.view.get().query(), board.version.get()), |(query, _)| list_tasks(query));
@@ -310,6 +387,7 @@ fn TaskBoard(notice: Option<String>) -> impl IntoView {
             {move || Suspend::new(async move {
                 let tags = tags.await.map(|t| t.tags).unwrap_or_default();
                 let list = list.await;
+                board.keep_edits(list.as_ref().ok());
                 // While it settles on the server, the Transition walks this once with the data
                 // already loaded, looking for more resources, builds the whole list and throws
                 // it away (a sixth of the page's time). There are no more resources below, and
@@ -332,7 +410,7 @@ fn TaskBoard(notice: Option<String>) -> impl IntoView {
 fn listen_to_window(board: Board) {
     Effect::new(move || {
         let handles = [
-            window_event_listener(ev::popstate, move |_| board.view.set(View::from_location())),
+            window_event_listener(ev::popstate, move |_| board.show(View::from_location())),
             window_event_listener(ev::visibilitychange, move |_| {
                 if document().visibility_state() == web_sys::VisibilityState::Visible {
                     board.reload();
@@ -822,7 +900,7 @@ struct RowState {
 fn TaskItem(task: Task, today: Date) -> impl IntoView {
     let board = expect_context::<Board>();
     // Without the WASM, "Edit" is a link to this page with `edit=<id>`.
-    let editing = board.view.read_untracked().edit == task.id.to_string();
+    let editing = board.view.read_untracked().edit == task.id.to_string() || board.editing(task.id);
     let state = RwSignal::new(RowState { editing, ..RowState::default() });
     let task = StoredValue::new(task);
 
@@ -891,7 +969,7 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
     };
     let start_editing = move |event: ev::MouseEvent| {
         event.prevent_default();
-        state.update(|s| s.editing = true);
+        board.edit(state, id);
     };
     // Without the WASM, "Edit" opens this same view with the task's edit form.
     let edit_href = View { edit: id.to_string(), ..board.view.get_untracked() }.href();
@@ -912,7 +990,7 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
             <button type="submit" class="check" role="checkbox" aria-checked=move || completed.get().to_string() aria-label=title.clone()></button>
         </form>
         <div class="task-main">
-            <p class="task-title" on:dblclick=move |_| state.update(|s| s.editing = true)>
+            <p class="task-title" on:dblclick=move |_| board.edit(state, id)>
                 {task.title.clone()}
             </p>
             {(!description.is_empty()).then(|| view! { <p class="task-description">{description}</p> })}
@@ -952,14 +1030,17 @@ fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
     let board = expect_context::<Board>();
     let form_ref = NodeRef::<leptos::html::Form>::new();
     let title_ref = NodeRef::<leptos::html::Input>::new();
+    let task_id = task.id;
     let id = task.id.to_string();
     let error = RwSignal::new(None::<AppError>);
     let saving = move || state.with(|s| s.saving_title.is_some());
     let original = StoredValue::new(task.clone());
     let cancel_href = View { edit: String::new(), ..board.view.get_untracked() }.href();
+    // Reloads wait for the form, also when it opened with the page (`edit=<id>`).
+    board.with_edits(&mut |edits| edits.open(task_id));
     let close = move || {
         error.set(None);
-        state.update(|s| s.editing = false);
+        board.end_edit(state, task_id, false);
     };
 
     // Focus the title when the form opens (with the WASM; without it the link's page loads).
@@ -980,7 +1061,7 @@ fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
                 .confirm_with_message(&format!("Delete “{}”? It has no title now.", task.title))
                 .unwrap_or(false);
             if confirmed {
-                state.update(|s| s.editing = false);
+                board.end_edit(state, task_id, false);
                 board.delete(state, task.id.to_string(), &task.title);
             } else if let Some(input) = title_ref.get_untracked() {
                 input.set_value(&task.title);
@@ -1015,11 +1096,8 @@ fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             state.update(|s| s.saving_title = None);
             match result {
                 Ok(task) => {
-                    state.update(|s| {
-                        s.answered = Some(task);
-                        s.editing = false;
-                    });
-                    board.reload();
+                    state.update(|s| s.answered = Some(task));
+                    board.end_edit(state, task_id, true);
                 }
                 // Shown in the form, which stays open with what was typed.
                 Err(refused) => error.set(Some(refused)),
