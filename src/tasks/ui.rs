@@ -248,18 +248,16 @@ impl Board {
         state.update(|s| s.editing = true);
     }
 
-    /// Closes the edit form of a row, and loads the list again if `changed` or if a reload
-    /// waited for the form.
-    fn end_edit(self, state: RwSignal<RowState>, id: Uuid, changed: bool) {
+    /// Closes the edit form of a row; says whether a reload waited for the open forms (the
+    /// caller loads the list again, unless a change of its own is about to).
+    fn end_edit(self, state: RwSignal<RowState>, id: Uuid) -> bool {
         state.update(|s| s.editing = false);
         let mut waited = false;
         self.with_edits(&mut |edits| {
             edits.open.retain(|open| *open != id);
             waited = edits.stale;
         });
-        if changed || waited {
-            self.reload();
-        }
+        waited
     }
 
     /// Whether the edit form of task `id` is open.
@@ -1040,7 +1038,9 @@ fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
     board.with_edits(&mut |edits| edits.open(task_id));
     let close = move || {
         error.set(None);
-        board.end_edit(state, task_id, false);
+        if board.end_edit(state, task_id) {
+            board.reload();
+        }
     };
 
     // Focus the title when the form opens (with the WASM; without it the link's page loads).
@@ -1061,7 +1061,8 @@ fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
                 .confirm_with_message(&format!("Delete “{}”? It has no title now.", task.title))
                 .unwrap_or(false);
             if confirmed {
-                board.end_edit(state, task_id, false);
+                // The deletion loads the list again when the server has answered.
+                board.end_edit(state, task_id);
                 board.delete(state, task.id.to_string(), &task.title);
             } else if let Some(input) = title_ref.get_untracked() {
                 input.set_value(&task.title);
@@ -1097,7 +1098,8 @@ fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             match result {
                 Ok(task) => {
                     state.update(|s| s.answered = Some(task));
-                    board.end_edit(state, task_id, true);
+                    board.end_edit(state, task_id);
+                    board.reload();
                 }
                 // Shown in the form, which stays open with what was typed.
                 Err(refused) => error.set(Some(refused)),
