@@ -126,7 +126,9 @@ error_set!(
     PublicWriteErrors:
     ("400", "`bad_request`: an argument is missing or cannot be decoded."),
     ("403", "`csrf_rejected`: the request came from another site."),
+    ("408", "`request_timeout`: the body did not arrive in time."),
     ("413", "`payload_too_large`: the body is over 64 KiB."),
+    ("415", "`unsupported_media_type`: a body that is not `application/x-www-form-urlencoded`."),
     ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
     ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
 );
@@ -146,7 +148,9 @@ error_set!(
     ("400", "`bad_request`: an argument is missing or cannot be decoded."),
     ("401", "`unauthenticated`: no valid session."),
     ("403", "`csrf_rejected`: the request came from another site."),
+    ("408", "`request_timeout`: the body did not arrive in time."),
     ("413", "`payload_too_large`: the body is over 64 KiB."),
+    ("415", "`unsupported_media_type`: a body that is not `application/x-www-form-urlencoded`."),
     ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
     ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
 );

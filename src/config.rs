@@ -43,14 +43,21 @@ pub struct Config {
     pub trust_proxy: bool,
     /// `DOABLE_SIGNUP_LIMIT` (default `10`): signups allowed per client address per hour.
     pub signup_limit_per_hour: u32,
+    /// `DOABLE_LOGIN_ADDRESS_LIMIT` (default `50`): failed logins allowed per client address
+    /// per 15 minutes, whichever accounts they name.
+    pub login_limit_per_address: u32,
     /// `DOABLE_MAX_TASKS` (default `100000`): tasks one account may hold.
     pub max_tasks_per_user: i64,
     /// `DOABLE_REQUEST_TIMEOUT` (default `10s`): a request still running after this long is
     /// answered with 503 `unavailable`.
     pub request_timeout: Duration,
     /// `DOABLE_HEADER_TIMEOUT` (default `10s`): how long a client may take to send a
-    /// request's headers before its connection is closed (slow-client protection).
+    /// request's headers, and how long a connection may sit with no request in flight,
+    /// before it is closed (slow and idle clients, HTTP/1 and HTTP/2).
     pub header_timeout: Duration,
+    /// `DOABLE_MAX_CONNECTIONS` (default `1024`): connections open at once; one more is
+    /// answered 503 and closed at once.
+    pub max_connections: usize,
     /// `DOABLE_DB_POOL_SIZE` (default: 4 for SQLite readers, 10 for PostgreSQL).
     pub db_pool_size: Option<u32>,
     /// `DOABLE_LOG_FORMAT` (`text` or `json`, default `text`); the level comes from `RUST_LOG`
@@ -169,9 +176,14 @@ impl Config {
                 .transpose()?
                 .unwrap_or(false),
             signup_limit_per_hour: number(env, "DOABLE_SIGNUP_LIMIT", 10)?,
+            login_limit_per_address: number(env, "DOABLE_LOGIN_ADDRESS_LIMIT", 50)?,
             max_tasks_per_user: number(env, "DOABLE_MAX_TASKS", 100_000)?,
             request_timeout: duration(env, "DOABLE_REQUEST_TIMEOUT", Duration::from_secs(10))?,
             header_timeout: duration(env, "DOABLE_HEADER_TIMEOUT", Duration::from_secs(10))?,
+            max_connections: match number(env, "DOABLE_MAX_CONNECTIONS", 1024)? {
+                0 => return Err(error("DOABLE_MAX_CONNECTIONS", "must be at least 1")),
+                n => n,
+            },
             db_pool_size: env.get("DOABLE_DB_POOL_SIZE").map(|_| number(env, "DOABLE_DB_POOL_SIZE", 0)).transpose()?,
             log_json: match env.get("DOABLE_LOG_FORMAT").as_deref() {
                 None | Some("text") => false,
@@ -235,7 +247,8 @@ fn leptos_options(env: &impl Source) -> Result<LeptosOptions, ConfigError> {
 fn database(env: &impl Source, data_dir: &Path) -> Result<DatabaseConfig, ConfigError> {
     const VAR: &str = "DATABASE_URL";
     let Some(url) = env.get(VAR) else {
-        ensure_dir(data_dir, "DOABLE_DATA_DIR")?;
+        ensure_dir(data_dir, "DOABLE_DATA_DIR", true)?;
+        secure_sqlite_files(&data_dir.join("doable.db"), "DOABLE_DATA_DIR")?;
         let options = SqliteConnectOptions::new().filename(data_dir.join("doable.db")).create_if_missing(true);
         return Ok(DatabaseConfig::Sqlite(options));
     };
@@ -246,8 +259,12 @@ fn database(env: &impl Source, data_dir: &Path) -> Result<DatabaseConfig, Config
                 .map_err(|e| error(VAR, format!("not a valid SQLite URL: {e}")))?
                 .create_if_missing(true);
             let file = options.get_filename();
-            if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty() && file != Path::new(":memory:")) {
-                ensure_dir(parent, VAR)?;
+            let in_memory = file == Path::new(":memory:") || url.contains(":memory:") || url.contains("mode=memory");
+            if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty() && !in_memory) {
+                ensure_dir(parent, VAR, false)?;
+            }
+            if !in_memory {
+                secure_sqlite_files(file, VAR)?;
             }
             Ok(DatabaseConfig::Sqlite(options))
         }
@@ -268,13 +285,68 @@ fn redact_url(url: &str) -> String {
     }
 }
 
-fn ensure_dir(dir: &Path, variable: &'static str) -> Result<(), ConfigError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| error(variable, format!("cannot create directory {}: {e}", dir.display())))?;
-    let probe = dir.join(".doable-write-test");
+/// Makes sure `dir` exists and is writable. A directory it creates is the owner's alone
+/// (0700); so is an existing data directory (`tighten`) that others could read.
+fn ensure_dir(dir: &Path, variable: &'static str, tighten: bool) -> Result<(), ConfigError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| error(variable, format!("cannot create directory {}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    if tighten {
+        private(dir, 0o700).map_err(|e| error(variable, format!("cannot make {} private: {e}", dir.display())))?;
+    }
+    // A name of its own: instances starting together in one directory must not remove each
+    // other's probe.
+    let mut suffix = [0u8; 8];
+    rand::fill(&mut suffix);
+    let probe =
+        dir.join(format!(".doable-write-test.{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()));
     std::fs::write(&probe, b"")
         .and_then(|()| std::fs::remove_file(&probe))
         .map_err(|e| error(variable, format!("directory {} is not writable: {e}", dir.display())))
+}
+
+/// Takes away group and other permissions from a file or directory of ours that has them.
+#[cfg(unix)]
+fn private(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let metadata = std::fs::symlink_metadata(path)?;
+    if metadata.mode() & 0o077 != 0 && metadata.uid() == rustix::process::geteuid().as_raw() {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+/// The SQLite database and its log are the owner's alone (0600): created so before SQLite
+/// opens them (SQLite gives its `-wal` and `-shm` files the database's mode), and tightened
+/// when an older release left them readable by everyone.
+fn secure_sqlite_files(file: &Path, variable: &'static str) -> Result<(), ConfigError> {
+    if file == Path::new(":memory:") || file.as_os_str().is_empty() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = file.as_os_str().to_owned();
+                path.push(suffix);
+                match private(Path::new(&path), 0o600) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(error(variable, format!("cannot make {} private: {e}", file.display()))),
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(error(variable, format!("cannot create {}: {e}", file.display()))),
+    }
 }
 
 fn jwt_secret(env: &impl Source, data_dir: &Path) -> Result<Secret, ConfigError> {
@@ -285,33 +357,103 @@ fn jwt_secret(env: &impl Source, data_dir: &Path) -> Result<Secret, ConfigError>
         }
         return Ok(Secret(secret.into_bytes()));
     }
-    ensure_dir(data_dir, "DOABLE_DATA_DIR")?;
+    ensure_dir(data_dir, "DOABLE_DATA_DIR", true)?;
     let path = data_dir.join("jwt-secret");
-    match std::fs::read_to_string(&path) {
-        Ok(secret) if secret.trim().len() >= 32 => return Ok(Secret(secret.trim().as_bytes().to_vec())),
-        Ok(_) => {
-            return Err(error(
-                VAR,
-                format!("{} is shorter than 32 bytes; delete it to generate a new one", path.display()),
-            ));
+    // Twice at most: when another instance sharing the directory writes the secret between
+    // our look and our write, the second look finds theirs.
+    for _ in 0..2 {
+        if let Some(secret) = read_secret(&path)? {
+            return Ok(secret);
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(error(VAR, format!("cannot read {}: {e}", path.display()))),
+        if let Some(secret) = write_secret(data_dir, &path)? {
+            return Ok(secret);
+        }
     }
+    Err(error(VAR, format!("{} keeps changing; is another program writing it?", path.display())))
+}
+
+/// The secret in `path`, or `None` when there is no such file. The file must be a regular
+/// file (a link is not followed), owned by this user and readable by no one else.
+fn read_secret(path: &Path) -> Result<Option<Secret>, ConfigError> {
+    const VAR: &str = "DOABLE_JWT_SECRET";
+    let shown = path.display();
+    let file = match open_no_follow(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if is_link_error(&e) => {
+            return Err(error(VAR, format!("{shown} is a symbolic link; the secret must be a regular file")));
+        }
+        Err(e) => return Err(error(VAR, format!("cannot read {shown}: {e}"))),
+    };
+    let metadata = file.metadata().map_err(|e| error(VAR, format!("cannot read {shown}: {e}")))?;
+    if !metadata.is_file() {
+        return Err(error(VAR, format!("{shown} is not a regular file")));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if metadata.uid() != rustix::process::geteuid().as_raw() {
+            return Err(error(VAR, format!("{shown} belongs to another user; the secret must be this user's")));
+        }
+        if metadata.mode() & 0o077 != 0 {
+            return Err(error(VAR, format!("{shown} can be read by other users; run `chmod 600 {shown}`")));
+        }
+    }
+    let mut secret = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(&file, 4096), &mut secret)
+        .map_err(|e| error(VAR, format!("cannot read {shown}: {e}")))?;
+    if secret.trim().len() < 32 {
+        return Err(error(VAR, format!("{shown} is shorter than 32 bytes; delete it to generate a new one")));
+    }
+    Ok(Some(Secret(secret.trim().as_bytes().to_vec())))
+}
+
+/// Writes a new random secret to `path` at once or not at all: into a private file of its
+/// own first, then linked into place, which fails when `path` exists (`None`: read theirs).
+fn write_secret(data_dir: &Path, path: &Path) -> Result<Option<Secret>, ConfigError> {
+    let failed = |e: std::io::Error| error("DOABLE_DATA_DIR", format!("cannot write {}: {e}", path.display()));
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut suffix = [0u8; 8];
+    rand::fill(&mut suffix);
+    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    let draft = data_dir.join(format!(".jwt-secret.{suffix}.tmp"));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written =
-        options.open(&path).and_then(|mut file| file.write_all(secret.as_bytes()).and_then(|()| file.sync_all()));
+    let written = options
+        .open(&draft)
+        .and_then(|mut file| file.write_all(secret.as_bytes()).and_then(|()| file.sync_all()))
+        .and_then(|()| std::fs::hard_link(&draft, path));
+    let _ = std::fs::remove_file(&draft);
     match written {
-        Ok(()) => Ok(Secret(secret.into_bytes())),
-        // Another instance sharing the directory created it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => jwt_secret(env, data_dir),
-        Err(e) => Err(error("DOABLE_DATA_DIR", format!("cannot write {}: {e}", path.display()))),
+        Ok(()) => Ok(Some(Secret(secret.into_bytes()))),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(e) => Err(failed(e)),
+    }
+}
+
+/// Opens a file for reading without following a symbolic link at its last step.
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, rustix::fs::OFlags::NOFOLLOW.bits().cast_signed());
+    options.open(path)
+}
+
+/// Whether opening failed because the path is a symbolic link (`ELOOP` with `O_NOFOLLOW`).
+fn is_link_error(error: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        error.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = error;
+        false
     }
 }
 
@@ -398,6 +540,77 @@ mod tests {
         let first = jwt_secret(&env, Path::new(data)).unwrap();
         let second = jwt_secret(&env, Path::new(data)).unwrap();
         assert_eq!(first.expose(), second.expose());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_and_the_secret_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, config) = with_dir([]);
+        config.unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("data")), 0o700);
+        assert_eq!(mode(&dir.path().join("data/jwt-secret")), 0o600);
+        assert_eq!(mode(&dir.path().join("data/doable.db")), 0o600);
+        // An older release's files, readable by everyone, are made private at start-up.
+        std::fs::set_permissions(dir.path().join("data"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(dir.path().join("data/doable.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let env =
+            HashMap::from([("DOABLE_DATA_DIR".to_owned(), dir.path().join("data").to_string_lossy().into_owned())]);
+        let _ = std::fs::remove_file(dir.path().join("data/jwt-secret"));
+        Config::from_source(&env).unwrap();
+        assert_eq!(mode(&dir.path().join("data")), 0o700);
+        assert_eq!(mode(&dir.path().join("data/doable.db")), 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_behind_a_link_or_readable_by_others_is_refused_in_one_line() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        let secret = data.join("jwt-secret");
+        let elsewhere = data.join("elsewhere");
+        std::fs::write(&elsewhere, "x".repeat(64)).unwrap();
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let env = HashMap::new();
+
+        std::os::unix::fs::symlink(&elsewhere, &secret).unwrap();
+        let err = jwt_secret(&env, data).expect_err("a linked secret was read");
+        assert_eq!(err.variable, "DOABLE_JWT_SECRET");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+
+        // A dangling link used to recurse until the stack overflowed.
+        std::fs::remove_file(&secret).unwrap();
+        std::os::unix::fs::symlink(data.join("nowhere"), &secret).unwrap();
+        let err = jwt_secret(&env, data).expect_err("a dangling link was followed");
+        assert!(err.to_string().contains("symbolic link") && !err.to_string().contains('\n'), "{err}");
+
+        std::fs::remove_file(&secret).unwrap();
+        std::fs::write(&secret, "y".repeat(64)).unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = jwt_secret(&env, data).expect_err("a secret others can read was used");
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(jwt_secret(&env, data).unwrap().expose(), "y".repeat(64).as_bytes());
+    }
+
+    #[test]
+    fn instances_starting_together_agree_on_one_whole_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_owned();
+        let secrets: Vec<Vec<u8>> = (0..8)
+            .map(|_| {
+                let data = data.clone();
+                std::thread::spawn(move || jwt_secret(&HashMap::new(), &data).unwrap().expose().to_vec())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .collect();
+        assert!(secrets.iter().all(|s| s == &secrets[0] && s.len() == 64), "{secrets:?}");
+        let leftovers: Vec<_> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers, ["jwt-secret"], "drafts are removed");
     }
 
     #[test]

@@ -288,11 +288,11 @@ impl Db {
     /// slowing every read); with a single background pass before the writer's, the writer
     /// copied everything written during that pass (20 to 40 ms of copying under `make
     /// bench`'s creates) while every write waited, and creates' p99 was 27 to 40 ms.
-    pub fn spawn_checkpoints(&self) {
+    pub fn spawn_checkpoints(&self) -> Option<tokio::task::JoinHandle<()>> {
         let (Some(checkpointer), Writer::Sqlite(writer)) = (self.checkpointer.clone(), self.write.clone()) else {
-            return;
+            return None;
         };
-        tokio::spawn(async move {
+        Some(tokio::spawn(async move {
             let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             while !writer.is_closed().await {
@@ -323,7 +323,7 @@ impl Db {
                     tracing::warn!(error = %e, "WAL checkpoint failed");
                 }
             }
-        });
+        }))
     }
 
     /// Closes every connection, waiting for queries in progress.

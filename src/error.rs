@@ -47,9 +47,15 @@ pub enum AppError {
     /// 409: signup with an email that has an account.
     #[error("An account with this email already exists.")]
     EmailTaken,
+    /// 408: the client took too long to send its request.
+    #[error("The request took too long to arrive.")]
+    RequestTimeout,
     /// 413: the request body is over the limit.
     #[error("The request is too large.")]
     PayloadTooLarge,
+    /// 415: a body of a type the API does not read.
+    #[error("Send the body as application/x-www-form-urlencoded.")]
+    UnsupportedMediaType,
     /// 422: a per-user cap is reached (for example the number of tasks).
     #[error("{0}")]
     LimitReached(String),
@@ -86,7 +92,9 @@ impl AppError {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::EmailTaken => 409,
+            Self::RequestTimeout => 408,
             Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
             Self::Validation(_) | Self::LimitReached(_) => 422,
             Self::TooManyAttempts { .. } | Self::RateLimited { .. } => 429,
             Self::Internal => 500,
@@ -106,7 +114,9 @@ impl AppError {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::EmailTaken => "email_taken",
+            Self::RequestTimeout => "request_timeout",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::LimitReached(_) => "limit_reached",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::RateLimited { .. } => "rate_limited",
@@ -129,7 +139,9 @@ impl AppError {
         ("not_found", 404, "No such endpoint, or no such object of yours."),
         ("method_not_allowed", 405, "The endpoint exists with another method."),
         ("email_taken", 409, "Signup: the email already has an account."),
+        ("request_timeout", 408, "The request (its headers or body) did not arrive in time."),
         ("payload_too_large", 413, "The request body is over 64 KiB."),
+        ("unsupported_media_type", 415, "A request body that is not application/x-www-form-urlencoded."),
         ("validation_failed", 422, "Some fields are not acceptable; `fields` says which and why."),
         ("limit_reached", 422, "A per-user cap is reached (e.g. 100,000 tasks)."),
         ("too_many_attempts", 429, "Too many failed logins for this account; see `Retry-After`."),
@@ -160,6 +172,28 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The error a page finds in its URL (`__err`, where a plain form's redirect puts it).
+    /// Anyone can write a link with any text there, so only what is chosen by the error's
+    /// code is kept: every message shown is one of ours. A validation error keeps the fields
+    /// `hint` knows, each with the hint's message for it.
+    pub fn from_url(encoded: &str, hint: fn(&str) -> Option<&'static str>) -> Self {
+        match leptos::server_fn::error::ServerFnUrlError::<Self>::decode_err(encoded) {
+            Self::BadRequest(_) => Self::BadRequest("The request could not be read.".into()),
+            Self::LimitReached(_) => Self::LimitReached("A limit of your account is reached.".into()),
+            Self::Validation(fields) => Self::Validation(
+                fields
+                    .into_keys()
+                    .filter_map(|field| hint(&field).map(|message| (field, message.to_owned())))
+                    .collect(),
+            ),
+            Self::TooManyAttempts { retry_after } => Self::TooManyAttempts { retry_after: retry_after.min(3600) },
+            Self::RateLimited { retry_after } => Self::RateLimited { retry_after: retry_after.min(3600) },
+            other => other,
+        }
+    }
+}
+
 fn human_wait(seconds: &u64) -> String {
     match *seconds {
         0..=1 => "a second".to_owned(),
@@ -180,11 +214,20 @@ pub struct ErrorBody {
     pub message: String,
     /// For `validation_failed`: what is wrong with each named field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<FieldMessages>))]
     pub fields: Option<FieldErrors>,
     /// For 429 answers: seconds to wait, the same as the `Retry-After` header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
 }
+
+// Left to itself, utoipa names the schema of `FieldErrors` after its Rust type.
+/// What is wrong with each named field: an object from field names to messages.
+#[cfg(feature = "ssr")]
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({"title": "Enter a title."}))]
+#[allow(dead_code)]
+struct FieldMessages(std::collections::HashMap<String, String>);
 
 impl From<AppError> for ErrorBody {
     fn from(error: AppError) -> Self {
@@ -212,7 +255,9 @@ impl From<ErrorBody> for AppError {
             "not_found" => Self::NotFound,
             "method_not_allowed" => Self::MethodNotAllowed,
             "email_taken" => Self::EmailTaken,
+            "request_timeout" => Self::RequestTimeout,
             "payload_too_large" => Self::PayloadTooLarge,
+            "unsupported_media_type" => Self::UnsupportedMediaType,
             "limit_reached" => Self::LimitReached(body.message),
             "too_many_attempts" => Self::TooManyAttempts { retry_after },
             "rate_limited" => Self::RateLimited { retry_after },
@@ -307,6 +352,38 @@ mod tests {
                 assert_eq!(error.status(), *status, "{code}");
             }
         }
+    }
+
+    fn url_form(error: &AppError) -> String {
+        use leptos::server_fn::error::ServerFnUrlError;
+        let url = ServerFnUrlError::new("/api/auth/login", error.clone()).to_url("http://x/login").unwrap();
+        url.query_pairs().find(|(k, _)| k == "__err").unwrap().1.into_owned()
+    }
+
+    #[test]
+    fn an_error_in_a_url_shows_only_messages_of_ours() {
+        let hint = |field: &str| (field == "email").then_some("Enter a valid email address.");
+        let forged = AppError::BadRequest("Your account is suspended, call +1 555 0100".into());
+        assert_eq!(
+            AppError::from_url(&url_form(&forged), hint),
+            AppError::BadRequest("The request could not be read.".into())
+        );
+        let forged = AppError::LimitReached("Pay here: evil.example".into());
+        assert!(!AppError::from_url(&url_form(&forged), hint).to_string().contains("evil"));
+        let forged = AppError::Validation(FieldErrors::from([
+            ("email".to_owned(), "Call +1 555 0100".to_owned()),
+            ("made_up".to_owned(), "Visit evil.example".to_owned()),
+        ]));
+        assert_eq!(
+            AppError::from_url(&url_form(&forged), hint),
+            AppError::field("email", "Enter a valid email address.")
+        );
+        let forged = AppError::TooManyAttempts { retry_after: u64::MAX };
+        assert_eq!(AppError::from_url(&url_form(&forged), hint), AppError::TooManyAttempts { retry_after: 3600 });
+        assert_eq!(
+            AppError::from_url("not base64 at all", hint),
+            AppError::BadRequest("The request could not be read.".into())
+        );
     }
 
     #[test]

@@ -29,11 +29,12 @@ async fn main() -> ExitCode {
         Ok(listener) => listener,
         Err(e) => return fail(format!("LEPTOS_SITE_ADDR: cannot listen on {address}: {e}")),
     };
-    let header_timeout = config.header_timeout;
+    let limits = server::ConnectionLimits::of(&config);
     let state = server::AppState::new(config, db.clone());
-    server::spawn_housekeeping(state.clone());
+    let housekeeping = server::spawn_housekeeping(state.clone());
     tracing::info!("Doable is ready at http://{address}");
-    server::serve(listener, server::app(state), header_timeout, server::shutdown_signal()).await;
+    server::serve(listener, server::app(state), limits, server::shutdown_signal()).await;
+    housekeeping.stop().await;
     db.close().await;
     ExitCode::SUCCESS
 }

@@ -1,63 +1,181 @@
 //! Fixed-window rate limits kept in the database, so that every instance behind a load
 //! balancer counts against the same budget.
 //!
-//! Each limited thing has a key (`login:<email>`, `signup:<address>`) and a row with the
-//! start of its window and the number of hits in it. A hit is counted *before* the work it
-//! guards, in one atomic upsert, so concurrent attempts cannot slip past the limit.
+//! Each limited thing has a key and a row with the start of its window and the number of
+//! hits in it. A key is a kind and a fixed-size hash of what is counted
+//! (`login-account:<32 hex>`), never the raw email or address: a client cannot make a row, or
+//! a log line, as large as it likes. A hit is counted *before* the work it guards, in one
+//! atomic upsert, so concurrent attempts cannot slip past the limit; once a window is over
+//! its limit, further hits change nothing (no write, however fast they come).
+//!
+//! Logins follow OWASP's guidance on online guessing:
+//! - failed logins count per account, for clients the account has not logged in from;
+//! - a device that has logged in to the account before (it carries a signed device cookie,
+//!   [`crate::auth::session::Sessions::device_cookie`]) counts its own failures instead, so
+//!   failures from elsewhere do not lock the owner out;
+//! - failed logins also count per client address, whichever accounts they name, so one client
+//!   cannot try a few passwords on every account.
 
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 use crate::{
-    db::{Db, Timestamp, with_writer},
+    db::{Db, Timestamp, with_pool, with_writer},
     error::AppError,
 };
 
-/// Failed logins allowed per account per window.
+/// Failed logins allowed per account (from devices it has not logged in from), and per
+/// known device, per window.
 pub const LOGIN_ATTEMPTS: i64 = 10;
 /// The login window.
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// The signup window.
 pub const SIGNUP_WINDOW: Duration = Duration::from_secs(3600);
 
+/// What a counter counts; its name starts the row's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Failed logins to one account from devices it does not know.
+    Account,
+    /// Failed logins from one known device.
+    Device,
+    /// Failed logins from one client address.
+    Address,
+    /// Wrong passwords given by a logged-in user to confirm a change.
+    Confirm,
+    /// Signups from one client address.
+    Signup,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Account => "login-account",
+            Self::Device => "login-device",
+            Self::Address => "login-address",
+            Self::Confirm => "confirm",
+            Self::Signup => "signup",
+        }
+    }
+}
+
+/// A counter's row key: its kind and the first 128 bits of the SHA-256 of what it counts.
+fn key(kind: Kind, counted: &str) -> String {
+    let digest = Sha256::digest(counted.as_bytes());
+    let mut key = String::with_capacity(kind.name().len() + 33);
+    key.push_str(kind.name());
+    key.push(':');
+    for byte in &digest[..16] {
+        key.push_str(&format!("{byte:02x}"));
+    }
+    key
+}
+
+/// The counters one login attempt was charged to, to be given back if it succeeds.
+#[derive(Debug)]
+pub struct LoginAttempt {
+    keys: Vec<(Kind, String)>,
+}
+
 /// The app's rate limits.
 #[derive(Clone, Debug)]
 pub struct Limiter {
     signups_per_window: i64,
+    login_failures_per_address: i64,
 }
 
 impl Limiter {
-    /// Limits with the configured number of signups per client address per hour.
-    pub fn new(signups_per_hour: u32) -> Self {
-        Self { signups_per_window: i64::from(signups_per_hour) }
-    }
-
-    /// Counts a login (or password confirmation) attempt for an account; refuses it when the
-    /// account already had [`LOGIN_ATTEMPTS`] unsuccessful ones in the window.
-    pub async fn count_login_attempt(&self, db: &Db, email: &str) -> Result<(), AppError> {
-        let (hits, retry_after) = hit(db, &format!("login:{email}"), LOGIN_WINDOW).await?;
-        if hits > LOGIN_ATTEMPTS {
-            tracing::warn!(email, "login refused: too many failed attempts");
-            return Err(AppError::TooManyAttempts { retry_after });
+    /// Limits with the configured number of signups per client address per hour and failed
+    /// logins per client address per login window.
+    pub fn new(signups_per_hour: u32, login_failures_per_address: u32) -> Self {
+        Self {
+            signups_per_window: i64::from(signups_per_hour),
+            login_failures_per_address: i64::from(login_failures_per_address),
         }
-        Ok(())
     }
 
-    /// A successful login forgets the account's failed attempts.
-    pub async fn reset_login_attempts(&self, db: &Db, email: &str) -> Result<(), AppError> {
+    /// Counts a login attempt before the password is checked, and refuses it when a counter
+    /// it is charged to is over its limit. `known_device` says the client carries a valid
+    /// device cookie for this account (with the cookie's id): then only that device's
+    /// failures count, and neither the account's nor the address's.
+    pub async fn begin_login(
+        &self,
+        db: &Db,
+        email: &str,
+        client: &str,
+        known_device: Option<&str>,
+    ) -> Result<LoginAttempt, AppError> {
+        let charged = match known_device {
+            Some(device) => vec![(Kind::Device, key(Kind::Device, device), LOGIN_ATTEMPTS)],
+            None => vec![
+                (Kind::Account, key(Kind::Account, email), LOGIN_ATTEMPTS),
+                (Kind::Address, key(Kind::Address, client), self.login_failures_per_address),
+            ],
+        };
+        let mut keys = Vec::with_capacity(charged.len());
+        let mut refused = None;
+        for (kind, key, limit) in charged {
+            match hit(db, &key, LOGIN_WINDOW, limit).await? {
+                Ok(()) => keys.push((kind, key)),
+                Err(retry_after) => {
+                    tracing::warn!(counter = kind.name(), "login refused: too many failed attempts");
+                    refused = Some(refused.map_or(retry_after, |r: u64| r.max(retry_after)));
+                }
+            }
+        }
+        match refused {
+            Some(retry_after) => {
+                // The counters that still had room were charged for an attempt that will not
+                // happen: give that back.
+                forgive(db, &LoginAttempt { keys }).await?;
+                Err(AppError::TooManyAttempts { retry_after })
+            }
+            None => Ok(LoginAttempt { keys }),
+        }
+    }
+
+    /// A successful login was no failure: the account's (or the device's) failures are
+    /// forgotten, and the address is given back the one hit this attempt cost (not all of
+    /// them, or anyone could clear an address's failures by logging in to their own account).
+    pub async fn login_succeeded(&self, db: &Db, attempt: LoginAttempt) -> Result<(), AppError> {
+        for (kind, key) in &attempt.keys {
+            if matches!(kind, Kind::Account | Kind::Device) {
+                with_writer!(db, pool => {
+                    sqlx::query("delete from rate_limits where key = $1").bind(key).execute(pool).await.map(drop)
+                })?;
+            }
+        }
+        let addresses = attempt.keys.into_iter().filter(|(kind, _)| *kind == Kind::Address).collect();
+        forgive(db, &LoginAttempt { keys: addresses }).await
+    }
+
+    /// Counts a password confirmation of a logged-in user (changing the password, deleting
+    /// the account): its own per-account counter, which failed logins from elsewhere cannot
+    /// fill. A right password forgets the failures ([`Limiter::confirmed`]).
+    pub async fn begin_confirm(&self, db: &Db, user_id: uuid::Uuid) -> Result<(), AppError> {
+        let key = key(Kind::Confirm, &user_id.to_string());
+        hit(db, &key, LOGIN_WINDOW, LOGIN_ATTEMPTS).await?.map_err(|retry_after| {
+            tracing::warn!(user = %user_id, "password confirmation refused: too many failed attempts");
+            AppError::TooManyAttempts { retry_after }
+        })
+    }
+
+    /// A right password at a confirmation forgets the user's failed confirmations.
+    pub async fn confirmed(&self, db: &Db, user_id: uuid::Uuid) -> Result<(), AppError> {
+        let key = key(Kind::Confirm, &user_id.to_string());
         with_writer!(db, pool => {
-            sqlx::query("delete from rate_limits where key = $1").bind(format!("login:{email}")).execute(pool).await.map(|done| done.rows_affected())
+            sqlx::query("delete from rate_limits where key = $1").bind(&key).execute(pool).await.map(drop)
         })?;
         Ok(())
     }
 
     /// Counts a signup from a client address; refuses it past the hourly limit.
     pub async fn check_signup(&self, db: &Db, client: &str) -> Result<(), AppError> {
-        let (hits, retry_after) = hit(db, &format!("signup:{client}"), SIGNUP_WINDOW).await?;
-        if hits > self.signups_per_window {
-            tracing::warn!(client, "signup refused: rate limit");
-            return Err(AppError::RateLimited { retry_after });
-        }
-        Ok(())
+        hit(db, &key(Kind::Signup, client), SIGNUP_WINDOW, self.signups_per_window).await?.map_err(|retry_after| {
+            tracing::warn!("signup refused: rate limit of the client's address");
+            AppError::RateLimited { retry_after }
+        })
     }
 
     /// Removes windows that have ended; returns how many.
@@ -70,26 +188,69 @@ impl Limiter {
     }
 }
 
-/// Counts one hit on `key`, opening a new window when the last one has ended. Returns the
-/// hits in the current window and the seconds until it ends.
-async fn hit(db: &Db, key: &str, window: Duration) -> Result<(i64, u64), AppError> {
+/// Takes back one hit of each counter of `attempt`.
+async fn forgive(db: &Db, attempt: &LoginAttempt) -> Result<(), AppError> {
+    for (_, key) in &attempt.keys {
+        with_writer!(db, pool => {
+            sqlx::query("update rate_limits set hits = hits - 1 where key = $1 and hits > 0").bind(key).execute(pool).await.map(drop)
+        })?;
+    }
+    Ok(())
+}
+
+/// Counts one hit on `key`, opening a new window when the last one has ended. `Ok(Ok(()))`
+/// while the window has had at most `limit` hits; `Ok(Err(seconds))` when it is over, with
+/// the seconds until it ends. A window over its limit is not written again until it ends:
+/// the update's `where` leaves it as it is, and the refusal is read back.
+async fn hit(db: &Db, key: &str, window: Duration, limit: i64) -> Result<Result<(), u64>, AppError> {
     let now = Timestamp::now();
     let expired_before = now - window;
-    let (hits, window_start): (i64, Timestamp) = with_writer!(db, pool => {
+    let counted: Option<(i64, Timestamp)> = with_writer!(db, pool => {
         sqlx::query_as(
             "insert into rate_limits (key, hits, window_start) values ($1, 1, $2) \
              on conflict (key) do update set \
                hits = case when rate_limits.window_start <= $3 then 1 else rate_limits.hits + 1 end, \
                window_start = case when rate_limits.window_start <= $3 then $2 else rate_limits.window_start end \
+             where rate_limits.window_start <= $3 or rate_limits.hits <= $4 \
              returning hits, window_start",
         )
         .bind(key)
         .bind(now)
         .bind(expired_before)
-        .fetch_one(pool)
+        .bind(limit)
+        .fetch_optional(pool)
         .await
     })?;
+    let (hits, window_start) = match counted {
+        Some(counted) => counted,
+        None => {
+            // Over the limit already: nothing was written. The window's start says how long
+            // the client has to wait.
+            let start: Option<(Timestamp,)> = with_pool!(db.read(), pool => {
+                sqlx::query_as("select window_start from rate_limits where key = $1").bind(key).fetch_optional(pool).await
+            })?;
+            (limit + 1, start.map_or(now, |(start,)| start))
+        }
+    };
+    if hits <= limit {
+        return Ok(Ok(()));
+    }
     let ends = window_start + window;
-    let retry_after = (ends.0 - now.0).whole_seconds().max(1).unsigned_abs();
-    Ok((hits, retry_after))
+    Ok(Err((ends.0 - now.0).whole_seconds().max(1).unsigned_abs()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_have_a_fixed_size_whatever_they_count() {
+        let short = key(Kind::Account, "a@b.co");
+        let long = key(Kind::Account, &"x".repeat(60_000));
+        assert_eq!(short.len(), long.len());
+        assert_eq!(short.len(), "login-account:".len() + 32);
+        assert!(!long.contains('x'));
+        assert_ne!(key(Kind::Account, "a@b.co"), key(Kind::Address, "a@b.co"), "kinds do not share counters");
+        assert_eq!(key(Kind::Signup, "127.0.0.1"), key(Kind::Signup, "127.0.0.1"));
+    }
 }

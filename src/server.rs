@@ -18,7 +18,7 @@ use axum::{
 use http_body_util::{BodyExt, Limited};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
-    server::{conn::auto, graceful::GracefulShutdown},
+    server::conn::auto,
     service::TowerToHyperService,
 };
 use leptos::prelude::*;
@@ -73,7 +73,7 @@ impl AppState {
         Self {
             sessions: Arc::new(Sessions::new(&config)),
             passwords: Passwords::default(),
-            limiter: Limiter::new(config.signup_limit_per_hour),
+            limiter: Limiter::new(config.signup_limit_per_hour, config.login_limit_per_address),
             config: Arc::new(config),
             db,
         }
@@ -124,6 +124,12 @@ impl Request {
 
     /// Sets (or clears) the session cookie. Such a response must never be cached.
     pub fn set_session_cookie(&self, cookie: &HeaderValue) {
+        self.response.append_header(header::SET_COOKIE, cookie.clone());
+        self.response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+
+    /// Adds a cookie to the response (a response that sets one is never cached).
+    pub fn set_cookie(&self, cookie: &HeaderValue) {
         self.response.append_header(header::SET_COOKIE, cookie.clone());
         self.response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -243,10 +249,13 @@ pub fn app(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
-        .layer(middleware::from_fn_with_state(state.clone(), limit_time))
+        // Innermost first: each request meets these from the last to the first. The deadline
+        // is outside the body's reading, so a body that stalls is timed out too.
+        .layer(middleware::from_fn_with_state(state.clone(), keep_form_redirects_on_site))
         .layer(middleware::from_fn(limit_body))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_time))
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().on_response(DefaultOnResponse::new().level(Level::INFO)))
         .layer(CatchPanicLayer::custom(|_| AppError::Internal.into_response()))
@@ -270,39 +279,82 @@ async fn api_not_found() -> Response {
 }
 
 /// Refuses state-changing requests that come from another site (CSRF): a `Sec-Fetch-Site:
-/// cross-site` header, or an `Origin` other than the site's own. Requests with neither
-/// (curl, scripts) pass; they cannot carry a victim's cookie without the victim's browser.
+/// cross-site` header, or an `Origin` other than the site's own (scheme, host and port).
+/// Requests with neither (curl, scripts) pass; they cannot carry a victim's cookie without
+/// the victim's browser.
 async fn refuse_cross_site(State(state): State<AppState>, request: HttpRequest, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        || is_same_site(request.headers(), state.config.public_origin.as_deref())
+        || is_same_site(request.headers(), &state.config)
     {
         return next.run(request).await;
     }
-    tracing::warn!(origin = ?request.headers().get(header::ORIGIN), path = request.uri().path(), "cross-site request refused");
+    tracing::warn!(path = request.uri().path(), "cross-site request refused");
     AppError::CsrfRejected.into_response()
 }
 
-fn is_same_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+fn is_same_site(headers: &HeaderMap, config: &Config) -> bool {
     if headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site")) {
         return false;
     }
     let Some(origin) = headers.get(header::ORIGIN) else { return true };
-    let Ok(origin) = origin.to_str() else { return false };
-    match public_origin {
-        Some(expected) => origin.eq_ignore_ascii_case(expected),
-        // Without a configured public URL, the site is whatever host the client asked for.
-        None => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-            let origin_host = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
-            matches!((host, origin_host), (Some(host), Some(origin_host)) if host.eq_ignore_ascii_case(origin_host))
-        }
-    }
+    let origin = origin.to_str().ok().and_then(crate::config::origin_of);
+    matches!((origin, site_origin(headers, config)), (Some(origin), Some(site)) if origin == site)
 }
 
-/// Reads the body up front, refusing one over [`BODY_LIMIT`] with 413 before any handler
-/// (or the database) sees it. The API's query strings and form bodies must also be UTF-8
-/// once percent-decoded: the decoder would otherwise turn bad bytes into U+FFFD and store
-/// them as if they had been sent.
+/// The origin (`scheme://host[:port]`, normalized) of this site: the configured public URL's,
+/// else the `Host` the client asked for, over plain HTTP (or, behind a trusted proxy, the
+/// scheme it reports in `X-Forwarded-Proto`).
+fn site_origin(headers: &HeaderMap, config: &Config) -> Option<String> {
+    if let Some(origin) = &config.public_origin {
+        return Some(origin.clone());
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok())?;
+    let scheme = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
+        Some(proto) if config.trust_proxy && proto.trim().eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    crate::config::origin_of(&format!("{scheme}://{host}"))
+}
+
+/// Keeps a server function's answer to a plain form (one that accepts HTML) on this site.
+///
+/// Leptos answers such a request with a redirect to its `Referer`, carrying any error in the
+/// URL. Reads (`GET`) need no redirect: they are answered with their JSON, whatever the
+/// `Accept`. A `Referer` from another site is dropped, and a `Location` off this site is
+/// replaced with `/`: the API never sends a browser, or what it was told, elsewhere.
+async fn keep_form_redirects_on_site(State(state): State<AppState>, mut request: HttpRequest, next: Next) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let site = site_origin(request.headers(), &state.config);
+    let read = matches!(*request.method(), Method::GET | Method::HEAD);
+    let headers = request.headers_mut();
+    if read {
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    } else if headers.get(header::REFERER).is_some_and(|referer| !is_on_site(referer, site.as_deref())) {
+        headers.remove(header::REFERER);
+    }
+    let mut response = next.run(request).await;
+    if response.headers().get(header::LOCATION).is_some_and(|to| !is_on_site(to, site.as_deref())) {
+        response.headers_mut().insert(header::LOCATION, HeaderValue::from_static("/"));
+    }
+    response
+}
+
+/// Whether a `Referer` or `Location` value is a path on this site or a URL of its origin.
+fn is_on_site(target: &HeaderValue, site: Option<&str>) -> bool {
+    let Ok(target) = target.to_str() else { return false };
+    if target.starts_with('/') {
+        return crate::ui::is_local_path(target);
+    }
+    crate::config::origin_of(target).is_some_and(|origin| Some(origin.as_str()) == site)
+}
+
+/// Reads the body up front, before the request's deadline, refusing one over
+/// [`BODY_LIMIT`] with 413 before any handler (or the database) sees it, and one that does
+/// not arrive in time with 408. The API reads only url-encoded bodies (415 for any other
+/// type), and its query strings and bodies must be UTF-8 once percent-decoded: the decoder
+/// would otherwise turn bad bytes into U+FFFD and store them as if they had been sent.
 async fn limit_body(request: HttpRequest, next: Next) -> Response {
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
@@ -316,23 +368,35 @@ async fn limit_body(request: HttpRequest, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD) && declared.is_none() {
         return next.run(request).await;
     }
-    let form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let form = request.headers().get(header::CONTENT_TYPE).map(is_form_type);
+    let deadline = request.extensions().get::<Deadline>().map_or_else(tokio::time::Instant::now, |d| d.0);
     let (parts, body) = request.into_parts();
-    match Limited::new(body, BODY_LIMIT).collect().await {
-        Ok(collected) => {
-            let bytes = collected.to_bytes();
-            if api && form && !decodes_to_utf8(&bytes) {
-                return not_utf8();
-            }
-            next.run(HttpRequest::from_parts(parts, Body::from(bytes))).await
+    let bytes = match tokio::time::timeout_at(deadline, Limited::new(body, BODY_LIMIT).collect()).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return AppError::PayloadTooLarge.into_response(),
+        Ok(Err(_)) => return AppError::BadRequest("The request body could not be read.".into()).into_response(),
+        Err(_) => {
+            tracing::warn!(path = parts.uri.path(), "request body timed out");
+            return AppError::RequestTimeout.into_response();
         }
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => AppError::PayloadTooLarge.into_response(),
-        Err(_) => AppError::BadRequest("The request body could not be read.".into()).into_response(),
+    };
+    if api && !bytes.is_empty() {
+        // A body of another type (or of none) would be decoded all the same.
+        if form != Some(true) {
+            return AppError::UnsupportedMediaType.into_response();
+        }
+        if !decodes_to_utf8(&bytes) {
+            return not_utf8();
+        }
     }
+    next.run(HttpRequest::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Whether a `Content-Type` is `application/x-www-form-urlencoded` (in any case, with any
+/// parameters).
+fn is_form_type(value: &HeaderValue) -> bool {
+    let essence = value.as_bytes().split(|b| *b == b';').next().unwrap_or_default();
+    essence.trim_ascii().eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
 }
 
 /// Whether url-encoded text is UTF-8 once its `%XX` escapes are decoded (separators are
@@ -345,11 +409,18 @@ fn not_utf8() -> Response {
     AppError::BadRequest("The request is not valid UTF-8.".into()).into_response()
 }
 
-/// Answers 503 for a request still running after the configured time, so that one slow
-/// query cannot pile up requests behind it.
-async fn limit_time(State(state): State<AppState>, request: HttpRequest, next: Next) -> Response {
+/// When the current request must be answered by (set by [`limit_time`]).
+#[derive(Clone, Copy, Debug)]
+struct Deadline(tokio::time::Instant);
+
+/// Puts the whole request, from its body's first byte to its answer, under the configured
+/// time: a body still arriving then is a 408 ([`limit_body`]), a request still running a 503,
+/// so that one slow client or query cannot pile up requests behind it.
+async fn limit_time(State(state): State<AppState>, mut request: HttpRequest, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    match tokio::time::timeout(state.config.request_timeout, next.run(request)).await {
+    let deadline = tokio::time::Instant::now() + state.config.request_timeout;
+    request.extensions_mut().insert(Deadline(deadline));
+    match tokio::time::timeout_at(deadline, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(path, "request timed out");
@@ -358,27 +429,63 @@ async fn limit_time(State(state): State<AppState>, request: HttpRequest, next: N
     }
 }
 
-/// Headers every response carries.
-async fn security_headers(request: HttpRequest, next: Next) -> Response {
+/// The policy of pages that set none of their own (the API documentation's, say): scripts
+/// and styles from this site only. Swagger UI sets inline styles.
+const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// Headers every response carries. A response that says nothing of caching is not cached:
+/// pages and API answers carry a person's data, which must not come back from the browser's
+/// cache after a logout (assets under `/pkg` say they may be cached). Over HTTPS, browsers are
+/// told to come back over HTTPS only.
+async fn security_headers(State(state): State<AppState>, request: HttpRequest, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(DEFAULT_CSP));
+    if state.config.public_origin.as_deref().is_some_and(|origin| origin.starts_with("https://")) {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     response
 }
 
+/// How many connections a server holds open at once, and how long each may stay quiet.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// A client gets this long to send a request's headers (HTTP/1), and a connection with no
+    /// request in flight for this long is closed (HTTP/1 keep-alive and HTTP/2 alike).
+    pub idle_timeout: Duration,
+    /// Connections open at once; one more is answered 503 and closed at once.
+    pub max_connections: usize,
+}
+
+impl ConnectionLimits {
+    /// The configured limits.
+    pub fn of(config: &Config) -> Self {
+        Self { idle_timeout: config.header_timeout, max_connections: config.max_connections }
+    }
+}
+
+/// What a connection beyond [`ConnectionLimits::max_connections`] is told before it is closed.
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-type: application/json\r\n\
+    retry-after: 1\r\ncontent-length: 100\r\n\r\n\
+    {\"code\":\"unavailable\",\"message\":\"The service is temporarily unavailable. Please try again shortly.\"}";
+
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting connections
-/// and lets the requests in flight finish. A client gets `header_timeout` to send each
-/// request's headers.
+/// and lets the requests in flight finish (for at most [`SHUTDOWN_GRACE`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
-    header_timeout: Duration,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) {
-    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let (stopping, stop) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -393,28 +500,132 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            // Full: say so without waiting on the client (a write that would block is skipped).
+            let _ = stream.try_write(BUSY);
+            tracing::warn!(%peer, "connection refused: too many open connections");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
-        let service = app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            request
-        });
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, %peer, "connection ended with an error");
-            }
-        });
+        tokio::spawn(serve_connection(stream, peer, app.clone(), limits.idle_timeout, stop.clone(), slot));
     }
     drop(listener);
+    let _ = stopping.send(true);
     tracing::info!("shutting down: no new connections, finishing requests in flight");
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
     tokio::select! {
-        () = graceful.shutdown() => tracing::info!("all requests finished"),
+        _ = slots.acquire_many(all) => tracing::info!("all requests finished"),
         () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("shutdown grace period over; dropping remaining connections"),
+    }
+}
+
+/// Serves one connection (HTTP/1 or HTTP/2) until it ends, closing it gracefully once it has
+/// had no request in flight for `idle_timeout`, or when the server stops.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    idle_timeout: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+) {
+    let activity = Activity::default();
+    let service = {
+        let activity = activity.clone();
+        app.map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        })
+        .map_future(move |response| {
+            let busy = activity.begin();
+            async move {
+                // The request counts as in flight until its answer's body is sent (or dropped).
+                let response: Result<Response, _> = response.await;
+                response.map(|response| {
+                    response.map(|body| {
+                        Body::new(body.map_frame(move |frame| {
+                            let _ = &busy;
+                            frame
+                        }))
+                    })
+                })
+            }
+        })
+    };
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(idle_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(64)
+        .keep_alive_interval(idle_timeout)
+        .keep_alive_timeout(idle_timeout);
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
+    let mut connection = std::pin::pin!(connection);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            ended = connection.as_mut() => {
+                if let Err(e) = ended {
+                    tracing::debug!(error = %e, %peer, "connection ended with an error");
+                }
+                return;
+            }
+            () = activity.quiet_for(idle_timeout), if !closing => {
+                connection.as_mut().graceful_shutdown();
+                closing = true;
+            }
+            _ = stop.wait_for(|stopping| *stopping), if !closing => {
+                connection.as_mut().graceful_shutdown();
+                closing = true;
+            }
+        }
+    }
+}
+
+/// A connection's requests in flight, and when the last one ended.
+#[derive(Clone, Default)]
+struct Activity(Arc<std::sync::Mutex<(usize, Option<tokio::time::Instant>)>>);
+
+/// A request in flight; it ends when dropped.
+struct InFlight(Activity);
+
+impl Activity {
+    fn begin(&self) -> InFlight {
+        self.update(|(count, _)| *count += 1);
+        InFlight(self.clone())
+    }
+
+    fn update(&self, change: impl FnOnce(&mut (usize, Option<tokio::time::Instant>))) {
+        let mut state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        change(&mut state);
+    }
+
+    /// Completes once no request has been in flight for `quiet`.
+    async fn quiet_for(&self, quiet: Duration) {
+        let opened = tokio::time::Instant::now();
+        loop {
+            let mut wake = None;
+            self.update(|(count, last)| {
+                if *count == 0 {
+                    wake = Some(last.unwrap_or(opened) + quiet);
+                }
+            });
+            match wake {
+                Some(at) if at <= tokio::time::Instant::now() => return,
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => tokio::time::sleep(quiet).await,
+            }
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.update(|(count, last)| {
+            *count = count.saturating_sub(1);
+            *last = Some(tokio::time::Instant::now());
+        });
     }
 }
 
@@ -444,18 +655,19 @@ pub async fn shutdown_signal() {
 
 /// The work that runs beside the server: SQLite's checkpoints, giving back the password
 /// hashers' memory after a quiet spell, and an hourly clean-up of expired sessions and
-/// rate-limit windows.
-pub fn spawn_housekeeping(state: AppState) {
-    state.db.spawn_checkpoints();
+/// rate-limit windows. Stop it ([`Housekeeping::stop`]) before closing the database.
+pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
+    let mut tasks = Vec::new();
+    tasks.extend(state.db.spawn_checkpoints());
     let passwords = state.passwords.clone();
-    tokio::spawn(async move {
+    tasks.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(HASHER_MEMORY_IDLE);
         loop {
             tick.tick().await;
             passwords.release_idle_memory(HASHER_MEMORY_IDLE);
         }
-    });
-    tokio::spawn(async move {
+    }));
+    tasks.push(tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
@@ -466,7 +678,24 @@ pub fn spawn_housekeeping(state: AppState) {
                 _ => tracing::warn!("housekeeping failed; will retry in an hour"),
             }
         }
-    });
+    }));
+    Housekeeping(tasks)
+}
+
+/// The background tasks [`spawn_housekeeping`] started.
+pub struct Housekeeping(Vec<tokio::task::JoinHandle<()>>);
+
+impl Housekeeping {
+    /// Stops every task and waits until each has: none is left using the database when it
+    /// closes (a checkpoint would otherwise fail on the closed pool at shutdown).
+    pub async fn stop(self) {
+        for task in &self.0 {
+            task.abort();
+        }
+        for task in self.0 {
+            let _ = task.await;
+        }
+    }
 }
 
 /// Sets up logging: `RUST_LOG` for levels (default `info`), text or JSON lines on stderr.
@@ -489,19 +718,84 @@ mod tests {
         pairs.iter().map(|(k, v)| (HeaderName::from_static(k), HeaderValue::from_static(v))).collect()
     }
 
+    /// A configuration with these settings (and no files).
+    fn config(settings: &[(&str, &str)]) -> Config {
+        let mut env: std::collections::HashMap<String, String> =
+            [("DATABASE_URL", "sqlite::memory:"), ("DOABLE_JWT_SECRET", "0123456789abcdef0123456789abcdef")]
+                .iter()
+                .chain(settings)
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+        env.retain(|_, v| !v.is_empty());
+        Config::from_source(&env).unwrap()
+    }
+
     #[test]
     fn same_site_requests_pass_the_csrf_check() {
-        assert!(is_same_site(&headers(&[("host", "localhost:3000"), ("origin", "http://localhost:3000")]), None));
-        assert!(is_same_site(&headers(&[("host", "localhost:3000")]), None), "no Origin: curl");
-        assert!(is_same_site(&headers(&[("origin", "https://doable.example")]), Some("https://doable.example")));
+        let plain = config(&[]);
+        assert!(is_same_site(&headers(&[("host", "localhost:3000"), ("origin", "http://localhost:3000")]), &plain));
+        assert!(is_same_site(&headers(&[("host", "LocalHost:3000"), ("origin", "http://localhost:3000")]), &plain));
+        assert!(is_same_site(&headers(&[("host", "localhost:3000")]), &plain), "no Origin: curl");
+        let public = config(&[("DOABLE_PUBLIC_URL", "https://doable.example")]);
+        assert!(is_same_site(&headers(&[("origin", "https://doable.example")]), &public));
+        assert!(is_same_site(&headers(&[("origin", "https://doable.example:443")]), &public), "the default port");
+        let proxied = config(&[("DOABLE_TRUST_PROXY", "true")]);
+        let behind_tls = headers(&[
+            ("host", "doable.example"),
+            ("x-forwarded-proto", "https"),
+            ("origin", "https://doable.example"),
+        ]);
+        assert!(is_same_site(&behind_tls, &proxied));
     }
 
     #[test]
     fn cross_site_requests_fail_the_csrf_check() {
-        assert!(!is_same_site(&headers(&[("host", "localhost:3000"), ("origin", "http://evil.example")]), None));
-        assert!(!is_same_site(&headers(&[("host", "localhost:3000"), ("origin", "null")]), None));
-        assert!(!is_same_site(&headers(&[("host", "localhost:3000"), ("sec-fetch-site", "cross-site")]), None));
-        assert!(!is_same_site(&headers(&[("origin", "http://doable.example")]), Some("https://doable.example")));
+        let plain = config(&[]);
+        assert!(!is_same_site(&headers(&[("host", "localhost:3000"), ("origin", "http://evil.example")]), &plain));
+        assert!(!is_same_site(&headers(&[("host", "localhost:3000"), ("origin", "null")]), &plain));
+        assert!(!is_same_site(&headers(&[("host", "localhost:3000"), ("sec-fetch-site", "cross-site")]), &plain));
+        assert!(
+            !is_same_site(&headers(&[("host", "localhost:3000"), ("origin", "https://localhost:3000")]), &plain),
+            "the scheme is part of the origin"
+        );
+        assert!(!is_same_site(&headers(&[("host", "localhost:3000"), ("origin", "http://localhost:3001")]), &plain));
+        assert!(!is_same_site(&headers(&[("origin", "http://localhost:3000")]), &plain), "no Host to compare with");
+        let public = config(&[("DOABLE_PUBLIC_URL", "https://doable.example")]);
+        assert!(!is_same_site(&headers(&[("origin", "http://doable.example")]), &public));
+        let untrusted =
+            headers(&[("host", "x.example"), ("x-forwarded-proto", "https"), ("origin", "https://x.example")]);
+        assert!(!is_same_site(&untrusted, &plain), "X-Forwarded-Proto counts only behind a trusted proxy");
+    }
+
+    #[test]
+    fn form_redirects_stay_on_the_site() {
+        let site = Some("http://localhost:3000");
+        for on_site in ["/login?next=%2Ftasks", "http://localhost:3000/tasks?__err=x"] {
+            assert!(is_on_site(&HeaderValue::from_static(on_site), site), "{on_site}");
+        }
+        for off_site in ["https://evil.example/", "//evil.example/x", "https://localhost:3000/", "/\\evil.example", "x"]
+        {
+            assert!(!is_on_site(&HeaderValue::from_str(off_site).unwrap(), site), "{off_site}");
+        }
+    }
+
+    #[test]
+    fn the_busy_answer_is_a_whole_http_response() {
+        let text = std::str::from_utf8(BUSY).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 "));
+        assert!(head.contains(&format!("content-length: {}", body.len())), "{head}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(body).unwrap()["code"], "unavailable");
+    }
+
+    #[test]
+    fn only_url_encoded_bodies_are_forms() {
+        for form in ["application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded; charset=UTF-8"] {
+            assert!(is_form_type(&HeaderValue::from_static(form)), "{form}");
+        }
+        for other in ["text/plain", "application/json", "multipart/form-data; boundary=x", ""] {
+            assert!(!is_form_type(&HeaderValue::from_static(other)), "{other}");
+        }
     }
 
     #[test]

@@ -151,6 +151,34 @@ pub fn invalid(
     move || if error.get().is_some_and(|e| e.field_message(field).is_some()) { "true" } else { "false" }
 }
 
+/// The text to put inside a `<textarea>`, whose children the server's renderer writes as
+/// they are (it leaves raw-text elements alone): there `</textarea>` in a description would
+/// end the element and what follows would be markup. So on the server the text is escaped
+/// (a textarea's content is decoded by the browser, so it reads back the same), with a
+/// leading newline doubled, as the parser drops the first one. In the browser, where it
+/// becomes a text node, it stays as it is. `.ci/check-raw-text.py` fails on a textarea (or
+/// `script`, `style`, `noscript`, `title`) whose content does not go through here.
+pub fn textarea_text(text: &str) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        let mut escaped = String::with_capacity(text.len() + 1);
+        if text.starts_with('\n') {
+            escaped.push('\n');
+        }
+        for c in text.chars() {
+            match c {
+                '&' => escaped.push_str("&amp;"),
+                '<' => escaped.push_str("&lt;"),
+                '>' => escaped.push_str("&gt;"),
+                c => escaped.push(c),
+            }
+        }
+        escaped
+    }
+    #[cfg(not(feature = "ssr"))]
+    text.to_owned()
+}
+
 /// A redirect target taken from a URL (`?next=`): only a path on this site. Anything else
 /// (`//evil.example`, `https://...`, `/\evil`, control characters) falls back to `/tasks`.
 pub fn safe_next(next: Option<&str>) -> String {
@@ -160,7 +188,9 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn is_local_path(path: &str) -> bool {
+/// Whether `path` is a path on this site: not `//host`, no backslashes, no control characters or
+/// spaces, at most 2 KiB.
+pub fn is_local_path(path: &str) -> bool {
     path.starts_with('/')
         && !path.starts_with("//")
         && !path.starts_with("/\\")
@@ -202,6 +232,14 @@ mod tests {
             assert_eq!(safe_next(Some(hostile)), "/tasks", "{hostile:?}");
         }
         assert_eq!(safe_next(None), "/tasks");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn textarea_text_cannot_end_its_element() {
+        assert_eq!(textarea_text("</textarea><b>x</b> & more"), "&lt;/textarea&gt;&lt;b&gt;x&lt;/b&gt; &amp; more");
+        assert_eq!(textarea_text("&lt;"), "&amp;lt;", "an entity typed as text stays text");
+        assert_eq!(textarea_text("\nfirst line kept"), "\n\nfirst line kept");
     }
 
     #[test]

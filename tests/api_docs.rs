@@ -67,3 +67,23 @@ async fn the_docs_page_and_its_assets_are_served_by_the_app() {
     assert!(redoc.status.is_redirection());
     assert_eq!(redoc.headers["location"], "/docs/");
 }
+
+#[tokio::test]
+async fn no_schema_is_named_after_a_rust_type() {
+    let app = spawn().await;
+    let doc = app.client().get("/api/openapi.json", &[]).await.json;
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let rust = ["BTreeMap", "HashMap", "Vec", "Option", "String", "Box", "Arc", "Uuid", "OffsetDateTime", "Moment"];
+    for name in schemas.keys() {
+        assert!(!rust.iter().any(|r| name.contains(r)) && !name.contains("::") && !name.contains('<'), "schema {name}");
+    }
+    let text = doc.to_string();
+    for r in ["BTreeMap", "HashMap", "#/components/schemas/Vec", "#/components/schemas/Option"] {
+        assert!(
+            !text.contains(r),
+            "the document names {r}: {}",
+            text.find(r).map(|at| &text[at.saturating_sub(300)..at + 50]).unwrap_or_default()
+        );
+    }
+    assert!(schemas.contains_key("FieldMessages"), "{:?}", schemas.keys().collect::<Vec<_>>());
+}

@@ -537,3 +537,159 @@ async fn unknown_endpoints_and_methods_get_json_errors() {
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong_method.code(), "method_not_allowed", "{:?} {}", wrong_method.headers, wrong_method.text);
 }
+
+/// The keys of every rate-limit row.
+async fn rate_limit_keys(app: &common::TestApp) -> Vec<String> {
+    doable::with_pool!(app.db.read(), pool => {
+        sqlx::query_scalar::<_, String>("select key from rate_limits").fetch_all(pool).await.unwrap()
+    })
+}
+
+#[tokio::test]
+async fn a_login_with_an_invalid_email_is_refused_like_a_wrong_password_and_writes_nothing() {
+    let app = spawn().await;
+    let client = app.client();
+    let huge = format!("{}@example.com", "a".repeat(60_000));
+    for email in [huge.as_str(), "not an email", "ada@", "ada@example"] {
+        for _ in 0..3 {
+            let response = client.post("/api/auth/login", &[("email", email), ("password", "whatever it is")]).await;
+            assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{:.40}", email);
+            assert_eq!(response.code(), "invalid_credentials");
+        }
+    }
+    let too_long = "p".repeat(129);
+    let response = client.post("/api/auth/login", &[("email", "ada@example.com"), ("password", &too_long)]).await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("rate_limits", "").await, 0, "a refused login wrote a counter");
+}
+
+#[tokio::test]
+async fn rate_limit_counters_have_fixed_size_keys_that_hold_no_email_or_address() {
+    let app = spawn().await;
+    let longest = email_of_length("ada", 254);
+    app.client().post("/api/auth/login", &[("email", &longest), ("password", "wrong password!")]).await;
+    app.client().sign_up("bob@example.com").await;
+    let keys = rate_limit_keys(&app).await;
+    assert_eq!(keys.len(), 3, "account and address counters of the login, the signup's: {keys:?}");
+    for key in keys {
+        assert!(key.len() <= 48, "{key}");
+        assert!(!key.contains('@') && !key.contains("127.0.0.1") && !key.contains("ada"), "{key}");
+    }
+}
+
+#[tokio::test]
+async fn a_locked_counter_is_not_written_again() {
+    let app = spawn().await;
+    app.user("ada@example.com").await;
+    let attacker = app.client();
+    for _ in 0..15 {
+        attacker.post("/api/auth/login", &[("email", "ada@example.com"), ("password", "wrong password!")]).await;
+    }
+    let hits = || async {
+        doable::with_pool!(app.db.read(), pool => {
+            sqlx::query_scalar::<_, i64>("select max(hits) from rate_limits where key like 'login-account:%'").fetch_one(pool).await.unwrap()
+        })
+    };
+    assert_eq!(hits().await, 11, "the counter stops one past its limit");
+    attacker.post("/api/auth/login", &[("email", "ada@example.com"), ("password", "wrong password!")]).await;
+    assert_eq!(hits().await, 11);
+}
+
+#[tokio::test]
+async fn failed_logins_from_elsewhere_do_not_lock_out_a_browser_that_logged_in_before() {
+    let app = spawn().await;
+    let (owner, _) = app.user("ada@example.com").await;
+    assert_eq!(owner.post("/api/auth/logout", &[]).await.status, StatusCode::OK);
+
+    // Someone who knows the email locks it for every browser it has not logged in from...
+    let attacker = app.client();
+    for _ in 0..11 {
+        attacker.post("/api/auth/login", &[("email", "ada@example.com"), ("password", "wrong password!")]).await;
+    }
+    let locked = attacker.post("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    let stranger = app.client().post("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(stranger.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // ...but the owner's browser, which signed up here, still gets in.
+    let back = owner.post("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.text);
+    assert!(back.set_cookies().iter().any(|c| c.starts_with("doable_device=") && c.contains("HttpOnly")));
+
+    // A device cookie speaks for its own account only, and a forged one for none.
+    app.user("bob@example.com").await;
+    let forged = app.client().with_header("cookie", "doable_device=00000000000000000000000000000000.0000");
+    let refused = forged.post("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // A known browser has a limit of its own.
+    for _ in 0..10 {
+        let wrong =
+            owner.post("/api/auth/login", &[("email", "ada@example.com"), ("password", "wrong password!")]).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let eleventh =
+        owner.post("/api/auth/login", &[("email", "ada@example.com"), ("password", "wrong password!")]).await;
+    assert_eq!(eleventh.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn one_address_cannot_try_passwords_on_every_account() {
+    let app = spawn_with(&[("DOABLE_LOGIN_ADDRESS_LIMIT", "5")]).await;
+    for n in 0..3 {
+        app.user(&format!("user{n}@example.com")).await;
+    }
+    let sprayer = app.client();
+    for n in 0..5 {
+        let email = format!("user{}@example.com", n % 3);
+        let response = sprayer.post("/api/auth/login", &[("email", &email), ("password", "wrong password!")]).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    let sixth = sprayer.post("/api/auth/login", &[("email", "someone@example.com"), ("password", "guess")]).await;
+    assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(sixth.code(), "too_many_attempts");
+
+    // Successful logins do not count against the address, nor clear its failures.
+    let limited = spawn_with(&[("DOABLE_LOGIN_ADDRESS_LIMIT", "3")]).await;
+    limited.user("ada@example.com").await;
+    let log_in = |email: &'static str, password: &'static str| {
+        let client = limited.client();
+        async move { client.post("/api/auth/login", &[("email", email), ("password", password)]).await.status }
+    };
+    for _ in 0..4 {
+        assert_eq!(log_in("ada@example.com", PASSWORD).await, StatusCode::OK);
+    }
+    assert_eq!(log_in("x@example.com", "wrong password!").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(log_in("y@example.com", "wrong password!").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(log_in("ada@example.com", PASSWORD).await, StatusCode::OK);
+    assert_eq!(log_in("z@example.com", "wrong password!").await, StatusCode::UNAUTHORIZED, "the third failure");
+    assert_eq!(log_in("w@example.com", "wrong password!").await, StatusCode::TOO_MANY_REQUESTS, "the fourth");
+}
+
+#[tokio::test]
+async fn failed_logins_from_elsewhere_do_not_stop_a_logged_in_owner_from_changing_the_password() {
+    let app = spawn().await;
+    let (owner, _) = app.user("ada@example.com").await;
+    for _ in 0..11 {
+        app.client().post("/api/auth/login", &[("email", "ada@example.com"), ("password", "wrong password!")]).await;
+    }
+    let changed = owner
+        .post("/api/auth/change-password", &[("current_password", PASSWORD), ("new_password", "a new long passphrase")])
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+}
+
+#[tokio::test]
+async fn logging_in_ends_the_session_the_browser_already_had() {
+    let app = spawn().await;
+    let browser = app.client();
+    let (_, first) = browser.sign_up("ada@example.com").await;
+    let login = browser.post("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(login.status, StatusCode::OK);
+    let second = session_token(&login);
+    assert_ne!(first, second);
+    let replayed = Client::bearer(&app.base, &first).get("/api/auth/me", &[]).await;
+    assert_eq!(replayed.status, StatusCode::UNAUTHORIZED, "the session the browser carried is still alive");
+    assert_eq!(Client::bearer(&app.base, &second).get("/api/auth/me", &[]).await.status, StatusCode::OK);
+    assert_eq!(app.count("sessions", "").await, 1);
+}

@@ -305,6 +305,8 @@ async fn sigterm_finishes_requests_in_flight_refuses_new_ones_and_exits_cleanly(
     let status = server.wait(Duration::from_secs(15)).await;
     assert_eq!(status.code(), Some(0), "{}", server.log());
     assert!(!server.log().contains("panicked"), "{}", server.log());
+    // The background work stops before the database closes: no checkpoint on a closed pool.
+    assert!(!server.log().contains("checkpoint failed"), "{}", server.log());
     let acknowledged = writers.join_all().await;
 
     let server = ServerProcess::start(&settings).await;
@@ -657,4 +659,209 @@ async fn slow_and_idle_connections_hold_no_one_up() {
     // header timeout, and `client`'s has been idle all this time.
     assert_eq!(app.client().get("/healthz", &[]).await.status, StatusCode::OK);
     drop(idle);
+}
+
+/// Reads what the server sends on `stream` until it closes the connection; `None` if it is
+/// still open after `limit`.
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Option<String> {
+    let mut answer = Vec::new();
+    match tokio::time::timeout(limit, stream.read_to_end(&mut answer)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&answer).into_owned()),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_bodies_that_stall_are_timed_out() {
+    let app = spawn_with(&[("DOABLE_REQUEST_TIMEOUT", "2s")]).await;
+    let (client, _) = app.user("ada@example.com").await;
+    let (_, token) = app.client().sign_up("bob@example.com").await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut stalled = Vec::new();
+    for _ in 0..50 {
+        let mut stream = TcpStream::connect(&address).await.unwrap();
+        let head = format!(
+            "POST /api/tasks/create HTTP/1.1\r\nHost: {address}\r\nCookie: doable_session={token}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntitle=stalled"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stalled.push(stream);
+    }
+    let started = Instant::now();
+    assert_eq!(client.get("/api/tasks/list", &[]).await.status, StatusCode::OK, "others are served meanwhile");
+    for stream in &mut stalled {
+        let answer = read_until_closed(stream, Duration::from_secs(6)).await.expect("a stalled body is still open");
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer:.200}");
+        assert!(answer.contains("request_timeout"), "{answer:.400}");
+    }
+    assert!(started.elapsed() >= Duration::from_millis(1500), "cut off before the deadline: {:?}", started.elapsed());
+    assert_eq!(app.count("tasks", "").await, 0, "a stalled request created a task");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_http2_connections_are_closed() {
+    let app = spawn_with(&[("DOABLE_HEADER_TIMEOUT", "2s")]).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut h2c = TcpStream::connect(&address).await.unwrap();
+    // HTTP/2 with prior knowledge: the preface, then an empty SETTINGS frame; then nothing.
+    h2c.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap();
+    h2c.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await.unwrap();
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(8), async {
+        let mut buffer = [0u8; 1024];
+        loop {
+            match h2c.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    received.extend_from_slice(&buffer[..n]);
+                    // Answer pings, as a live client would: the connection is idle, not dead.
+                    if let Some(at) = find_ping(&received) {
+                        let mut pong = received[at..at + 17].to_vec();
+                        pong[4] = 1;
+                        received.drain(..at + 17);
+                        let _ = h2c.write_all(&pong).await;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "an idle HTTP/2 connection is still open after {:?}", started.elapsed());
+    assert!(started.elapsed() >= Duration::from_millis(1500), "closed before the idle timeout");
+}
+
+/// Where a PING frame (type 6, not an ACK) starts in `bytes`, if one is there whole.
+fn find_ping(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while at + 9 <= bytes.len() {
+        let length = usize::from(bytes[at]) << 16 | usize::from(bytes[at + 1]) << 8 | usize::from(bytes[at + 2]);
+        if bytes[at + 3] == 6 && bytes[at + 4] & 1 == 0 && at + 9 + length <= bytes.len() {
+            return Some(at);
+        }
+        at += 9 + length;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_over_the_limit_are_refused_at_once() {
+    let app = spawn_with(&[("DOABLE_MAX_CONNECTIONS", "20"), ("DOABLE_HEADER_TIMEOUT", "3s")]).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        idle.push(TcpStream::connect(&address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let mut extra = TcpStream::connect(&address).await.unwrap();
+    let answer = read_until_closed(&mut extra, Duration::from_secs(1)).await.expect("the extra connection waits");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    // The idle ones are closed after the idle timeout, and there is room again.
+    for stream in &mut idle {
+        assert!(read_until_closed(stream, Duration::from_secs(8)).await.is_some(), "an idle connection stays open");
+    }
+    assert_eq!(app.client().get("/healthz", &[]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn api_bodies_must_be_url_encoded_and_utf8_whatever_the_content_type_says() {
+    let app = spawn().await;
+    let (client, _) = app.user("ada@example.com").await;
+    for content_type in ["Application/X-WWW-Form-Urlencoded", "application/x-www-form-urlencoded; charset=latin1"] {
+        let response = send_raw(&client, "/api/tasks/create", content_type, b"title=%FF%FE".to_vec()).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{content_type}");
+    }
+    for content_type in ["text/plain", "multipart/form-data; boundary=x", "application/octet-stream"] {
+        let response = send_raw(&client, "/api/tasks/create", content_type, b"title=hello".to_vec()).await;
+        assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
+        assert_eq!(response.code(), "unsupported_media_type");
+    }
+    let (http, base) = client.http();
+    let untyped = client.send(http.post(format!("{base}/api/tasks/create")).body("title=%FF")).await;
+    assert_eq!(untyped.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(app.count("tasks", "").await, 0);
+    let fine = send_raw_ok(&client, "Application/X-WWW-Form-Urlencoded", b"title=Caf%C3%A9").await;
+    assert_eq!(fine.json["title"], "Café");
+}
+
+async fn send_raw_ok(client: &Client, content_type: &str, body: &[u8]) -> common::Response {
+    let response = client.post_raw("/api/tasks/create", content_type, body.to_vec()).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    response
+}
+
+#[tokio::test]
+async fn server_functions_never_send_a_browser_to_another_site() {
+    let app = spawn().await;
+    let visitor = app.client().with_header("accept", "text/html").with_header("referer", "https://evil.example/x");
+    // A read answers with its JSON, as to any client: nothing to follow, nothing to learn.
+    let me = visitor.get("/api/auth/me", &[]).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(me.code(), "unauthenticated");
+    assert!(me.headers.get("location").is_none());
+    let session = visitor.get("/api/auth/session", &[]).await;
+    assert_eq!(session.status, StatusCode::OK);
+    assert!(session.headers.get("location").is_none());
+    // A plain form whose Referer is another site's is sent back to this one.
+    let login = visitor.post("/api/auth/login", &[("email", "ada@example.com"), ("password", "whatever it is")]).await;
+    assert!(login.status.is_redirection(), "{}", login.status);
+    let location = login.headers["location"].to_str().unwrap();
+    assert!(location.starts_with('/') && !location.starts_with("//"), "{location}");
+    // A Referer of this site is where the form goes back to.
+    let own = app.client().with_header("accept", "text/html").with_header("referer", &format!("{}/login", app.base));
+    let login = own.post("/api/auth/login", &[("email", "ada@example.com"), ("password", "whatever it is")]).await;
+    let location = login.headers["location"].to_str().unwrap();
+    assert!(location.starts_with(&format!("{}/login?", app.base)) && location.contains("__err="), "{location}");
+}
+
+#[tokio::test]
+async fn responses_with_a_persons_data_are_never_cached() {
+    let app = spawn().await;
+    let (client, _) = app.user("ada@example.com").await;
+    let browser = client.with_header("accept", "text/html");
+    for path in ["/tasks", "/account", "/login"] {
+        let page = browser.get(path, &[]).await;
+        assert_eq!(page.headers["cache-control"], "no-store", "{path}");
+    }
+    for path in ["/api/tasks/list", "/api/auth/me", "/api/tasks/tags", "/api/auth/session"] {
+        let answer = client.get(path, &[]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert_eq!(answer.headers["cache-control"], "no-store", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_docs_page_has_a_content_security_policy_and_https_sites_ask_for_https() {
+    let app = spawn_with(&[("DOABLE_PUBLIC_URL", "https://doable.example")]).await;
+    let docs = app.client().get("/docs/", &[]).await;
+    assert_eq!(docs.status, StatusCode::OK);
+    let policy = docs.headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(!policy.contains("unsafe-eval"), "{policy}");
+    let hsts =
+        app.client().get("/healthz", &[]).await.headers["strict-transport-security"].to_str().unwrap().to_owned();
+    assert!(hsts.starts_with("max-age=") && hsts["max-age=".len()..].parse::<u64>().unwrap() >= 15_552_000, "{hsts}");
+    let plain = spawn().await;
+    assert!(plain.client().get("/healthz", &[]).await.headers.get("strict-transport-security").is_none());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_its_files_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn().await;
+    app.user("ada@example.com").await;
+    let Some(file) = app.database().sqlite_file() else { return };
+    let dir = file.parent().unwrap().to_owned();
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+    for name in ["doable.db", "doable.db-wal", "doable.db-shm"] {
+        let path = dir.join(name);
+        if path.exists() {
+            assert_eq!(mode(&path), 0o600, "{name}");
+        }
+    }
+    assert_eq!(mode(&file), 0o600);
 }

@@ -213,8 +213,8 @@ pub async fn signup(#[server(flatten)] input: SignupInput) -> Result<User, AppEr
     state.limiter.check_signup(&state.db, &request.client_address(&state.config)).await?;
     let hash = state.passwords.hash(input.password).await?;
     let user = store::create_user(&state.db, &email, &name, &hash).await?;
-    let token = state.sessions.start(&state.db, user.id).await?;
-    request.set_session_cookie(&state.sessions.cookie(&token));
+    start_session(&state, &request, user.id).await?;
+    request.set_cookie(&state.sessions.device_cookie(&email));
     tracing::info!(user = %user.id, "account created");
     Ok(user)
 }
@@ -228,7 +228,7 @@ pub async fn signup(#[server(flatten)] input: SignupInput) -> Result<User, AppEr
         crate::api_docs::PublicWriteErrors,
         (status = 401, description = "`invalid_credentials`: unknown email or wrong password (the same answer for both).", body = ErrorBody),
         (status = 422, description = "`validation_failed`: the email or password is empty.", body = ErrorBody),
-        (status = 429, description = "`too_many_attempts`: 10 failed logins for this account in 15 minutes; see `Retry-After`.", body = ErrorBody,
+        (status = 429, description = "`too_many_attempts`: 10 failed logins for this account in 15 minutes from browsers that have not logged in to it before (a browser that has keeps its own count), or too many failed logins from this address; see `Retry-After`.", body = ErrorBody,
             headers(("retry-after" = u64, description = "Seconds to wait."))),
     ),
     security(()),
@@ -246,10 +246,17 @@ pub async fn login(#[server(flatten)] input: LoginInput) -> Result<User, AppErro
     if !fields.is_empty() {
         return Err(AppError::Validation(fields));
     }
+    // No account has an invalid email or an over-long password: the answer is the same as
+    // for a wrong password, and nothing is counted, hashed or written for it.
+    let Ok(email) = normalize_email(&input.email) else { return Err(AppError::InvalidCredentials) };
+    if input.password.chars().count() > limits::PASSWORD_MAX {
+        return Err(AppError::InvalidCredentials);
+    }
     let state = state()?;
     let request = Request::current()?;
-    let email = input.email.trim().to_lowercase();
-    state.limiter.count_login_attempt(&state.db, &email).await?;
+    let device = state.sessions.known_device(request.headers(), &email);
+    let client = request.client_address(&state.config);
+    let attempt = state.limiter.begin_login(&state.db, &email, &client, device.as_deref()).await?;
     let user = store::find_user_by_email(&state.db, &email).await?;
     let password_for_rehash = input.password.clone();
     let password_ok = state.passwords.verify(input.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
@@ -261,10 +268,27 @@ pub async fn login(#[server(flatten)] input: LoginInput) -> Result<User, AppErro
         let hash = state.passwords.hash(password_for_rehash).await?;
         store::set_password(&state.db, user.user.id, &hash).await?;
     }
-    state.limiter.reset_login_attempts(&state.db, &email).await?;
-    let token = state.sessions.start(&state.db, user.user.id).await?;
-    request.set_session_cookie(&state.sessions.cookie(&token));
+    state.limiter.login_succeeded(&state.db, attempt).await?;
+    start_session(&state, &request, user.user.id).await?;
+    request.set_cookie(&state.sessions.device_cookie(&email));
     Ok(user.user)
+}
+
+/// Starts a session for `user_id` and gives the browser its cookie. A session the request
+/// already carried ends first: a login on a shared computer does not leave the previous
+/// person's session alive behind the new one.
+#[cfg(feature = "ssr")]
+async fn start_session(
+    state: &crate::server::AppState,
+    request: &crate::server::Request,
+    user_id: Uuid,
+) -> Result<(), AppError> {
+    if let Some(previous) = request.session_token(&state.sessions) {
+        state.sessions.end(&state.db, previous).await?;
+    }
+    let token = state.sessions.start(&state.db, user_id).await?;
+    request.set_session_cookie(&state.sessions.cookie(&token));
+    Ok(())
 }
 
 /// Ends this session: the token stops working everywhere, even a copy of it.
@@ -339,7 +363,7 @@ pub async fn change_password(#[server(flatten)] input: ChangePasswordInput) -> R
         .passwords
         .check_not_common(&input.new_password)
         .map_err(|_| AppError::field("new_password", password::TOO_COMMON))?;
-    confirm_password(&state, &auth.user.email, input.current_password).await?;
+    confirm_password(&state, &auth.user, input.current_password).await?;
     let hash = state.passwords.hash(input.new_password).await?;
     store::set_password(&state.db, auth.user.id, &hash).await?;
     // A stolen session must not outlive the password change: end them all, then start ours.
@@ -389,24 +413,25 @@ pub async fn delete_account(#[server(flatten)] input: DeleteAccountInput) -> Res
     if input.password.is_empty() {
         return Err(AppError::field("password", "Enter your password to confirm."));
     }
-    confirm_password(&state, &auth.user.email, input.password).await?;
+    confirm_password(&state, &auth.user, input.password).await?;
     store::delete_user(&state.db, auth.user.id).await?;
     Request::current()?.set_session_cookie(&state.sessions.clear_cookie());
     tracing::info!(user = %auth.user.id, "account deleted");
     Ok(Done {})
 }
 
-/// Checks a logged-in user's password before a sensitive change. Failures count towards the
-/// same per-account limit as logins, so this is no way around it.
+/// Checks a logged-in user's password before a sensitive change. Wrong passwords count
+/// towards a limit of the user's own, which failed logins from elsewhere cannot fill (they
+/// would otherwise lock the owner out of changing a password someone is guessing).
 #[cfg(feature = "ssr")]
-async fn confirm_password(state: &crate::server::AppState, email: &str, password: String) -> Result<(), AppError> {
-    state.limiter.count_login_attempt(&state.db, email).await?;
-    let user = store::find_user_by_email(&state.db, email).await?;
-    let ok = state.passwords.verify(password, user.map(|u| u.password_hash)).await?;
+async fn confirm_password(state: &crate::server::AppState, user: &User, password: String) -> Result<(), AppError> {
+    state.limiter.begin_confirm(&state.db, user.id).await?;
+    let found = store::find_user_by_email(&state.db, &user.email).await?;
+    let ok = state.passwords.verify(password, found.map(|u| u.password_hash)).await?;
     if !ok {
         return Err(AppError::WrongPassword);
     }
-    state.limiter.reset_login_attempts(&state.db, email).await
+    state.limiter.confirmed(&state.db, user.id).await
 }
 
 #[cfg(test)]

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use axum::http::HeaderValue;
 use cookie::{Cookie, SameSite};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use uuid::Uuid;
 
 use super::{User, store};
@@ -20,6 +22,13 @@ pub const COOKIE: &str = "doable_session";
 /// The session cookie's name when it is `Secure`: the `__Host-` prefix makes browsers refuse
 /// it unless it is Secure, host-only and for `Path=/`.
 pub const SECURE_COOKIE: &str = "__Host-doable_session";
+/// The device cookie's name over plain HTTP: it says "this browser has logged in to this
+/// account before", so failed logins elsewhere do not lock it out (OWASP's device cookies).
+pub const DEVICE_COOKIE: &str = "doable_device";
+/// The device cookie's name when it is `Secure`.
+pub const SECURE_DEVICE_COOKIE: &str = "__Host-doable_device";
+/// How long a device stays known after its last login.
+const DEVICE_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// A request's authenticated user.
 #[derive(Debug, Clone)]
@@ -45,6 +54,9 @@ pub struct Sessions {
     validation: Validation,
     ttl: Duration,
     secure: bool,
+    /// Signs device cookies; derived from the JWT secret, so it is another key than the
+    /// tokens' and a device cookie can never pass for a token (or the reverse).
+    device_key: Vec<u8>,
 }
 
 impl Sessions {
@@ -61,6 +73,7 @@ impl Sessions {
             validation,
             ttl: config.session_ttl,
             secure: config.cookie_secure,
+            device_key: mac(secret, b"doable device cookie v1"),
         }
     }
 
@@ -120,17 +133,80 @@ impl Sessions {
         self.build_cookie(String::new(), cookie::time::Duration::ZERO)
     }
 
+    /// The `Set-Cookie` value of a new device cookie for an account that has just logged in
+    /// (a fresh id each time: its failed attempts start from nothing).
+    pub fn device_cookie(&self, email: &str) -> HeaderValue {
+        let mut id = [0u8; 16];
+        rand::fill(&mut id);
+        let id = hex(&id);
+        let value = format!("{id}.{}", hex(&self.device_signature(&id, email)));
+        let max_age = cookie::time::Duration::seconds(i64::try_from(DEVICE_TTL.as_secs()).unwrap_or(i64::MAX));
+        self.build_named_cookie(self.device_cookie_name(), value, max_age)
+    }
+
+    /// The id of the device cookie a request carries, when it was issued to this browser at a
+    /// login to the account `email`; `None` for no cookie, a forged one, or another account's.
+    pub fn known_device(&self, headers: &axum::http::HeaderMap, email: &str) -> Option<String> {
+        let value = cookie_value(headers, self.device_cookie_name())?;
+        let (id, signature) = value.split_once('.')?;
+        if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let signature = unhex(signature)?;
+        let mut check = Hmac::<Sha256>::new_from_slice(&self.device_key).ok()?;
+        check.update(device_message(id, email).as_bytes());
+        check.verify_slice(&signature).ok()?;
+        Some(id.to_owned())
+    }
+
+    fn device_cookie_name(&self) -> &'static str {
+        if self.secure { SECURE_DEVICE_COOKIE } else { DEVICE_COOKIE }
+    }
+
+    fn device_signature(&self, id: &str, email: &str) -> Vec<u8> {
+        mac(&self.device_key, device_message(id, email).as_bytes())
+    }
+
     fn build_cookie(&self, value: String, max_age: cookie::time::Duration) -> HeaderValue {
-        let cookie = Cookie::build((self.cookie_name(), value))
+        self.build_named_cookie(self.cookie_name(), value, max_age)
+    }
+
+    fn build_named_cookie(&self, name: &'static str, value: String, max_age: cookie::time::Duration) -> HeaderValue {
+        let cookie = Cookie::build((name, value))
             .http_only(true)
             .same_site(SameSite::Lax)
             .path("/")
             .max_age(max_age)
             .secure(self.secure)
             .build();
-        // A JWT is base64url and dots, which are always valid in a header.
+        // A JWT (or a device id and its signature) is base64url, hex and dots, which are
+        // always valid in a header.
         HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
+}
+
+/// What a device cookie's signature covers: its id and the account it was issued for.
+fn device_message(id: &str, email: &str) -> String {
+    format!("{id}\n{email}")
+}
+
+/// HMAC-SHA256 of `message` under `key`.
+fn mac(key: &[u8], message: &[u8]) -> Vec<u8> {
+    // HMAC takes keys of any length.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else { return Vec::new() };
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || text.len() > 128 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// Removes expired sessions; returns how many.
@@ -147,13 +223,18 @@ pub fn token_from_headers<'h>(headers: &'h axum::http::HeaderMap, cookie_name: &
     {
         return Some(token.trim());
     }
+    cookie_value(headers, cookie_name)
+}
+
+/// The value of the cookie `name` a request carries, if any and not empty.
+fn cookie_value<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == cookie_name)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.trim_matches('"'))
         .filter(|value| !value.is_empty())
 }
@@ -170,6 +251,47 @@ mod tests {
         assert_eq!(token_from_headers(&headers, COOKIE), Some("from-cookie"));
         headers.insert("authorization", HeaderValue::from_static("Bearer from-header"));
         assert_eq!(token_from_headers(&headers, COOKIE), Some("from-header"));
+    }
+
+    fn sessions() -> Sessions {
+        let dir = tempfile::tempdir().unwrap();
+        let env = std::collections::HashMap::from([
+            ("DOABLE_DATA_DIR".to_owned(), dir.path().to_string_lossy().into_owned()),
+            ("DOABLE_JWT_SECRET".to_owned(), "0123456789abcdef0123456789abcdef".to_owned()),
+        ]);
+        Sessions::new(&Config::from_source(&env).unwrap())
+    }
+
+    fn carrying(set_cookie: &HeaderValue) -> HeaderMap {
+        let pair = set_cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", HeaderValue::from_str(&pair).unwrap());
+        headers
+    }
+
+    #[test]
+    fn a_device_cookie_is_known_only_for_its_own_account() {
+        let sessions = sessions();
+        let headers = carrying(&sessions.device_cookie("ada@example.com"));
+        assert!(sessions.known_device(&headers, "ada@example.com").is_some());
+        assert!(sessions.known_device(&headers, "bob@example.com").is_none());
+        assert!(sessions.known_device(&HeaderMap::new(), "ada@example.com").is_none());
+    }
+
+    #[test]
+    fn a_forged_device_cookie_is_not_known() {
+        let sessions = sessions();
+        let genuine = carrying(&sessions.device_cookie("ada@example.com"));
+        let value = genuine.get("cookie").unwrap().to_str().unwrap().to_owned();
+        let (name_and_id, signature) = value.split_once('.').unwrap();
+        let flipped = if signature.starts_with('0') { "1" } else { "0" };
+        let forged = format!("{name_and_id}.{flipped}{}", &signature[1..]);
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", HeaderValue::from_str(&forged).unwrap());
+        assert!(sessions.known_device(&headers, "ada@example.com").is_none());
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", HeaderValue::from_static("doable_device=zz.zz"));
+        assert!(sessions.known_device(&headers, "ada@example.com").is_none());
     }
 
     #[test]

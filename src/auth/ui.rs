@@ -105,7 +105,20 @@ fn LeaveWhenLoggedIn() -> impl IntoView {
 fn posted_error(params: &ParamsMap, url: &str) -> Option<AppError> {
     let path = params.get("__path")?;
     let error = params.get("__err")?;
-    (path == url).then(|| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&error))
+    (path == url).then(|| AppError::from_url(&error, field_hint))
+}
+
+/// What the account forms say under a field the server refused, when the error came in the
+/// URL (whose text anyone can write, so it is not shown).
+fn field_hint(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "email" => "Enter a valid email address, like name@example.com.",
+        "name" => "Enter your name, at most 100 characters.",
+        "password" => "Use 8 to 128 characters, and not a common password.",
+        "current_password" => "Enter your current password.",
+        "new_password" => "Use 8 to 128 characters, and not a common password.",
+        _ => return None,
+    })
 }
 
 /// A form sent in place by the WASM: its last error and whether it is on its way.

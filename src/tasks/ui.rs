@@ -26,7 +26,7 @@ use super::{
     SetCompletedInput, TagCount, Task, TaskId, TaskList, TaskUpdate, UpdateTask, clear_completed, complete_all,
     create_task, delete_task, limits, list_tags, list_tasks, set_completed, update_task,
 };
-use crate::{app::mark_hydrated, auth::ui::with_user, error::AppError};
+use crate::{app::mark_hydrated, auth::ui::with_user, error::AppError, ui::textarea_text};
 
 /// Tasks per page.
 const PAGE_SIZE: i64 = limits::LIMIT_DEFAULT;
@@ -50,7 +50,8 @@ pub fn TasksPage() -> impl IntoView {
 fn no_script_error(path: Option<&str>, error: Option<&str>) -> Option<String> {
     let (path, error) = (path?, error?);
     let ours = ["set-completed", "delete", "clear-completed", "complete-all"].iter().any(|name| path.ends_with(name));
-    ours.then(|| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(error).to_string())
+    // The URL's text is anyone's: the message is chosen by the error's code alone.
+    ours.then(|| AppError::from_url(error, |_| None).to_string())
 }
 
 /// The view the URL asks for.
@@ -1115,6 +1116,12 @@ fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
     };
     // Saving on blur, but only when the focus leaves the whole form (not between its fields).
     let on_focusout = move |event: ev::FocusEvent| {
+        // Ending the edit removes the form, and the browser then moves the focus out of it:
+        // by that time the form's reactive values are gone (reading one would panic), and
+        // there is nothing left to save.
+        if form_ref.is_disposed() || state.is_disposed() || original.is_disposed() {
+            return;
+        }
         let Some(form) = form_ref.get_untracked() else { return };
         let inside = event
             .related_target()
@@ -1156,7 +1163,7 @@ fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             <div class="field">
                 <label for=field_id("description")>"Description"</label>
                 <textarea id=field_id("description") name="description" maxlength=limits::DESCRIPTION_MAX rows="3">
-                    {task.description.clone()}
+                    {textarea_text(&task.description)}
                 </textarea>
             </div>
             <div class="options-grid">

@@ -115,6 +115,7 @@ pub struct TestApp {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    housekeeping: Option<server::Housekeeping>,
     // Declared last: the database is dropped after the server has let go of it.
     database: TestDatabase,
 }
@@ -139,15 +140,23 @@ pub async fn spawn_on(database: TestDatabase, env: HashMap<String, String>) -> T
     db.migrate().await.unwrap();
     let state = AppState::new(config, db.clone());
     // What main.rs starts beside the server.
-    server::spawn_housekeeping(state.clone());
+    let housekeeping = server::spawn_housekeeping(state.clone());
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stop) = oneshot::channel::<()>();
     let app = server::app(state.clone());
-    let server = tokio::spawn(server::serve(listener, app, state.config.header_timeout, async {
+    let server = tokio::spawn(server::serve(listener, app, server::ConnectionLimits::of(&state.config), async {
         let _ = stop.await;
     }));
-    TestApp { base, db, state, shutdown: Some(shutdown), server: Some(server), database }
+    TestApp {
+        base,
+        db,
+        state,
+        shutdown: Some(shutdown),
+        server: Some(server),
+        housekeeping: Some(housekeeping),
+        database,
+    }
 }
 
 impl TestApp {
@@ -185,6 +194,9 @@ impl TestApp {
         }
         if let Some(server) = self.server.take() {
             let _ = server.await;
+        }
+        if let Some(housekeeping) = self.housekeeping.take() {
+            housekeeping.stop().await;
         }
         self.db.close().await;
     }
