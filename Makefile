@@ -42,7 +42,8 @@ fmt-check:
 	@$(TC) 'cargo fmt --check && cargo fmt --check --manifest-path fuzz/Cargo.toml'
 
 .PHONY: lint
-lint: ## clippy for the server and the WASM feature sets, warnings are errors
+lint: ## clippy for the server and the WASM feature sets, warnings are errors; raw-text elements escaped
+	@python3 .ci/check-raw-text.py
 	@$(TC) 'cargo clippy --features ssr --all-targets -- -D warnings'
 	@$(TC) 'cargo clippy --lib --features hydrate --target wasm32-unknown-unknown $$WASM_CARGO_ARGS -- -D warnings'
 

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { PASSWORD, expectAccessible, hydrated, logIn, signUp, uniqueEmail } from './helpers';
+import { expect, expectFailedResponse, test } from './fixtures';
+import { PASSWORD, expectAccessible, freshPage, hydrated, logIn, signUp, uniqueEmail } from './helpers';
 
 test('sign up, log out and log in again', async ({ page }) => {
   const email = await signUp(page, 'Ada Lovelace');
@@ -28,6 +28,8 @@ test('a page that needs a session sends visitors to log in, then back', async ({
 });
 
 test('field errors show next to their field', async ({ page }) => {
+  // The server refuses the common password with a 422.
+  expectFailedResponse(page, 422, /\/api\/auth\/signup$/);
   await page.goto('/signup');
   await hydrated(page);
   await page.getByLabel('Name').fill('Short');
@@ -43,6 +45,7 @@ test('field errors show next to their field', async ({ page }) => {
 });
 
 test('a wrong password is refused without saying which part was wrong', async ({ page }) => {
+  expectFailedResponse(page, 401, /\/api\/auth\/login$/);
   const email = await signUp(page, 'Wrong');
   await page.getByRole('banner').getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login/);
@@ -55,7 +58,7 @@ test('a wrong password is refused without saying which part was wrong', async ({
 
 test('the account page changes the password and logs out everywhere', async ({ page, browser }) => {
   const email = await signUp(page, 'Changer');
-  const other = await (await browser.newContext()).newPage();
+  const other = await freshPage(browser);
   await logIn(other, email);
   await expect(other).toHaveURL(/\/tasks$/);
 
@@ -75,6 +78,8 @@ test('the account page changes the password and logs out everywhere', async ({ p
 });
 
 test('deleting the account asks for the password and a confirmation', async ({ page }) => {
+  // Logging in to the deleted account is refused with a 401.
+  expectFailedResponse(page, 401, /\/api\/auth\/login$/);
   const email = await signUp(page, 'Leaver');
   await page.goto('/account');
   await hydrated(page);
@@ -88,6 +93,7 @@ test('deleting the account asks for the password and a confirmation', async ({ p
 });
 
 test('account pages have no serious accessibility problems', async ({ page }) => {
+  expectFailedResponse(page, 404, /\/nowhere$/);
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     for (const path of ['/login', '/signup']) {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, expectFailedResponse, test } from './fixtures';
 import { hydrated } from './helpers';
 
 test('the page hydrates: showing the password needs the WASM', async ({ page }) => {
@@ -18,6 +18,7 @@ test('visitors at / are sent to the login page', async ({ page }) => {
 });
 
 test('an unknown page answers 404 with a way back', async ({ page }) => {
+  expectFailedResponse(page, 404, /\/no\/such\/page$/);
   const response = await page.goto('/no/such/page');
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
@@ -41,4 +42,13 @@ test('the WASM and CSS are served with long cache lifetimes', async ({ page, req
 test('health and readiness answer', async ({ request }) => {
   expect((await request.get('/healthz')).status()).toBe(200);
   expect((await request.get('/readyz')).status()).toBe(200);
+});
+
+test('the API documentation renders under its Content-Security-Policy', async ({ page }) => {
+  const response = await page.goto('/docs/');
+  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+  // Swagger UI builds the page from the OpenAPI document: a script or style the policy
+  // refused would leave it empty, and the refusal is a console error (the fixture fails on it).
+  await expect(page.getByRole('heading', { name: /Doable API/ })).toBeVisible();
+  await expect(page.getByText('/api/auth/signup', { exact: true })).toBeVisible();
 });

@@ -1,5 +1,6 @@
-import { Browser, Page, expect } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { expect, watchPage } from './fixtures';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -48,8 +49,11 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   expect(summary, `accessibility of ${what}`).toEqual([]);
 }
 
-/** A new page in a browser context of its own (its own cookies). */
+/**
+ * A new page in a browser context of its own (its own cookies). Its errors fail the test like
+ * the `page` fixture's (see fixtures.ts), and its context is closed when the test ends.
+ */
 export async function freshPage(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
   const context = await browser.newContext(options);
-  return context.newPage();
+  return watchPage(await context.newPage(), { closeContext: true });
 }
