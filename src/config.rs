@@ -435,12 +435,17 @@ fn write_secret(data_dir: &Path, path: &Path) -> Result<Option<Secret>, ConfigEr
     }
 }
 
-/// Opens a file for reading without following a symbolic link at its last step.
+/// Opens a file for reading without following a symbolic link at its last step, and
+/// without waiting (a FIFO would otherwise block until someone writes to it; the check that
+/// it is a regular file comes after).
 fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, rustix::fs::OFlags::NOFOLLOW.bits().cast_signed());
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits().cast_signed(),
+    );
     options.open(path)
 }
 
@@ -585,6 +590,12 @@ mod tests {
         std::os::unix::fs::symlink(data.join("nowhere"), &secret).unwrap();
         let err = jwt_secret(&env, data).expect_err("a dangling link was followed");
         assert!(err.to_string().contains("symbolic link") && !err.to_string().contains('\n'), "{err}");
+
+        // A FIFO would block start-up until someone wrote to it.
+        std::fs::remove_file(&secret).unwrap();
+        assert!(std::process::Command::new("mkfifo").arg("-m600").arg(&secret).status().unwrap().success());
+        let err = jwt_secret(&env, data).expect_err("a FIFO was read");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
 
         std::fs::remove_file(&secret).unwrap();
         std::fs::write(&secret, "y".repeat(64)).unwrap();

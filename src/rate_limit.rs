@@ -6,7 +6,8 @@
 //! (`login-account:<32 hex>`), never the raw email or address: a client cannot make a row, or
 //! a log line, as large as it likes. A hit is counted *before* the work it guards, in one
 //! atomic upsert, so concurrent attempts cannot slip past the limit; once a window is over
-//! its limit, further hits change nothing (no write, however fast they come).
+//! its limit, further hits change nothing (no write, however fast they come), and only the
+//! hit that locked it is logged.
 //!
 //! Logins follow OWASP's guidance on online guessing:
 //! - failed logins count per account, for clients the account has not logged in from;
@@ -108,31 +109,29 @@ impl Limiter {
     ) -> Result<LoginAttempt, AppError> {
         let charged = match known_device {
             Some(device) => vec![(Kind::Device, key(Kind::Device, device), LOGIN_ATTEMPTS)],
+            // The address first: once it is locked, attempts naming ever new emails are refused
+            // before any account counter is made for them.
             None => vec![
-                (Kind::Account, key(Kind::Account, email), LOGIN_ATTEMPTS),
                 (Kind::Address, key(Kind::Address, client), self.login_failures_per_address),
+                (Kind::Account, key(Kind::Account, email), LOGIN_ATTEMPTS),
             ],
         };
         let mut keys = Vec::with_capacity(charged.len());
-        let mut refused = None;
         for (kind, key, limit) in charged {
             match hit(db, &key, LOGIN_WINDOW, limit).await? {
                 Ok(()) => keys.push((kind, key)),
-                Err(retry_after) => {
-                    tracing::warn!(counter = kind.name(), "login refused: too many failed attempts");
-                    refused = Some(refused.map_or(retry_after, |r: u64| r.max(retry_after)));
+                Err(refused) => {
+                    if refused.first {
+                        tracing::warn!(counter = kind.name(), "login locked: too many failed attempts");
+                    }
+                    // The counters charged before this one were charged for an attempt that
+                    // will not happen: give that back. (Later ones are not charged at all.)
+                    forgive(db, &LoginAttempt { keys }).await?;
+                    return Err(AppError::TooManyAttempts { retry_after: refused.retry_after });
                 }
             }
         }
-        match refused {
-            Some(retry_after) => {
-                // The counters that still had room were charged for an attempt that will not
-                // happen: give that back.
-                forgive(db, &LoginAttempt { keys }).await?;
-                Err(AppError::TooManyAttempts { retry_after })
-            }
-            None => Ok(LoginAttempt { keys }),
-        }
+        Ok(LoginAttempt { keys })
     }
 
     /// A successful login was no failure: the account's (or the device's) failures are
@@ -155,9 +154,11 @@ impl Limiter {
     /// fill. A right password forgets the failures ([`Limiter::confirmed`]).
     pub async fn begin_confirm(&self, db: &Db, user_id: uuid::Uuid) -> Result<(), AppError> {
         let key = key(Kind::Confirm, &user_id.to_string());
-        hit(db, &key, LOGIN_WINDOW, LOGIN_ATTEMPTS).await?.map_err(|retry_after| {
-            tracing::warn!(user = %user_id, "password confirmation refused: too many failed attempts");
-            AppError::TooManyAttempts { retry_after }
+        hit(db, &key, LOGIN_WINDOW, LOGIN_ATTEMPTS).await?.map_err(|refused| {
+            if refused.first {
+                tracing::warn!(user = %user_id, "password confirmation locked: too many failed attempts");
+            }
+            AppError::TooManyAttempts { retry_after: refused.retry_after }
         })
     }
 
@@ -172,9 +173,11 @@ impl Limiter {
 
     /// Counts a signup from a client address; refuses it past the hourly limit.
     pub async fn check_signup(&self, db: &Db, client: &str) -> Result<(), AppError> {
-        hit(db, &key(Kind::Signup, client), SIGNUP_WINDOW, self.signups_per_window).await?.map_err(|retry_after| {
-            tracing::warn!("signup refused: rate limit of the client's address");
-            AppError::RateLimited { retry_after }
+        hit(db, &key(Kind::Signup, client), SIGNUP_WINDOW, self.signups_per_window).await?.map_err(|refused| {
+            if refused.first {
+                tracing::warn!("signups limited: the client's address reached its hourly limit");
+            }
+            AppError::RateLimited { retry_after: refused.retry_after }
         })
     }
 
@@ -198,13 +201,30 @@ async fn forgive(db: &Db, attempt: &LoginAttempt) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Counts one hit on `key`, opening a new window when the last one has ended. `Ok(Ok(()))`
-/// while the window has had at most `limit` hits; `Ok(Err(seconds))` when it is over, with
-/// the seconds until it ends. A window over its limit is not written again until it ends:
-/// the update's `where` leaves it as it is, and the refusal is read back.
-async fn hit(db: &Db, key: &str, window: Duration, limit: i64) -> Result<Result<(), u64>, AppError> {
+/// A refused hit: the seconds until its window ends, and whether this hit is the one that
+/// went over the limit (the first refusal of the window, worth a warning in the log).
+#[derive(Clone, Copy, Debug)]
+struct Refused {
+    retry_after: u64,
+    first: bool,
+}
+
+/// Counts one hit on `key`, opening a new window when the last one has ended; refuses it
+/// once the window has had `limit` hits. A window over its limit costs no write at all: it
+/// is seen with a read first (a client hammering a locked counter touches only the readers),
+/// and the upsert's `where` leaves it alone should a concurrent hit lock it meanwhile.
+async fn hit(db: &Db, key: &str, window: Duration, limit: i64) -> Result<Result<(), Refused>, AppError> {
     let now = Timestamp::now();
     let expired_before = now - window;
+    let current: Option<(i64, Timestamp)> = with_pool!(db.read(), pool => {
+        sqlx::query_as("select hits, window_start from rate_limits where key = $1").bind(key).fetch_optional(pool).await
+    })?;
+    if let Some((hits, start)) = current
+        && hits > limit
+        && start.0 > expired_before.0
+    {
+        return Ok(Err(Refused { retry_after: seconds_until(start + window, now), first: false }));
+    }
     let counted: Option<(i64, Timestamp)> = with_writer!(db, pool => {
         sqlx::query_as(
             "insert into rate_limits (key, hits, window_start) values ($1, 1, $2) \
@@ -221,22 +241,16 @@ async fn hit(db: &Db, key: &str, window: Duration, limit: i64) -> Result<Result<
         .fetch_optional(pool)
         .await
     })?;
-    let (hits, window_start) = match counted {
-        Some(counted) => counted,
-        None => {
-            // Over the limit already: nothing was written. The window's start says how long
-            // the client has to wait.
-            let start: Option<(Timestamp,)> = with_pool!(db.read(), pool => {
-                sqlx::query_as("select window_start from rate_limits where key = $1").bind(key).fetch_optional(pool).await
-            })?;
-            (limit + 1, start.map_or(now, |(start,)| start))
-        }
-    };
-    if hits <= limit {
-        return Ok(Ok(()));
-    }
-    let ends = window_start + window;
-    Ok(Err((ends.0 - now.0).whole_seconds().max(1).unsigned_abs()))
+    Ok(match counted {
+        Some((hits, _)) if hits <= limit => Ok(()),
+        Some((_, start)) => Err(Refused { retry_after: seconds_until(start + window, now), first: true }),
+        // Locked by a concurrent hit since the read.
+        None => Err(Refused { retry_after: window.as_secs().max(1), first: false }),
+    })
+}
+
+fn seconds_until(end: Timestamp, now: Timestamp) -> u64 {
+    (end.0 - now.0).whole_seconds().max(1).unsigned_abs()
 }
 
 #[cfg(test)]

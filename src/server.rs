@@ -224,7 +224,12 @@ pub fn app(state: AppState) -> Router {
         move || {
             provide_context(state.clone());
             provide_context(RequestAuth::default());
-            leptos::nonce::provide_nonce();
+            // The nonce the page's Content-Security-Policy allows ([`security_headers`]).
+            let nonce = use_context::<Parts>().and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+            match nonce {
+                Some(PageNonce(nonce)) => provide_context(leptos::nonce::Nonce::from_value(nonce)),
+                None => leptos::nonce::provide_nonce(),
+            }
         }
     };
     let pkg_cache = if options.hash_files { "public, max-age=31536000, immutable" } else { "no-cache" };
@@ -429,8 +434,34 @@ async fn limit_time(State(state): State<AppState>, mut request: HttpRequest, nex
     }
 }
 
-/// The policy of pages that set none of their own (the API documentation's, say): scripts
-/// and styles from this site only. Swagger UI sets inline styles.
+/// The nonce of a page's inline scripts: made here for each request, so that the page's
+/// Content-Security-Policy and the scripts Leptos writes into it always agree (the policy
+/// used to be set while the page rendered, and a page was now and then sent without it).
+#[derive(Clone, Debug)]
+struct PageNonce(Arc<str>);
+
+impl PageNonce {
+    fn new() -> Self {
+        let mut bytes = [0u8; 16];
+        rand::fill(&mut bytes);
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().into())
+    }
+
+    /// The policy of a page rendered with this nonce: scripts only from this site or carrying
+    /// the nonce (Leptos puts it on its own inline scripts), no plugins, no framing.
+    fn policy(&self) -> Option<HeaderValue> {
+        HeaderValue::from_str(&format!(
+            "default-src 'self'; script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+            self.0
+        ))
+        .ok()
+    }
+}
+
+/// The policy of pages that are not the app's (the API documentation's, say): scripts and
+/// styles from this site only. Swagger UI sets inline styles.
 const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
@@ -439,9 +470,20 @@ const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'sel
 /// pages and API answers carry a person's data, which must not come back from the browser's
 /// cache after a logout (assets under `/pkg` say they may be cached). Over HTTPS, browsers are
 /// told to come back over HTTPS only.
-async fn security_headers(State(state): State<AppState>, request: HttpRequest, next: Next) -> Response {
+async fn security_headers(State(state): State<AppState>, mut request: HttpRequest, next: Next) -> Response {
+    // The app's pages (everything but the API, its documentation and the assets).
+    let path = request.uri().path();
+    let app_page = !["/api/", "/docs", "/pkg/"].iter().any(|prefix| path.starts_with(prefix));
+    let nonce = app_page.then(PageNonce::new);
+    if let Some(nonce) = &nonce {
+        request.extensions_mut().insert(nonce.clone());
+    }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    let html = headers.get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    if let Some(policy) = nonce.as_ref().filter(|_| html).and_then(PageNonce::policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -462,12 +504,19 @@ pub struct ConnectionLimits {
     pub idle_timeout: Duration,
     /// Connections open at once; one more is answered 503 and closed at once.
     pub max_connections: usize,
+    /// A request still not wholly answered this long after it arrived (its client does not
+    /// read the answer, say) has its connection closed, whatever else it carries.
+    pub answer_deadline: Duration,
 }
 
 impl ConnectionLimits {
     /// The configured limits.
     pub fn of(config: &Config) -> Self {
-        Self { idle_timeout: config.header_timeout, max_connections: config.max_connections }
+        Self {
+            idle_timeout: config.header_timeout,
+            max_connections: config.max_connections,
+            answer_deadline: config.request_timeout + config.header_timeout,
+        }
     }
 }
 
@@ -507,7 +556,7 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(stream, peer, app.clone(), limits.idle_timeout, stop.clone(), slot));
+        tokio::spawn(serve_connection(stream, peer, app.clone(), limits, stop.clone(), slot));
     }
     drop(listener);
     let _ = stopping.send(true);
@@ -520,15 +569,18 @@ pub async fn serve(
 }
 
 /// Serves one connection (HTTP/1 or HTTP/2) until it ends, closing it gracefully once it has
-/// had no request in flight for `idle_timeout`, or when the server stops.
+/// had no request in flight for the idle timeout, or when the server stops, and at once when
+/// a request has not been wholly answered by the answer deadline: a client that does not
+/// read its answers would otherwise hold its connection (and its slot) for ever.
 async fn serve_connection(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
     app: Router,
-    idle_timeout: Duration,
+    limits: ConnectionLimits,
     mut stop: tokio::sync::watch::Receiver<bool>,
     _slot: tokio::sync::OwnedSemaphorePermit,
 ) {
+    let idle_timeout = limits.idle_timeout;
     let activity = Activity::default();
     let service = {
         let activity = activity.clone();
@@ -562,7 +614,10 @@ async fn serve_connection(
         .keep_alive_timeout(idle_timeout);
     let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
     let mut connection = std::pin::pin!(connection);
-    let mut closing = false;
+    let opened = tokio::time::Instant::now();
+    // When the connection was asked to close: one that still has not, with nothing in flight,
+    // an idle timeout later (its client does not read what is left to send) is dropped.
+    let mut closing: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             ended = connection.as_mut() => {
@@ -571,44 +626,65 @@ async fn serve_connection(
                 }
                 return;
             }
-            () = activity.quiet_for(idle_timeout), if !closing => {
-                connection.as_mut().graceful_shutdown();
-                closing = true;
+            () = activity.overdue(limits.answer_deadline) => {
+                tracing::debug!(%peer, "connection closed: an answer was not taken in time");
+                return;
             }
-            _ = stop.wait_for(|stopping| *stopping), if !closing => {
+            () = activity.quiet_for(opened, idle_timeout), if closing.is_none() => {
                 connection.as_mut().graceful_shutdown();
-                closing = true;
+                closing = Some(tokio::time::Instant::now());
+            }
+            _ = stop.wait_for(|stopping| *stopping), if closing.is_none() => {
+                connection.as_mut().graceful_shutdown();
+                closing = Some(tokio::time::Instant::now());
+            }
+            () = activity.quiet_for(closing.unwrap_or(opened), idle_timeout), if closing.is_some() => {
+                tracing::debug!(%peer, "connection dropped: it did not close in time");
+                return;
             }
         }
     }
 }
 
-/// A connection's requests in flight, and when the last one ended.
+/// A connection's requests in flight (by number, with when each arrived), and when the last
+/// one ended.
 #[derive(Clone, Default)]
-struct Activity(Arc<std::sync::Mutex<(usize, Option<tokio::time::Instant>)>>);
+struct Activity(Arc<std::sync::Mutex<Requests>>);
+
+#[derive(Default)]
+struct Requests {
+    next: u64,
+    in_flight: Vec<(u64, tokio::time::Instant)>,
+    last_ended: Option<tokio::time::Instant>,
+}
 
 /// A request in flight; it ends when dropped.
-struct InFlight(Activity);
+struct InFlight(Activity, u64);
 
 impl Activity {
     fn begin(&self) -> InFlight {
-        self.update(|(count, _)| *count += 1);
-        InFlight(self.clone())
+        let mut id = 0;
+        self.update(|requests| {
+            id = requests.next;
+            requests.next += 1;
+            requests.in_flight.push((id, tokio::time::Instant::now()));
+        });
+        InFlight(self.clone(), id)
     }
 
-    fn update(&self, change: impl FnOnce(&mut (usize, Option<tokio::time::Instant>))) {
-        let mut state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        change(&mut state);
+    fn update(&self, change: impl FnOnce(&mut Requests)) {
+        let mut requests = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        change(&mut requests);
     }
 
-    /// Completes once no request has been in flight for `quiet`.
-    async fn quiet_for(&self, quiet: Duration) {
-        let opened = tokio::time::Instant::now();
+    /// Completes once no request has been in flight for `quiet`, counting from `since` at the
+    /// earliest.
+    async fn quiet_for(&self, since: tokio::time::Instant, quiet: Duration) {
         loop {
             let mut wake = None;
-            self.update(|(count, last)| {
-                if *count == 0 {
-                    wake = Some(last.unwrap_or(opened) + quiet);
+            self.update(|requests| {
+                if requests.in_flight.is_empty() {
+                    wake = Some(requests.last_ended.map_or(since, |ended| ended.max(since)) + quiet);
                 }
             });
             match wake {
@@ -618,13 +694,27 @@ impl Activity {
             }
         }
     }
+
+    /// Completes once a request has been in flight for longer than `deadline`.
+    async fn overdue(&self, deadline: Duration) {
+        loop {
+            let mut oldest = None;
+            self.update(|requests| oldest = requests.in_flight.iter().map(|(_, arrived)| *arrived).min());
+            match oldest {
+                Some(arrived) if arrived + deadline <= tokio::time::Instant::now() => return,
+                Some(arrived) => tokio::time::sleep_until(arrived + deadline).await,
+                None => tokio::time::sleep(deadline).await,
+            }
+        }
+    }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.update(|(count, last)| {
-            *count = count.saturating_sub(1);
-            *last = Some(tokio::time::Instant::now());
+        let id = self.1;
+        self.0.update(|requests| {
+            requests.in_flight.retain(|(request, _)| *request != id);
+            requests.last_ended = Some(tokio::time::Instant::now());
         });
     }
 }

@@ -693,3 +693,44 @@ async fn logging_in_ends_the_session_the_browser_already_had() {
     assert_eq!(Client::bearer(&app.base, &second).get("/api/auth/me", &[]).await.status, StatusCode::OK);
     assert_eq!(app.count("sessions", "").await, 1);
 }
+
+#[tokio::test]
+async fn once_an_address_is_locked_its_attempts_write_nothing() {
+    let app = spawn_with(&[("DOABLE_LOGIN_ADDRESS_LIMIT", "3")]).await;
+    let sprayer = app.client();
+    for n in 0..4 {
+        let email = format!("guess{n}@example.com");
+        sprayer.post("/api/auth/login", &[("email", &email), ("password", "wrong password!")]).await;
+    }
+    let rows = app.count("rate_limits", "").await;
+    let hits = || async {
+        doable::with_pool!(app.db.read(), pool => {
+            sqlx::query_scalar::<_, i64>("select cast(sum(hits) as bigint) from rate_limits").fetch_one(pool).await.unwrap()
+        })
+    };
+    let before = hits().await;
+    for n in 0..20 {
+        let email = format!("new{n}@example.com");
+        let refused = sprayer.post("/api/auth/login", &[("email", &email), ("password", "wrong password!")]).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert_eq!(app.count("rate_limits", "").await, rows, "refused attempts made counters");
+    assert_eq!(hits().await, before, "refused attempts changed counters");
+}
+
+#[tokio::test]
+async fn a_wrong_password_on_the_account_page_without_javascript_says_so() {
+    let app = spawn().await;
+    let (client, _) = app.user("ada@example.com").await;
+    let browser = client.with_header("accept", "text/html").with_header("referer", &format!("{}/account", app.base));
+    let refused = browser
+        .post(
+            "/api/auth/change-password",
+            &[("current_password", "not my password"), ("new_password", "another long one")],
+        )
+        .await;
+    let location = refused.headers["location"].to_str().unwrap().to_owned();
+    let page = client.with_header("accept", "text/html").get(location.trim_start_matches(&app.base), &[]).await;
+    assert!(page.text.contains("That password is not correct."), "{}", page.text);
+    assert!(!page.text.contains("Wrong email or password."));
+}

@@ -865,3 +865,44 @@ async fn the_data_directory_and_its_files_are_the_owners_alone() {
     }
     assert_eq!(mode(&file), 0o600);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_never_read_their_answers_are_cut_off() {
+    let app = spawn_with(&[
+        ("DOABLE_MAX_CONNECTIONS", "5"),
+        ("DOABLE_REQUEST_TIMEOUT", "1s"),
+        ("DOABLE_HEADER_TIMEOUT", "1s"),
+    ])
+    .await;
+    let address: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
+    // Every slot taken by a client that asks for large answers over and over, with a tiny
+    // receive buffer, and never reads one.
+    let mut hogs = Vec::new();
+    for _ in 0..5 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(1024).unwrap();
+        let mut stream = socket.connect(address).await.unwrap();
+        let request = format!("GET /api/openapi.json HTTP/1.1\r\nHost: {address}\r\n\r\n").repeat(100);
+        let _ = tokio::time::timeout(Duration::from_millis(500), stream.write_all(request.as_bytes())).await;
+        hogs.push(stream);
+    }
+    let mut refused = TcpStream::connect(address).await.unwrap();
+    let answer = read_until_closed(&mut refused, Duration::from_secs(1)).await.unwrap_or_default();
+    assert!(answer.starts_with("HTTP/1.1 503"), "the slots were not all taken: {answer:.100}");
+    // The answer deadline (request timeout + idle timeout, 2 s) frees them.
+    let started = Instant::now();
+    loop {
+        let mut probe = TcpStream::connect(address).await.unwrap();
+        probe
+            .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let answer = read_until_closed(&mut probe, Duration::from_secs(2)).await.unwrap_or_default();
+        if answer.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(8), "the stuck connections still hold every slot");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    drop(hogs);
+}

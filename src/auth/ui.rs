@@ -108,6 +108,15 @@ fn posted_error(params: &ParamsMap, url: &str) -> Option<AppError> {
     (path == url).then(|| AppError::from_url(&error, field_hint))
 }
 
+/// A wrong password when confirming a change travels with the code of a failed login
+/// (`invalid_credentials`), so from a URL it reads back as one: say what it is.
+fn confirmation_error(error: AppError) -> AppError {
+    match error {
+        AppError::InvalidCredentials => AppError::WrongPassword,
+        other => other,
+    }
+}
+
 /// What the account forms say under a field the server refused, when the error came in the
 /// URL (whose text anyone can write, so it is not shown).
 fn field_hint(field: &str) -> Option<&'static str> {
@@ -396,9 +405,9 @@ pub fn AccountPage() -> impl IntoView {
         {with_user(move |user| {
             let params = query.read_untracked();
             let errors = AccountErrors {
-                change: posted_error(&params, ChangePassword::url()),
+                change: posted_error(&params, ChangePassword::url()).map(confirmation_error),
                 logout_all: posted_error(&params, LogoutAll::url()),
-                delete: posted_error(&params, DeleteAccount::url()),
+                delete: posted_error(&params, DeleteAccount::url()).map(confirmation_error),
             };
             view! { <AccountSettings user errors /> }
         })}

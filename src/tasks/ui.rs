@@ -49,9 +49,35 @@ pub fn TasksPage() -> impl IntoView {
 /// URL by the server (for the bulk and per-task buttons, whose forms have no room for it).
 fn no_script_error(path: Option<&str>, error: Option<&str>) -> Option<String> {
     let (path, error) = (path?, error?);
-    let ours = ["set-completed", "delete", "clear-completed", "complete-all"].iter().any(|name| path.ends_with(name));
-    // The URL's text is anyone's: the message is chosen by the error's code alone.
-    ours.then(|| AppError::from_url(error, |_| None).to_string())
+    let ours = ["create", "update", "set-completed", "delete", "clear-completed", "complete-all"]
+        .iter()
+        .any(|name| path.strip_prefix("/api/tasks/") == Some(*name));
+    if !ours {
+        return None;
+    }
+    // The URL's text is anyone's: the message is chosen by the error's code (and, for a
+    // refused field, by the field's name) alone.
+    Some(match AppError::from_url(error, field_hint) {
+        AppError::Validation(fields) if !fields.is_empty() => {
+            let what = if path.ends_with("create") { "The task was not added" } else { "The task was not saved" };
+            format!("{what}: {}", fields.into_values().collect::<Vec<_>>().join(" "))
+        }
+        other => other.to_string(),
+    })
+}
+
+/// What the task page says of a field the server refused, when the error came in the URL.
+fn field_hint(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "title" => "A task needs a title of at most 200 characters.",
+        "description" => "A description has at most 2,000 characters.",
+        "priority" => "The priority is none, low, medium or high.",
+        "due_date" => "The due date must be a real date.",
+        "tags" => "Use at most 10 tags, each of letters, digits, - and _.",
+        "id" => "That task does not exist.",
+        "completed" => "Completed is true or false.",
+        _ => return None,
+    })
 }
 
 /// The view the URL asks for.
