@@ -536,6 +536,7 @@ pub async fn serve(
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let (stopping, stop) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
+    let (mut refused, mut last_warning) = (0u64, None);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -550,9 +551,15 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            // Full: say so without waiting on the client (a write that would block is skipped).
+            // Full: say so without waiting on the client (a write that would block is skipped),
+            // and in the log at most once a second, however fast connections come.
             let _ = stream.try_write(BUSY);
-            tracing::warn!(%peer, "connection refused: too many open connections");
+            refused += 1;
+            if last_warning.is_none_or(|at: tokio::time::Instant| at.elapsed() >= Duration::from_secs(1)) {
+                tracing::warn!(refused, "connections refused: too many open connections");
+                last_warning = Some(tokio::time::Instant::now());
+                refused = 0;
+            }
             continue;
         };
         let _ = stream.set_nodelay(true);
