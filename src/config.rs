@@ -299,10 +299,7 @@ fn ensure_dir(dir: &Path, variable: &'static str, tighten: bool) -> Result<(), C
     }
     // A name of its own: instances starting together in one directory must not remove each
     // other's probe.
-    let mut suffix = [0u8; 8];
-    rand::fill(&mut suffix);
-    let probe =
-        dir.join(format!(".doable-write-test.{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    let probe = dir.join(format!(".doable-write-test.{}", crate::hex::random::<8>()));
     std::fs::write(&probe, b"")
         .and_then(|()| std::fs::remove_file(&probe))
         .map_err(|e| error(variable, format!("directory {} is not writable: {e}", dir.display())))
@@ -412,13 +409,8 @@ fn read_secret(path: &Path) -> Result<Option<Secret>, ConfigError> {
 /// own first, then linked into place, which fails when `path` exists (`None`: read theirs).
 fn write_secret(data_dir: &Path, path: &Path) -> Result<Option<Secret>, ConfigError> {
     let failed = |e: std::io::Error| error("DOABLE_DATA_DIR", format!("cannot write {}: {e}", path.display()));
-    let mut bytes = [0u8; 32];
-    rand::fill(&mut bytes);
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let mut suffix = [0u8; 8];
-    rand::fill(&mut suffix);
-    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
-    let draft = data_dir.join(format!(".jwt-secret.{suffix}.tmp"));
+    let secret = crate::hex::random::<32>();
+    let draft = data_dir.join(format!(".jwt-secret.{}.tmp", crate::hex::random::<8>()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -64,13 +64,7 @@ impl Kind {
 /// A counter's row key: its kind and the first 128 bits of the SHA-256 of what it counts.
 fn key(kind: Kind, counted: &str) -> String {
     let digest = Sha256::digest(counted.as_bytes());
-    let mut key = String::with_capacity(kind.name().len() + 33);
-    key.push_str(kind.name());
-    key.push(':');
-    for byte in &digest[..16] {
-        key.push_str(&format!("{byte:02x}"));
-    }
-    key
+    format!("{}:{}", kind.name(), crate::hex::encode(&digest[..16]))
 }
 
 /// The counters one login attempt was charged to, to be given back if it succeeds.
@@ -140,9 +134,7 @@ impl Limiter {
     pub async fn login_succeeded(&self, db: &Db, attempt: LoginAttempt) -> Result<(), AppError> {
         for (kind, key) in &attempt.keys {
             if matches!(kind, Kind::Account | Kind::Device) {
-                with_writer!(db, pool => {
-                    sqlx::query("delete from rate_limits where key = $1").bind(key).execute(pool).await.map(drop)
-                })?;
+                forget(db, key).await?;
             }
         }
         let addresses = attempt.keys.into_iter().filter(|(kind, _)| *kind == Kind::Address).collect();
@@ -164,11 +156,7 @@ impl Limiter {
 
     /// A right password at a confirmation forgets the user's failed confirmations.
     pub async fn confirmed(&self, db: &Db, user_id: uuid::Uuid) -> Result<(), AppError> {
-        let key = key(Kind::Confirm, &user_id.to_string());
-        with_writer!(db, pool => {
-            sqlx::query("delete from rate_limits where key = $1").bind(&key).execute(pool).await.map(drop)
-        })?;
-        Ok(())
+        forget(db, &key(Kind::Confirm, &user_id.to_string())).await
     }
 
     /// Counts a signup from a client address; refuses it past the hourly limit.
@@ -189,6 +177,14 @@ impl Limiter {
         })?;
         Ok(deleted)
     }
+}
+
+/// Forgets a counter's window altogether.
+async fn forget(db: &Db, key: &str) -> Result<(), AppError> {
+    with_writer!(db, pool => {
+        sqlx::query("delete from rate_limits where key = $1").bind(key).execute(pool).await.map(drop)
+    })?;
+    Ok(())
 }
 
 /// Takes back one hit of each counter of `attempt`.

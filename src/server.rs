@@ -122,13 +122,8 @@ impl Request {
         token_from_headers(&self.parts.headers, sessions.cookie_name())
     }
 
-    /// Sets (or clears) the session cookie. Such a response must never be cached.
-    pub fn set_session_cookie(&self, cookie: &HeaderValue) {
-        self.response.append_header(header::SET_COOKIE, cookie.clone());
-        self.response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-
-    /// Adds a cookie to the response (a response that sets one is never cached).
+    /// Adds a cookie to the response (the session cookie, set or cleared, or the device
+    /// cookie). A response that sets one is never cached.
     pub fn set_cookie(&self, cookie: &HeaderValue) {
         self.response.append_header(header::SET_COOKIE, cookie.clone());
         self.response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -442,9 +437,7 @@ struct PageNonce(Arc<str>);
 
 impl PageNonce {
     fn new() -> Self {
-        let mut bytes = [0u8; 16];
-        rand::fill(&mut bytes);
-        Self(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().into())
+        Self(crate::hex::random::<16>().into())
     }
 
     /// The policy of a page rendered with this nonce: scripts only from this site or carrying

@@ -287,7 +287,7 @@ async fn start_session(
         state.sessions.end(&state.db, previous).await?;
     }
     let token = state.sessions.start(&state.db, user_id).await?;
-    request.set_session_cookie(&state.sessions.cookie(&token));
+    request.set_cookie(&state.sessions.cookie(&token));
     Ok(())
 }
 
@@ -307,7 +307,7 @@ pub async fn logout() -> Result<Done, AppError> {
     if let Some(token) = request.session_token(&state.sessions) {
         state.sessions.end(&state.db, token).await?;
     }
-    request.set_session_cookie(&state.sessions.clear_cookie());
+    request.set_cookie(&state.sessions.clear_cookie());
     Ok(Done {})
 }
 
@@ -369,7 +369,7 @@ pub async fn change_password(#[server(flatten)] input: ChangePasswordInput) -> R
     // A stolen session must not outlive the password change: end them all, then start ours.
     state.sessions.end_all(&state.db, auth.user.id).await?;
     let token = state.sessions.start(&state.db, auth.user.id).await?;
-    request.set_session_cookie(&state.sessions.cookie(&token));
+    request.set_cookie(&state.sessions.cookie(&token));
     tracing::info!(user = %auth.user.id, "password changed");
     Ok(auth.user)
 }
@@ -388,7 +388,7 @@ pub async fn logout_all() -> Result<Done, AppError> {
     let auth = require_user().await?;
     let state = state()?;
     state.sessions.end_all(&state.db, auth.user.id).await?;
-    Request::current()?.set_session_cookie(&state.sessions.clear_cookie());
+    Request::current()?.set_cookie(&state.sessions.clear_cookie());
     Ok(Done {})
 }
 
@@ -415,7 +415,7 @@ pub async fn delete_account(#[server(flatten)] input: DeleteAccountInput) -> Res
     }
     confirm_password(&state, &auth.user, input.password).await?;
     store::delete_user(&state.db, auth.user.id).await?;
-    Request::current()?.set_session_cookie(&state.sessions.clear_cookie());
+    Request::current()?.set_cookie(&state.sessions.clear_cookie());
     tracing::info!(user = %auth.user.id, "account deleted");
     Ok(Done {})
 }

@@ -179,14 +179,7 @@ impl Passwords {
     }
 
     async fn decoy(&self) -> Result<String, AppError> {
-        self.decoy
-            .get_or_try_init(|| async {
-                let mut random = [0u8; 32];
-                rand::fill(&mut random);
-                self.hash(random.iter().map(|b| format!("{b:02x}")).collect()).await
-            })
-            .await
-            .cloned()
+        self.decoy.get_or_try_init(|| async { self.hash(crate::hex::random::<32>()).await }).await.cloned()
     }
 
     /// Gives the hashers' memory back when no hash has run for `idle` (a burst of logins

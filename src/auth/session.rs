@@ -136,10 +136,8 @@ impl Sessions {
     /// The `Set-Cookie` value of a new device cookie for an account that has just logged in
     /// (a fresh id each time: its failed attempts start from nothing).
     pub fn device_cookie(&self, email: &str) -> HeaderValue {
-        let mut id = [0u8; 16];
-        rand::fill(&mut id);
-        let id = hex(&id);
-        let value = format!("{id}.{}", hex(&self.device_signature(&id, email)));
+        let id = crate::hex::random::<16>();
+        let value = format!("{id}.{}", crate::hex::encode(&self.device_signature(&id, email)));
         let max_age = cookie::time::Duration::seconds(i64::try_from(DEVICE_TTL.as_secs()).unwrap_or(i64::MAX));
         self.build_named_cookie(self.device_cookie_name(), value, max_age)
     }
@@ -152,7 +150,7 @@ impl Sessions {
         if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let signature = unhex(signature)?;
+        let signature = crate::hex::decode(signature, 128)?;
         let mut check = Hmac::<Sha256>::new_from_slice(&self.device_key).ok()?;
         check.update(device_message(id, email).as_bytes());
         check.verify_slice(&signature).ok()?;
@@ -196,17 +194,6 @@ fn mac(key: &[u8], message: &[u8]) -> Vec<u8> {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else { return Vec::new() };
     mac.update(message);
     mac.finalize().into_bytes().to_vec()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || text.len() > 128 {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// Removes expired sessions; returns how many.
