@@ -4,19 +4,14 @@
 //! `tests/api_docs.rs` fails when a server function is missing here or an entry here has no
 //! route, so the document cannot drift from the code.
 
-use std::collections::BTreeMap;
-
 use axum::{Router, response::Redirect, routing::get};
 use utoipa::{
-    IntoResponses, Modify, OpenApi,
-    openapi::{
-        Content, RefOr, Response, ResponseBuilder,
-        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
-    },
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, error::ErrorBody, server::AppState, tasks};
+use crate::{auth, error::ErrorBody, state::AppState, tasks};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -37,25 +32,27 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         license(name = "Proprietary"),
     ),
     paths(
-        auth::signup,
-        auth::login,
-        auth::logout,
-        auth::me,
-        auth::current_user,
-        auth::change_password,
-        auth::logout_all,
-        auth::delete_account,
-        tasks::list_tasks,
-        tasks::get_task,
-        tasks::create_task,
-        tasks::update_task,
-        tasks::set_completed,
-        tasks::delete_task,
-        tasks::clear_completed,
-        tasks::complete_all,
-        tasks::list_tags,
+        auth::api::signup,
+        auth::api::login,
+        auth::api::logout,
+        auth::api::me,
+        auth::api::current_user,
+        auth::api::change_password,
+        auth::api::logout_all,
+        auth::api::delete_account,
+        tasks::api::list_tasks,
+        tasks::api::get_task,
+        tasks::api::create_task,
+        tasks::api::update_task,
+        tasks::api::set_completed,
+        tasks::api::delete_task,
+        tasks::api::clear_completed,
+        tasks::api::complete_all,
+        tasks::api::list_tags,
     ),
     components(schemas(ErrorBody)),
+    // Every endpoint needs a session unless its own `security` says otherwise.
+    security(("session_cookie" = []), ("bearer" = [])),
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Accounts and sessions"),
@@ -74,7 +71,8 @@ impl Modify for SecuritySchemes {
             "session_cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 auth::session::COOKIE,
-                "The session cookie set by signup and login (named `__Host-doable_session` when the site is served over HTTPS).",
+                "The session cookie set by signup and login (named `__Host-doable_session` when the site is \
+                 served over HTTPS).",
             ))),
         );
         components.add_security_scheme(
@@ -89,71 +87,6 @@ impl Modify for SecuritySchemes {
         );
     }
 }
-
-/// An error answer with the error body.
-fn error_response(description: &str) -> RefOr<Response> {
-    ResponseBuilder::new()
-        .description(description)
-        .content("application/json", Content::new(Some(utoipa::openapi::Ref::from_schema_name("Error"))))
-        .build()
-        .into()
-}
-
-/// Declares a set of error answers that many endpoints share.
-macro_rules! error_set {
-    ($(#[$doc:meta])* $name:ident: $(($status:literal, $description:literal)),+ $(,)?) => {
-        $(#[$doc])*
-        pub struct $name;
-
-        impl IntoResponses for $name {
-            fn responses() -> BTreeMap<String, RefOr<Response>> {
-                [$(($status, $description)),+].into_iter().map(|(status, description)| (status.to_owned(), error_response(description))).collect()
-            }
-        }
-    };
-}
-
-error_set!(
-    /// Errors of any call that needs no session.
-    PublicErrors:
-    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
-    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
-    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
-);
-
-error_set!(
-    /// Errors of any call that changes state without a session.
-    PublicWriteErrors:
-    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
-    ("403", "`csrf_rejected`: the request came from another site."),
-    ("408", "`request_timeout`: the body did not arrive in time."),
-    ("413", "`payload_too_large`: the body is over 64 KiB."),
-    ("415", "`unsupported_media_type`: a body that is not `application/x-www-form-urlencoded`."),
-    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
-    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
-);
-
-error_set!(
-    /// Errors of any read that needs a session.
-    SessionErrors:
-    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
-    ("401", "`unauthenticated`: no valid session."),
-    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
-    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
-);
-
-error_set!(
-    /// Errors of any change that needs a session.
-    SessionWriteErrors:
-    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
-    ("401", "`unauthenticated`: no valid session."),
-    ("403", "`csrf_rejected`: the request came from another site."),
-    ("408", "`request_timeout`: the body did not arrive in time."),
-    ("413", "`payload_too_large`: the body is over 64 KiB."),
-    ("415", "`unsupported_media_type`: a body that is not `application/x-www-form-urlencoded`."),
-    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
-    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
-);
 
 /// The OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -222,6 +155,25 @@ mod tests {
             if *code != "method_not_allowed" && *code != "not_found" {
                 assert!(text.contains(&format!("`{code}`")), "{code} ({status}) is not documented");
             }
+        }
+    }
+
+    #[test]
+    fn every_endpoint_needs_a_session_but_those_that_say_otherwise() {
+        let json = openapi_json();
+        let session = serde_json::json!([{"session_cookie": []}, {"bearer": []}]);
+        assert_eq!(json["security"], session, "declared once, for the whole API");
+        let operation = |path: &str, method: &str| &json["paths"][path][method];
+        for (path, method) in [("/api/auth/signup", "post"), ("/api/auth/login", "post")] {
+            assert_eq!(operation(path, method)["security"], serde_json::json!([{}]), "{path} needs no session");
+        }
+        for (path, method) in [("/api/auth/logout", "post"), ("/api/auth/session", "get")] {
+            let optional = serde_json::json!([{}, {"session_cookie": []}, {"bearer": []}]);
+            assert_eq!(operation(path, method)["security"], optional, "{path} works with or without one");
+        }
+        for (path, method) in [("/api/tasks/list", "get"), ("/api/tasks/create", "post"), ("/api/auth/me", "get")] {
+            assert!(operation(path, method).is_object(), "{path}");
+            assert!(operation(path, method).get("security").is_none(), "{path} inherits the session requirement");
         }
     }
 

@@ -71,6 +71,32 @@ pub mod moment {
     }
 }
 
+/// A `YYYY-MM-DD` calendar date (as the API and `<input type="date">` send it); empty text
+/// means none.
+pub fn parse_date(raw: &str) -> Result<Option<Date>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let invalid = || format!("`{}` is not a date like 2026-12-31.", raw.chars().take(20).collect::<String>());
+    let bytes = raw.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped {
+        return Err(invalid());
+    }
+    let number = |range: std::ops::Range<usize>| raw[range].parse::<u16>().map_err(|_| invalid());
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let month = u8::try_from(month).ok().and_then(|m| time::Month::try_from(m).ok()).ok_or_else(invalid)?;
+    let day = u8::try_from(day).map_err(|_| invalid())?;
+    if year == 0 {
+        return Err(invalid());
+    }
+    Date::from_calendar_date(i32::from(year), month, day).map(Some).map_err(|_| invalid())
+}
+
 /// Serde for a calendar date as `YYYY-MM-DD`.
 pub mod iso_date {
     use super::*;
@@ -83,7 +109,7 @@ pub mod iso_date {
     /// Reads `YYYY-MM-DD`.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        match crate::tasks::parse_due_date(&text) {
+        match parse_date(&text) {
             Ok(Some(date)) => Ok(date),
             Ok(None) => Err(serde::de::Error::custom("a date like 2026-12-31 was expected")),
             Err(message) => Err(serde::de::Error::custom(message)),
@@ -139,6 +165,26 @@ mod tests {
         for bad in [r#"{"day":"2026-02-30","due":null}"#, r#"{"day":"26-1-1","due":null}"#, r#"{"day":"","due":null}"#]
         {
             assert!(serde_json::from_str::<Dated>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn due_dates_are_real_calendar_dates() {
+        assert_eq!(parse_date("2024-02-29").unwrap(), Some(time::macros::date!(2024 - 02 - 29)));
+        assert_eq!(parse_date("").unwrap(), None);
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-1-1",
+            "24-01-01",
+            "0000-01-01",
+            "2024-01-32",
+            "tomorrow",
+            "2024/01/01",
+            "+2024-01-01",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
         }
     }
 }

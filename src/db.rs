@@ -9,7 +9,8 @@
 //! SQLite gets one writer connection ([`SqliteWriter`]) and a pool of read-only ones:
 //! writers queue for the connection instead of failing with "database is locked", and
 //! readers never wait for them (WAL). PostgreSQL uses one pool for both. Reads go through
-//! [`with_pool!`] on [`Db::read`], writes through [`with_writer!`].
+//! [`with_pool!`] on [`Db::read`], writes through [`with_writer!`] (one statement: [`execute!`]),
+//! and a broken constraint becomes the client's error through [`ResultExt::on_constraint`].
 
 use std::{sync::Arc, time::Duration};
 
@@ -39,18 +40,19 @@ pub enum Pool {
     Postgres(PgPool),
 }
 
-/// Runs the same code on whichever pool `$pool` holds, binding it to `$conn` (and, in the
-/// second form, the backend's `sqlx::Database` type to `$db`). The body is compiled once per
-/// backend, so each copy is checked against its own driver.
+/// Runs the same code on whichever pool `$pool` holds: `with_pool!(db.read(), |pool| ...)`
+/// (or, with the backend's `sqlx::Database` type named too, `|pool: DB| ...`). The body is
+/// compiled once per backend, so each copy is checked against its own driver; it is written
+/// like a closure's so that rustfmt formats it.
 #[macro_export]
 macro_rules! with_pool {
-    ($pool:expr, $conn:ident => $body:expr) => {
+    ($pool:expr, |$conn:ident| $body:expr) => {
         match $pool {
             $crate::db::Pool::Sqlite($conn) => $body,
             $crate::db::Pool::Postgres($conn) => $body,
         }
     };
-    ($pool:expr, $conn:ident : $db:ident => $body:expr) => {
+    ($pool:expr, |$conn:ident: $db:ident| $body:expr) => {
         match $pool {
             $crate::db::Pool::Sqlite($conn) => {
                 type $db = ::sqlx::Sqlite;
@@ -65,14 +67,14 @@ macro_rules! with_pool {
 }
 pub use with_pool;
 
-/// Runs `$body` with the database's writer bound to `$conn`: for SQLite the writer
-/// connection (`&mut SqliteConnection`, held until the body is done), for PostgreSQL the
-/// pool. Waiting longer than [`ACQUIRE_TIMEOUT`] for the writer fails like a pool would
-/// (`sqlx::Error::PoolTimedOut`, a 503). The body must be a `Result` whose error converts from
-/// `sqlx::Error`.
+/// Runs the body with the database's writer: `with_writer!(db, |conn| ...)`, where `conn` is
+/// for SQLite the writer connection (`&mut SqliteConnection`, held until the body is done)
+/// and for PostgreSQL the pool. Waiting longer than [`ACQUIRE_TIMEOUT`] for the writer fails
+/// like a pool would (`sqlx::Error::PoolTimedOut`, a 503). The body must be a `Result` whose
+/// error converts from `sqlx::Error`.
 #[macro_export]
 macro_rules! with_writer {
-    ($db:expr, $conn:ident => $body:expr) => {
+    ($db:expr, |$conn:ident| $body:expr) => {
         match $db.writer() {
             $crate::db::Writer::Sqlite(writer) => match writer.lock().await {
                 Ok(mut guard) => {
@@ -86,6 +88,17 @@ macro_rules! with_writer {
     };
 }
 pub use with_writer;
+
+/// Runs one statement that writes, on the writer, and gives how many rows it changed:
+/// `execute!(db, |conn| sqlx::query("delete ...").bind(id).execute(conn))` is a
+/// `Result<u64, sqlx::Error>`.
+#[macro_export]
+macro_rules! execute {
+    ($db:expr, |$conn:ident| $statement:expr) => {
+        $crate::db::with_writer!($db, |$conn| $statement.await.map(|done| done.rows_affected()))
+    };
+}
+pub use execute;
 
 /// Where writes go: SQLite's writer connection or the PostgreSQL pool.
 #[derive(Clone, Debug)]
@@ -262,7 +275,7 @@ impl Db {
     /// be read but not written, and the server is not ready to serve people then.
     pub async fn is_ready(&self) -> bool {
         let probe = async {
-            with_pool!(&self.read, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
+            with_pool!(&self.read, |pool| sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
             if let Writer::Sqlite(writer) = &self.write {
                 let mut conn = writer.lock().await?;
                 let mut tx = sqlx::Connection::begin(&mut *conn).await?;
@@ -335,7 +348,7 @@ impl Db {
             writer.close().await;
         }
         // PostgreSQL's writer is this same pool.
-        with_pool!(&self.read, pool => pool.close().await);
+        with_pool!(&self.read, |pool| pool.close().await);
     }
 
     /// Whether this is the SQLite backend.
@@ -416,8 +429,21 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
     }
 }
 
+/// What a query's failure means to the client, by the constraint it broke.
+pub trait ResultExt<T> {
+    /// A violation of the named unique or foreign-key constraint becomes the error `map`
+    /// makes of it; any other failure becomes an [`AppError`] as usual (503 or 500).
+    fn on_constraint(self, constraint: &str, map: impl FnOnce(&sqlx::Error) -> AppError) -> Result<T, AppError>;
+}
+
+impl<T> ResultExt<T> for Result<T, sqlx::Error> {
+    fn on_constraint(self, constraint: &str, map: impl FnOnce(&sqlx::Error) -> AppError) -> Result<T, AppError> {
+        self.map_err(|error| if violates(&error, constraint) { map(&error) } else { error.into() })
+    }
+}
+
 /// Whether an error is a violation of the named unique or foreign-key constraint.
-pub fn violates(error: &sqlx::Error, constraint: &str) -> bool {
+fn violates(error: &sqlx::Error, constraint: &str) -> bool {
     match error {
         sqlx::Error::Database(e) => match e.constraint() {
             Some(name) => name == constraint,

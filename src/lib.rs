@@ -4,6 +4,14 @@
 //! The same crate is the server (feature `ssr`: axum, sqlx, the API) and the browser app
 //! (feature `hydrate`: the WASM that takes over the server-rendered pages).
 
+//!
+//! Its modules form layers, each using only the ones before it (`.ci/check-layers.py` keeps it
+//! so; the README's "Architecture" draws them): `config`, `error` and `dates` at the bottom;
+//! then the database (`db`), the request's state (`state`) and user (`auth::extract`); then
+//! each feature's types, inputs, SQL and server functions (`auth`, `tasks`); then the pages
+//! (`ui`, each feature's `ui`, `app`); and on top the API's description (`api_docs`) and the
+//! HTTP server (`server`), which nothing imports.
+
 pub mod app;
 pub mod auth;
 pub mod dates;
@@ -23,6 +31,8 @@ pub mod hex;
 pub mod rate_limit;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod state;
 
 /// The WASM entry point: brings the islands of the server-rendered page to life (the rest of
 /// the page is plain HTML).

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use doable::{config::Config, db::Db, server};
+use doable::{config::Config, db::Db, server, state::AppState};
 
 /// mimalloc hands freed memory back to the system promptly; glibc's malloc kept hundreds of
 /// megabytes of argon2's buffers in per-thread arenas after a burst of logins. It serves
@@ -16,7 +16,7 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => return fail(e),
     };
-    server::init_tracing(config.log_json);
+    init_tracing(config.log_json);
     let db = match Db::connect(&config).await {
         Ok(db) => db,
         Err(e) => return fail(format!("DATABASE_URL: {e}")),
@@ -30,7 +30,7 @@ async fn main() -> ExitCode {
         Err(e) => return fail(format!("LEPTOS_SITE_ADDR: cannot listen on {address}: {e}")),
     };
     let limits = server::ConnectionLimits::of(&config);
-    let state = server::AppState::new(config, db.clone());
+    let state = AppState::new(config, db.clone());
     let housekeeping = server::spawn_housekeeping(state.clone());
     tracing::info!("Doable is ready at http://{address}");
     server::serve(listener, server::app(state), limits, server::shutdown_signal()).await;
@@ -43,4 +43,16 @@ async fn main() -> ExitCode {
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("doable: error: {message}");
     ExitCode::FAILURE
+}
+
+/// Sets up logging: `RUST_LOG` for levels (default `info`), text or JSON lines on stderr.
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
 }

@@ -22,7 +22,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    db::{Db, Timestamp, with_pool, with_writer},
+    db::{Db, Timestamp, execute, with_pool, with_writer},
     error::AppError,
 };
 
@@ -172,26 +172,23 @@ impl Limiter {
     /// Removes windows that have ended; returns how many.
     pub async fn forget_expired(&self, db: &Db) -> Result<u64, AppError> {
         let horizon = Timestamp::now() - LOGIN_WINDOW.max(SIGNUP_WINDOW);
-        let deleted = with_writer!(db, pool => {
-            sqlx::query("delete from rate_limits where window_start <= $1").bind(horizon).execute(pool).await.map(|done| done.rows_affected())
-        })?;
-        Ok(deleted)
+        Ok(execute!(db, |conn| {
+            sqlx::query("delete from rate_limits where window_start <= $1").bind(horizon).execute(conn)
+        })?)
     }
 }
 
 /// Forgets a counter's window altogether.
 async fn forget(db: &Db, key: &str) -> Result<(), AppError> {
-    with_writer!(db, pool => {
-        sqlx::query("delete from rate_limits where key = $1").bind(key).execute(pool).await.map(drop)
-    })?;
+    execute!(db, |conn| sqlx::query("delete from rate_limits where key = $1").bind(key).execute(conn))?;
     Ok(())
 }
 
 /// Takes back one hit of each counter of `attempt`.
 async fn forgive(db: &Db, attempt: &LoginAttempt) -> Result<(), AppError> {
     for (_, key) in &attempt.keys {
-        with_writer!(db, pool => {
-            sqlx::query("update rate_limits set hits = hits - 1 where key = $1 and hits > 0").bind(key).execute(pool).await.map(drop)
+        execute!(db, |conn| {
+            sqlx::query("update rate_limits set hits = hits - 1 where key = $1 and hits > 0").bind(key).execute(conn)
         })?;
     }
     Ok(())
@@ -212,7 +209,7 @@ struct Refused {
 async fn hit(db: &Db, key: &str, window: Duration, limit: i64) -> Result<Result<(), Refused>, AppError> {
     let now = Timestamp::now();
     let expired_before = now - window;
-    let current: Option<(i64, Timestamp)> = with_pool!(db.read(), pool => {
+    let current: Option<(i64, Timestamp)> = with_pool!(db.read(), |pool| {
         sqlx::query_as("select hits, window_start from rate_limits where key = $1").bind(key).fetch_optional(pool).await
     })?;
     if let Some((hits, start)) = current
@@ -221,7 +218,7 @@ async fn hit(db: &Db, key: &str, window: Duration, limit: i64) -> Result<Result<
     {
         return Ok(Err(Refused { retry_after: seconds_until(start + window, now), first: false }));
     }
-    let counted: Option<(i64, Timestamp)> = with_writer!(db, pool => {
+    let counted: Option<(i64, Timestamp)> = with_writer!(db, |conn| {
         sqlx::query_as(
             "insert into rate_limits (key, hits, window_start) values ($1, 1, $2) \
              on conflict (key) do update set \
@@ -234,7 +231,7 @@ async fn hit(db: &Db, key: &str, window: Duration, limit: i64) -> Result<Result<
         .bind(now)
         .bind(expired_before)
         .bind(limit)
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await
     })?;
     Ok(match counted {

@@ -1,110 +1,20 @@
-//! Pages and components that no single feature owns: the header, the footer, the home
-//! redirect, the 404 page, and small form helpers.
+//! Shared pieces of the pages: form messages and state, the text of raw-text elements, and
+//! the URLs pages send people to.
 
-use leptos::{either::Either, prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
-use leptos_router::{
-    components::{A, Redirect},
-    hooks::use_location,
-};
+use leptos::{ev, prelude::*, task::spawn_local};
+use leptos_router::params::ParamsMap;
 
-use crate::{
-    auth::{
-        Logout,
-        ui::{use_auth, user_name},
-    },
-    error::AppError,
-};
+use crate::error::AppError;
 
-/// The top bar: the name of the app, and who is logged in. Server-rendered: logging out is
-/// a plain form, which comes back to this page, now without a session.
-#[component]
-pub fn Header() -> impl IntoView {
-    let auth = use_auth();
-    view! {
-        <header class="site-header">
-            <A href="/" attr:class="brand">
-                <span aria-hidden="true" class="brand-mark">
-                    "✓"
-                </span>
-                "Doable"
-            </A>
-            <nav aria-label="Account">
-                <Suspense>
-                    {Suspend::new(async move {
-                        match auth.user.await {
-                            Ok(Some(user)) => Either::Left(view! {
-                                <A href="/account" attr:class="user-name">
-                                    {user_name(&user)}
-                                </A>
-                                <form class="inline-form" method="post" action=Logout::url()>
-                                    <button type="submit" class="button-quiet">
-                                        "Log out"
-                                    </button>
-                                </form>
-                            }),
-                            _ => Either::Right(view! {
-                                <A href="/login">"Log in"</A>
-                                <A href="/signup" attr:class="button-link">
-                                    "Sign up"
-                                </A>
-                            }),
-                        }
-                    })}
-                </Suspense>
-            </nav>
-        </header>
-    }
-}
-
-/// The bottom bar.
-#[component]
-pub fn Footer() -> impl IntoView {
-    view! {
-        <footer class="site-footer">
-            <p>
-                "Doable · " <a href="/docs" rel="external">
-                    "API documentation"
-                </a>
-            </p>
-        </footer>
-    }
-}
-
-/// `/`: people with a session go to their tasks, others to the login page.
-#[component]
-pub fn Home() -> impl IntoView {
-    let auth = use_auth();
-    view! {
-        <Suspense>
-            {Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(_)) => view! { <Redirect path="/tasks" /> },
-                    _ => view! { <Redirect path="/login" /> },
-                }
-            })}
-        </Suspense>
-    }
-}
-
-/// The 404 page.
-#[component]
-pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
-    let location = use_location();
-    view! {
-        <Title text="Page not found" />
-        <section class="card narrow">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at " <code>{move || location.pathname.get()}</code> "."</p>
-            <p>
-                <A href="/">"Go to your tasks"</A>
-            </p>
-        </section>
-    }
+/// Marks `<body data-hydrated>` once an island of the page is live, so tests (and CSS) can
+/// tell a live page from the server-rendered HTML. Every island calls it.
+pub fn mark_hydrated() {
+    Effect::new(|| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
 }
 
 /// The message of a failed action for one field, shown under that field.
@@ -150,6 +60,75 @@ pub fn invalid(
 ) -> impl Fn() -> &'static str + Send + Sync + Copy + 'static {
     move || if error.get().is_some_and(|e| e.field_message(field).is_some()) { "true" } else { "false" }
 }
+
+/// A failure as one line: every field's message, or the error itself.
+pub fn error_text(error: &AppError) -> String {
+    match error {
+        AppError::Validation(fields) => fields.values().cloned().collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    }
+}
+
+/// The error a form posted without the WASM came back with (`__err` in the URL), if it was
+/// sent to one of the server functions `ours` (`__path`). The URL's text is anyone's: only
+/// messages of ours are kept ([`AppError::from_url`], with `hint` for refused fields).
+pub fn posted_error(params: &ParamsMap, ours: &[&str], hint: fn(&str) -> Option<&'static str>) -> Option<AppError> {
+    let path = params.get("__path")?;
+    let error = params.get("__err")?;
+    ours.contains(&path.as_str()).then(|| AppError::from_url(&error, hint))
+}
+
+/// A form sent in place by the WASM: its last error and whether it is on its way.
+#[derive(Clone, Copy)]
+pub struct Sending {
+    /// The last failure, if the last sending failed.
+    pub error: RwSignal<Option<AppError>>,
+    /// Whether the form is on its way.
+    pub pending: RwSignal<bool>,
+}
+
+impl Sending {
+    /// A form that starts with `error` shown (the one a plain POST came back with).
+    pub fn new(error: Option<AppError>) -> Self {
+        Self { error: RwSignal::new(error), pending: RwSignal::new(false) }
+    }
+
+    /// The last failure, for the form's messages.
+    pub fn error(self) -> Signal<Option<AppError>> {
+        self.error.into()
+    }
+
+    /// The form's submit handler: `send` builds the call from the form's fields (and does
+    /// what a success means); a failure is shown in the form.
+    pub fn on_submit(
+        self,
+        send: impl Fn(&dyn Fn(&str) -> String, web_sys::HtmlFormElement) -> Sent + 'static,
+    ) -> impl Fn(ev::SubmitEvent) + 'static {
+        move |event: ev::SubmitEvent| {
+            event.prevent_default();
+            if self.pending.get_untracked() {
+                return;
+            }
+            let form: web_sys::HtmlFormElement = event_target(&event);
+            let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+            let sent = send(&|name| data.get(name).as_string().unwrap_or_default(), form);
+            self.wait(sent);
+        }
+    }
+
+    fn wait(self, sent: Sent) {
+        self.pending.set(true);
+        spawn_local(async move {
+            let result = sent.await;
+            self.pending.set(false);
+            self.error.set(result.err());
+        });
+    }
+}
+
+/// A form's call on its way, with what its success does. Boxed, so that [`Sending`] is
+/// compiled once for every form.
+pub type Sent = std::pin::Pin<Box<dyn Future<Output = Result<(), AppError>>>>;
 
 /// The text to put inside a `<textarea>`, whose children the server's renderer writes as
 /// they are (it leaves raw-text elements alone): there `</textarea>` in a description would

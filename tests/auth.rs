@@ -40,7 +40,7 @@ async fn signup_creates_an_account_and_logs_it_in() {
     let me = client.get("/api/auth/me", &[]).await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(&me.json, user);
-    let stored_hash: String = doable::with_pool!(app.db.read(), pool => {
+    let stored_hash: String = doable::with_pool!(app.db.read(), |pool| {
         sqlx::query_scalar("select password_hash from users").fetch_one(pool).await.unwrap()
     });
     assert!(stored_hash.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{stored_hash}");
@@ -53,12 +53,17 @@ async fn logging_in_upgrades_a_hash_made_with_older_settings() {
     // PASSWORD hashed with the settings of earlier releases (19 MiB, 2 passes).
     let old = "$argon2id$v=19$m=19456,t=2,p=1$ZG9hYmxlLW9sZC1zYWx0IQ$528aVryunD0LySFSFOwNBjkdhcewK8kG5DOYQVHSHCE";
     let stored = || async {
-        let hash: String = doable::with_pool!(app.db.read(), pool => {
+        let hash: String = doable::with_pool!(app.db.read(), |pool| {
             sqlx::query_scalar("select password_hash from users").fetch_one(pool).await.unwrap()
         });
         hash
     };
-    doable::with_writer!(app.db, pool => sqlx::query("update users set password_hash = $1").bind(old).execute(pool).await.map(|_| ())).unwrap();
+    doable::with_writer!(app.db, |pool| sqlx::query("update users set password_hash = $1")
+        .bind(old)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .unwrap();
 
     let wrong =
         app.client().post("/api/auth/login", &[("email", "ada@example.com"), ("password", "not the password")]).await;
@@ -208,8 +213,12 @@ async fn eleven_failed_logins_lock_the_account_even_for_the_right_password() {
     assert_eq!(other.status, StatusCode::OK);
 
     // Once the window is over, the account can log in again.
-    doable::with_writer!(app.db, pool => {
-        sqlx::query("update rate_limits set window_start = $1").bind(doable::db::Timestamp::now() - std::time::Duration::from_secs(901)).execute(pool).await.map(|_| ())
+    doable::with_writer!(app.db, |pool| {
+        sqlx::query("update rate_limits set window_start = $1")
+            .bind(doable::db::Timestamp::now() - std::time::Duration::from_secs(901))
+            .execute(pool)
+            .await
+            .map(|_| ())
     })
     .unwrap();
     let later = client.post("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
@@ -485,7 +494,7 @@ mod tokens {
     async fn a_token_whose_session_row_is_gone_is_refused() {
         let app = spawn().await;
         let (token, _) = live_session(&app).await;
-        doable::with_writer!(app.db, pool => sqlx::query("delete from sessions").execute(pool).await.map(|_| ()))
+        doable::with_writer!(app.db, |pool| sqlx::query("delete from sessions").execute(pool).await.map(|_| ()))
             .unwrap();
         assert_eq!(me_with(&app, &token).await, StatusCode::UNAUTHORIZED);
     }
@@ -544,7 +553,7 @@ async fn unknown_endpoints_and_methods_get_json_errors() {
 
 /// The keys of every rate-limit row.
 async fn rate_limit_keys(app: &common::TestApp) -> Vec<String> {
-    doable::with_pool!(app.db.read(), pool => {
+    doable::with_pool!(app.db.read(), |pool| {
         sqlx::query_scalar::<_, String>("select key from rate_limits").fetch_all(pool).await.unwrap()
     })
 }
@@ -590,8 +599,11 @@ async fn a_locked_counter_is_not_written_again() {
         attacker.post("/api/auth/login", &[("email", "ada@example.com"), ("password", "wrong password!")]).await;
     }
     let hits = || async {
-        doable::with_pool!(app.db.read(), pool => {
-            sqlx::query_scalar::<_, i64>("select max(hits) from rate_limits where key like 'login-account:%'").fetch_one(pool).await.unwrap()
+        doable::with_pool!(app.db.read(), |pool| {
+            sqlx::query_scalar::<_, i64>("select max(hits) from rate_limits where key like 'login-account:%'")
+                .fetch_one(pool)
+                .await
+                .unwrap()
         })
     };
     assert_eq!(hits().await, 11, "the counter stops one past its limit");
@@ -701,8 +713,11 @@ async fn once_an_address_is_locked_its_attempts_write_nothing() {
     }
     let rows = app.count("rate_limits", "").await;
     let hits = || async {
-        doable::with_pool!(app.db.read(), pool => {
-            sqlx::query_scalar::<_, i64>("select cast(sum(hits) as bigint) from rate_limits").fetch_one(pool).await.unwrap()
+        doable::with_pool!(app.db.read(), |pool| {
+            sqlx::query_scalar::<_, i64>("select cast(sum(hits) as bigint) from rate_limits")
+                .fetch_one(pool)
+                .await
+                .unwrap()
         })
     };
     let before = hits().await;

@@ -28,7 +28,7 @@ async fn open(settings: &HashMap<String, String>) -> Db {
 
 /// Every task of every user, with whether it is completed.
 async fn tasks_by_user(db: &Db) -> BTreeMap<Uuid, BTreeMap<Uuid, bool>> {
-    let rows: Vec<(Uuid, Uuid, bool)> = with_pool!(db.read(), pool => {
+    let rows: Vec<(Uuid, Uuid, bool)> = with_pool!(db.read(), |pool| {
         sqlx::query_as("select user_id, id, completed from tasks").fetch_all(pool).await.unwrap()
     });
     let mut users: BTreeMap<Uuid, BTreeMap<Uuid, bool>> = BTreeMap::new();
@@ -41,7 +41,7 @@ async fn tasks_by_user(db: &Db) -> BTreeMap<Uuid, BTreeMap<Uuid, bool>> {
 /// Checks that nothing is half-written: each task's tags match its tag rows, and the counts
 /// the triggers keep match what is really there.
 async fn assert_consistent(db: &Db) {
-    let (tasks, tag_rows, task_counts, tag_counts) = with_pool!(db.read(), pool => {
+    let (tasks, tag_rows, task_counts, tag_counts) = with_pool!(db.read(), |pool| {
         let tasks: Vec<(Uuid, Uuid, bool, String)> =
             sqlx::query_as("select user_id, id, completed, tags from tasks").fetch_all(pool).await.unwrap();
         let tag_rows: Vec<(Uuid, Uuid, String)> =
@@ -78,7 +78,7 @@ async fn assert_consistent(db: &Db) {
 
 async fn assert_sqlite_intact(db: &Db) {
     if db.is_sqlite() {
-        let check: String = with_pool!(db.read(), pool => {
+        let check: String = with_pool!(db.read(), |pool| {
             sqlx::query_scalar("pragma integrity_check").fetch_one(pool).await.unwrap()
         });
         assert_eq!(check, "ok");

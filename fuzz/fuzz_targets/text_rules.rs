@@ -4,7 +4,8 @@
 
 use doable::{
     auth::{check_password_shape, normalize_email, normalize_name},
-    tasks::{limits, normalize_description, normalize_tag, normalize_title, parse_due_date, parse_tags},
+    dates::parse_date,
+    tasks::{limits, normalize_description, normalize_tag, normalize_title, parse_tags},
     ui::safe_next,
 };
 use libfuzzer_sys::fuzz_target;
@@ -26,8 +27,8 @@ fuzz_target!(|text: &str| {
         assert!(tags.len() <= limits::TAGS_MAX);
         assert_eq!(parse_tags(&tags.join(",")).as_ref(), Ok(&tags), "tags survive a round trip");
     }
-    if let Ok(Some(date)) = parse_due_date(text) {
-        assert_eq!(parse_due_date(&date.to_string()), Ok(Some(date)), "dates survive a round trip");
+    if let Ok(Some(date)) = parse_date(text) {
+        assert_eq!(parse_date(&date.to_string()), Ok(Some(date)), "dates survive a round trip");
     }
     if check_password_shape(text).is_ok() {
         let length = text.chars().count();

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::User;
 use crate::{
-    db::{Db, Timestamp, violates, with_pool, with_writer},
+    db::{Db, ResultExt, Timestamp, execute, with_pool},
     error::AppError,
 };
 
@@ -39,41 +39,46 @@ struct UserWithHashRow {
 pub async fn create_user(db: &Db, email: &str, name: &str, password_hash: &str) -> Result<User, AppError> {
     let now = Timestamp::now();
     let id = Uuid::now_v7();
-    let result = with_writer!(db, pool => {
-        sqlx::query("insert into users (id, email, name, password_hash, created_at, updated_at) values ($1, $2, $3, $4, $5, $5)")
-            .bind(id)
-            .bind(email)
-            .bind(name)
-            .bind(password_hash)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-    });
-    match result {
-        Ok(_) => Ok(User { id, email: email.to_owned(), name: name.to_owned(), created_at: now.0 }),
-        Err(e) if violates(&e, "users_email_key") => Err(AppError::EmailTaken),
-        Err(e) => Err(e.into()),
-    }
+    execute!(db, |conn| {
+        sqlx::query(
+            "insert into users (id, email, name, password_hash, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(id)
+        .bind(email)
+        .bind(name)
+        .bind(password_hash)
+        .bind(now)
+        .execute(conn)
+    })
+    .on_constraint("users_email_key", |_| AppError::EmailTaken)?;
+    Ok(User { id, email: email.to_owned(), name: name.to_owned(), created_at: now.0 })
 }
 
 pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<StoredUser>, AppError> {
-    let row: Option<UserWithHashRow> = with_pool!(db.read(), pool => {
-        sqlx::query_as("select id, email, name, created_at, password_hash from users where email = $1").bind(email).fetch_optional(pool).await
+    let row: Option<UserWithHashRow> = with_pool!(db.read(), |pool| {
+        sqlx::query_as("select id, email, name, created_at, password_hash from users where email = $1")
+            .bind(email)
+            .fetch_optional(pool)
+            .await
     })?;
     Ok(row.map(|row| StoredUser { user: row.user.into(), password_hash: row.password_hash }))
 }
 
 pub async fn set_password(db: &Db, user_id: Uuid, password_hash: &str) -> Result<(), AppError> {
-    with_writer!(db, pool => {
-        sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3").bind(password_hash).bind(Timestamp::now()).bind(user_id).execute(pool).await.map(|done| done.rows_affected())
+    execute!(db, |conn| {
+        sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3")
+            .bind(password_hash)
+            .bind(Timestamp::now())
+            .bind(user_id)
+            .execute(conn)
     })?;
     Ok(())
 }
 
 /// Deletes a user; their sessions and tasks go with them (`on delete cascade`).
 pub async fn delete_user(db: &Db, user_id: Uuid) -> Result<(), AppError> {
-    with_writer!(db, pool => sqlx::query("delete from users where id = $1").bind(user_id).execute(pool).await.map(|done| done.rows_affected()))?;
+    execute!(db, |conn| sqlx::query("delete from users where id = $1").bind(user_id).execute(conn))?;
     Ok(())
 }
 
@@ -84,8 +89,13 @@ pub async fn create_session(
     now: Timestamp,
     expires: Timestamp,
 ) -> Result<(), AppError> {
-    with_writer!(db, pool => {
-        sqlx::query("insert into sessions (id, user_id, created_at, expires_at) values ($1, $2, $3, $4)").bind(id).bind(user_id).bind(now).bind(expires).execute(pool).await.map(|done| done.rows_affected())
+    execute!(db, |conn| {
+        sqlx::query("insert into sessions (id, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires)
+            .execute(conn)
     })?;
     Ok(())
 }
@@ -94,7 +104,7 @@ pub async fn create_session(
 pub async fn session_user(db: &Db, session_id: Uuid, user_id: Uuid, now: Timestamp) -> Result<Option<User>, AppError> {
     // Looked up by the session's key alone (a condition on `s.user_id` lets SQLite's planner
     // pick the per-user index and scan all of a user's sessions); the owner is checked here.
-    let row: Option<UserRow> = with_pool!(db.read(), pool => {
+    let row: Option<UserRow> = with_pool!(db.read(), |pool| {
         sqlx::query_as(
             "select u.id, u.email, u.name, u.created_at from sessions s join users u on u.id = s.user_id \
              where s.id = $1 and s.expires_at > $2",
@@ -108,17 +118,18 @@ pub async fn session_user(db: &Db, session_id: Uuid, user_id: Uuid, now: Timesta
 }
 
 pub async fn delete_session(db: &Db, session_id: Uuid, user_id: Uuid) -> Result<(), AppError> {
-    with_writer!(db, pool => sqlx::query("delete from sessions where id = $1 and user_id = $2").bind(session_id).bind(user_id).execute(pool).await.map(|done| done.rows_affected()))?;
+    execute!(db, |conn| {
+        sqlx::query("delete from sessions where id = $1 and user_id = $2").bind(session_id).bind(user_id).execute(conn)
+    })?;
     Ok(())
 }
 
 pub async fn delete_user_sessions(db: &Db, user_id: Uuid) -> Result<(), AppError> {
-    with_writer!(db, pool => sqlx::query("delete from sessions where user_id = $1").bind(user_id).execute(pool).await.map(|done| done.rows_affected()))?;
+    execute!(db, |conn| sqlx::query("delete from sessions where user_id = $1").bind(user_id).execute(conn))?;
     Ok(())
 }
 
 /// Removes sessions that have expired; returns how many.
 pub async fn delete_expired_sessions(db: &Db, now: Timestamp) -> Result<u64, AppError> {
-    let deleted = with_writer!(db, pool => sqlx::query("delete from sessions where expires_at <= $1").bind(now).execute(pool).await.map(|done| done.rows_affected()))?;
-    Ok(deleted)
+    Ok(execute!(db, |conn| sqlx::query("delete from sessions where expires_at <= $1").bind(now).execute(conn))?)
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{Counts, Due, ListFilter, Priority, Sort, Status, TagCount, Task, TaskChanges, TaskDraft, TaskList};
 use crate::{
-    db::{Db, Timestamp, with_pool, with_writer},
+    db::{Db, Timestamp, execute, with_pool, with_writer},
     error::AppError,
 };
 
@@ -206,7 +206,8 @@ const COUNT_COMPLETED: &str = "select completed from task_counts where user_id =
 pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: Date) -> Result<TaskList, AppError> {
     // `$1` in the counts is the user id, the first value `filter_clause` binds.
     let mut page = Sql::new(&format!(
-        "select {COLUMNS}, coalesce(({COUNT_ALL}), 0) as all_count, coalesce(({COUNT_COMPLETED}), 0) as completed_count from tasks"
+        "select {COLUMNS}, coalesce(({COUNT_ALL}), 0) as all_count, \
+         coalesce(({COUNT_COMPLETED}), 0) as completed_count from tasks"
     ));
     filter_clause(&mut page, user_id, filter, today);
     page.push(&order_clause(filter))
@@ -221,20 +222,28 @@ pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: Date) -> R
         count
     });
 
-    let (rows, total, counts): (Vec<PageRow>, Option<i64>, Option<(i64, i64)>) = with_pool!(db.read(), pool: DB => {
+    let (rows, total, counts): (Vec<PageRow>, Option<i64>, Option<(i64, i64)>) = with_pool!(db.read(), |pool: DB| {
         let mut conn = pool.acquire().await?;
-        let rows = sqlx::query_as_with::<DB, PageRow, _>(&page.text, arguments::<DB>(&page.args)?).fetch_all(&mut *conn).await?;
+        let rows = sqlx::query_as_with::<DB, PageRow, _>(&page.text, arguments::<DB>(&page.args)?)
+            .fetch_all(&mut *conn)
+            .await?;
         let total = match &count {
-            Some(count) => Some(sqlx::query_scalar_with::<DB, i64, _>(&count.text, arguments::<DB>(&count.args)?).fetch_one(&mut *conn).await?),
+            Some(count) => Some(
+                sqlx::query_scalar_with::<DB, i64, _>(&count.text, arguments::<DB>(&count.args)?)
+                    .fetch_one(&mut *conn)
+                    .await?,
+            ),
             None => None,
         };
         let counts = match rows.first() {
             Some(row) => Some((row.all_count, row.completed_count)),
             None => Some(
-                sqlx::query_as::<DB, (i64, i64)>(&format!("select coalesce(({COUNT_ALL}), 0), coalesce(({COUNT_COMPLETED}), 0)"))
-                    .bind(user_id)
-                    .fetch_one(&mut *conn)
-                    .await?,
+                sqlx::query_as::<DB, (i64, i64)>(&format!(
+                    "select coalesce(({COUNT_ALL}), 0), coalesce(({COUNT_COMPLETED}), 0)"
+                ))
+                .bind(user_id)
+                .fetch_one(&mut *conn)
+                .await?,
             ),
         };
         Ok::<_, AppError>((rows, total, counts))
@@ -252,8 +261,12 @@ pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: Date) -> R
 
 /// One of a user's tasks.
 pub async fn get(db: &Db, user_id: Uuid, id: Uuid) -> Result<Option<Task>, AppError> {
-    let row: Option<TaskRow> = with_pool!(db.read(), pool => {
-        sqlx::query_as(&format!("select {COLUMNS} from tasks where id = $1 and user_id = $2")).bind(id).bind(user_id).fetch_optional(pool).await
+    let row: Option<TaskRow> = with_pool!(db.read(), |pool| {
+        sqlx::query_as(&format!("select {COLUMNS} from tasks where id = $1 and user_id = $2"))
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
     })?;
     Ok(row.map(Task::from))
 }
@@ -280,9 +293,11 @@ pub async fn create(db: &Db, user_id: Uuid, draft: TaskDraft, max_tasks: i64) ->
     // One statement checks the cap and inserts (the tag rows follow by trigger, migration
     // 0009); SQLite runs it under the single writer, so the cap is exact there (PostgreSQL
     // may let concurrent creates overshoot it slightly).
-    let insert = "insert into tasks (id, user_id, title, description, completed, priority, due_date, tags, search, title_key, created_at, updated_at) \
-                  select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 where coalesce((select total from task_counts where user_id = $2), 0) < $12";
-    let inserted: u64 = with_writer!(db, pool => {
+    let insert = "insert into tasks (id, user_id, title, description, completed, priority, due_date, tags, search, \
+                  title_key, created_at, updated_at) \
+                  select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 \
+                  where coalesce((select total from task_counts where user_id = $2), 0) < $12";
+    let inserted = execute!(db, |conn| {
         sqlx::query(insert)
             .bind(task.id)
             .bind(user_id)
@@ -296,9 +311,7 @@ pub async fn create(db: &Db, user_id: Uuid, draft: TaskDraft, max_tasks: i64) ->
             .bind(task.title.to_lowercase())
             .bind(now)
             .bind(max_tasks)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
+            .execute(conn)
     })?;
     if inserted == 0 {
         return Err(AppError::LimitReached(format!(
@@ -311,13 +324,10 @@ pub async fn create(db: &Db, user_id: Uuid, draft: TaskDraft, max_tasks: i64) ->
 /// Applies changes to one of a user's tasks; `None` when it is not theirs (or not there).
 pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> Result<Option<Task>, AppError> {
     let now = Timestamp::now();
-    with_writer!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let current: Option<TaskRow> = sqlx::query_as(&format!("select {COLUMNS} from tasks where id = $1 and user_id = $2"))
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let select = format!("select {COLUMNS} from tasks where id = $1 and user_id = $2");
+        let current: Option<TaskRow> = sqlx::query_as(&select).bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
         let Some(current) = current else { return Ok(None) };
         let mut task = Task::from(current);
         if let Some(title) = changes.title {
@@ -337,8 +347,8 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         }
         task.updated_at = now.0;
         sqlx::query(
-            "update tasks set title = $1, description = $2, priority = $3, due_date = $4, tags = $5, search = $6, title_key = $7, \
-             updated_at = $8 where id = $9 and user_id = $10",
+            "update tasks set title = $1, description = $2, priority = $3, due_date = $4, tags = $5, search = $6, \
+             title_key = $7, updated_at = $8 where id = $9 and user_id = $10",
         )
         .bind(&task.title)
         .bind(&task.description)
@@ -361,17 +371,17 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
 pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) -> Result<Option<Task>, AppError> {
     let now = Timestamp::now();
     let completed_at = completed.then_some(now);
-    let row: Option<TaskRow> = with_writer!(db, pool => {
+    let row: Option<TaskRow> = with_writer!(db, |conn| {
         sqlx::query_as(&format!(
-            "update tasks set completed = $1, completed_at = case when completed = $1 then completed_at else $2 end, updated_at = $3 \
-             where id = $4 and user_id = $5 returning {COLUMNS}"
+            "update tasks set completed = $1, completed_at = case when completed = $1 then completed_at else $2 end, \
+             updated_at = $3 where id = $4 and user_id = $5 returning {COLUMNS}"
         ))
         .bind(completed)
         .bind(completed_at)
         .bind(now)
         .bind(id)
         .bind(user_id)
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await
     })?;
     Ok(row.map(Task::from))
@@ -379,40 +389,41 @@ pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) ->
 
 /// Deletes one of a user's tasks; returns 1, or 0 when it is not theirs (or not there).
 pub async fn delete(db: &Db, user_id: Uuid, id: Uuid) -> Result<u64, AppError> {
-    let deleted = with_writer!(db, pool => {
-        sqlx::query("delete from tasks where id = $1 and user_id = $2").bind(id).bind(user_id).execute(pool).await.map(|done| done.rows_affected())
-    })?;
-    Ok(deleted)
+    Ok(execute!(db, |conn| {
+        sqlx::query("delete from tasks where id = $1 and user_id = $2").bind(id).bind(user_id).execute(conn)
+    })?)
 }
 
 /// Deletes all of a user's completed tasks in one statement.
 pub async fn clear_completed(db: &Db, user_id: Uuid) -> Result<u64, AppError> {
-    let deleted = with_writer!(db, pool => {
-        sqlx::query("delete from tasks where user_id = $1 and completed = $2").bind(user_id).bind(true).execute(pool).await.map(|done| done.rows_affected())
-    })?;
-    Ok(deleted)
+    Ok(execute!(db, |conn| {
+        sqlx::query("delete from tasks where user_id = $1 and completed = $2").bind(user_id).bind(true).execute(conn)
+    })?)
 }
 
 /// Completes (or reopens) all of a user's tasks in one statement; returns how many changed.
 pub async fn complete_all(db: &Db, user_id: Uuid, completed: bool) -> Result<u64, AppError> {
     let now = Timestamp::now();
-    let updated = with_writer!(db, pool => {
-        sqlx::query("update tasks set completed = $1, completed_at = $2, updated_at = $3 where user_id = $4 and completed <> $1")
-            .bind(completed)
-            .bind(completed.then_some(now))
-            .bind(now)
-            .bind(user_id)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-    })?;
-    Ok(updated)
+    Ok(execute!(db, |conn| {
+        sqlx::query(
+            "update tasks set completed = $1, completed_at = $2, updated_at = $3 \
+             where user_id = $4 and completed <> $1",
+        )
+        .bind(completed)
+        .bind(completed.then_some(now))
+        .bind(now)
+        .bind(user_id)
+        .execute(conn)
+    })?)
 }
 
 /// A user's tags with their task counts, alphabetically.
 pub async fn tags(db: &Db, user_id: Uuid) -> Result<Vec<TagCount>, AppError> {
-    let rows: Vec<(String, i64)> = with_pool!(db.read(), pool => {
-        sqlx::query_as("select tag, count from tag_counts where user_id = $1 order by tag").bind(user_id).fetch_all(pool).await
+    let rows: Vec<(String, i64)> = with_pool!(db.read(), |pool| {
+        sqlx::query_as("select tag, count from tag_counts where user_id = $1 order by tag")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
     })?;
     Ok(rows.into_iter().map(|(name, count)| TagCount { name, count }).collect())
 }
@@ -437,7 +448,8 @@ mod tests {
         );
         assert_eq!(
             sql.text,
-            "select 1 from tasks where user_id = $1 and completed = $2 and search like $3 escape '\\' and id in (select task_id from task_tags where user_id = $4 and tag = $5)"
+            "select 1 from tasks where user_id = $1 and completed = $2 and search like $3 escape '\\' \
+             and id in (select task_id from task_tags where user_id = $4 and tag = $5)"
         );
         assert_eq!(sql.args.len(), 5);
     }

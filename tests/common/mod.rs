@@ -7,11 +7,7 @@
 
 use std::{collections::HashMap, net::SocketAddr, str::FromStr};
 
-use doable::{
-    config::Config,
-    db::Db,
-    server::{self, AppState},
-};
+use doable::{config::Config, db::Db, server, state::AppState};
 use reqwest::{StatusCode, header::HeaderMap};
 use serde_json::Value;
 use sqlx::{ConnectOptions, Connection, postgres::PgConnectOptions};
@@ -176,7 +172,7 @@ impl TestApp {
     pub async fn count(&self, table_and_condition: &str, arg: &str) -> i64 {
         let sql = format!("select count(*) from {table_and_condition}");
         let uuid = uuid::Uuid::parse_str(arg).ok();
-        doable::with_pool!(self.db.read(), pool => {
+        doable::with_pool!(self.db.read(), |pool| {
             let query = sqlx::query_scalar::<_, i64>(&sql);
             let query = match uuid {
                 _ if !sql.contains("$1") => query,

@@ -4,6 +4,9 @@
 //! machine `code`, and it travels as `{"code", "message", "fields"?, "retry_after"?}`, the
 //! same body whether it comes from a server function, a middleware or the router. Internal
 //! detail (SQL, paths, I/O errors) is logged where it happens and never put in the error.
+//!
+//! On the server, [`http`] turns an error into its HTTP answer (status, `Retry-After`) and
+//! [`docs`] describes the answers to the API documentation.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +15,11 @@ use leptos::server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
 };
 use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+pub mod docs;
+#[cfg(feature = "ssr")]
+pub mod http;
 
 /// Per-field messages of a `validation_failed` error, keyed by the input field's name.
 pub type FieldErrors = BTreeMap<String, String>;
@@ -214,20 +222,12 @@ pub struct ErrorBody {
     pub message: String,
     /// For `validation_failed`: what is wrong with each named field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<FieldMessages>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<docs::FieldMessages>))]
     pub fields: Option<FieldErrors>,
     /// For 429 answers: seconds to wait, the same as the `Retry-After` header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
 }
-
-// Left to itself, utoipa names the schema of `FieldErrors` after its Rust type.
-/// What is wrong with each named field: an object from field names to messages.
-#[cfg(feature = "ssr")]
-#[derive(utoipa::ToSchema)]
-#[schema(example = json!({"title": "Enter a title."}))]
-#[allow(dead_code)]
-struct FieldMessages(std::collections::HashMap<String, String>);
 
 impl From<AppError> for ErrorBody {
     fn from(error: AppError) -> Self {
@@ -295,7 +295,7 @@ impl FromServerFnError for AppError {
     /// before our code), so the status is set here through Leptos' `ResponseOptions`.
     fn ser(&self) -> leptos::server_fn::Bytes {
         #[cfg(feature = "ssr")]
-        crate::server::respond_with_status(self);
+        http::respond_with_status(self);
         <Self::Encoder as leptos::server_fn::Encodes<Self>>::encode(self).unwrap_or_else(|_| {
             leptos::server_fn::Bytes::from_static(
                 br#"{"code":"internal","message":"Something went wrong on our side."}"#,

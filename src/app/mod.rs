@@ -11,8 +11,11 @@ use leptos_router::{
 use crate::{
     auth::ui::{AccountPage, LoginPage, SignupPage, provide_auth},
     tasks::ui::TasksPage,
-    ui::{Footer, Header, Home, NotFound},
 };
+
+mod layout;
+
+use layout::{Footer, Header, Home, NotFound};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,15 +65,4 @@ pub fn App() -> impl IntoView {
             <Footer />
         </Router>
     }
-}
-
-/// Marks `<body data-hydrated>` once an island of the page is live, so tests (and CSS) can
-/// tell a live page from the server-rendered HTML. Every island calls it.
-pub fn mark_hydrated() {
-    Effect::new(|| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "");
-        }
-    });
 }

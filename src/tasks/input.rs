@@ -1,0 +1,527 @@
+//! The task forms and the list query as they arrive, and their validation.
+//!
+//! Inputs arrive as strings and are parsed here, not by serde, so that a bad value is a 422
+//! naming its field rather than a generic decoding error.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Due, ListFilter, Priority, Sort, Status, TaskChanges, TaskDraft, limits};
+use crate::{
+    dates::parse_date,
+    error::{AppError, FieldErrors},
+};
+
+/// The query of `GET /api/tasks/list`, as received.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct ListQuery {
+    /// `all` (default), `active` or `completed`. In every parameter an empty value means the
+    /// default, as HTML forms send it.
+    #[cfg_attr(
+        feature = "ssr",
+        param(nullable = false, value_type = Option<String>, pattern = "^(|all|active|completed)$")
+    )]
+    pub status: Option<String>,
+    /// Text searched in titles and descriptions: case-insensitive, a plain substring (`%`
+    /// and `_` are ordinary characters); at most 200 characters.
+    #[cfg_attr(feature = "ssr", param(nullable = false, max_length = 200))]
+    pub q: Option<String>,
+    /// `none`, `low`, `medium` or `high`.
+    #[cfg_attr(
+        feature = "ssr",
+        param(nullable = false, value_type = Option<String>, pattern = "^(|none|low|medium|high)$")
+    )]
+    pub priority: Option<String>,
+    /// Only tasks with this tag.
+    #[cfg_attr(feature = "ssr", param(nullable = false, max_length = 32))]
+    pub tag: Option<String>,
+    /// `overdue` (open, due before today), `today`, `upcoming` (after today) or `none`
+    /// (no due date); today is the server's date in UTC.
+    #[cfg_attr(
+        feature = "ssr",
+        param(nullable = false, value_type = Option<String>, pattern = "^(|overdue|today|upcoming|none)$")
+    )]
+    pub due: Option<String>,
+    /// `created` (default), `updated`, `due`, `priority` or `title`. Ties are broken by id.
+    #[cfg_attr(
+        feature = "ssr",
+        param(nullable = false, value_type = Option<String>, pattern = "^(|created|updated|due|priority|title)$")
+    )]
+    pub sort: Option<String>,
+    /// `desc` (default) or `asc`.
+    #[cfg_attr(
+        feature = "ssr",
+        param(nullable = false, value_type = Option<String>, pattern = "^(|asc|desc)$")
+    )]
+    pub order: Option<String>,
+    /// Page size, 1 to 100 (default 50).
+    #[cfg_attr(feature = "ssr", param(nullable = false, value_type = Option<i64>, minimum = 1, maximum = 100))]
+    pub limit: Option<String>,
+    /// Tasks to skip, 0 or more (default 0).
+    #[cfg_attr(feature = "ssr", param(nullable = false, value_type = Option<i64>, minimum = 0))]
+    pub offset: Option<String>,
+}
+
+/// Reads an optional field, treating an empty value as absent.
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.is_empty())
+}
+
+fn one_of<T: Copy>(
+    fields: &mut FieldErrors,
+    name: &str,
+    value: &Option<String>,
+    choices: &[(&str, T)],
+    default: T,
+) -> T {
+    match present(value) {
+        None => default,
+        Some(raw) => match choices.iter().find(|(key, _)| *key == raw) {
+            Some((_, choice)) => *choice,
+            None => {
+                let names: Vec<&str> = choices.iter().map(|(k, _)| *k).collect();
+                fields.insert(name.into(), format!("Must be one of: {}.", names.join(", ")));
+                default
+            }
+        },
+    }
+}
+
+fn integer(
+    fields: &mut FieldErrors,
+    name: &str,
+    value: &Option<String>,
+    range: std::ops::RangeInclusive<i64>,
+    default: i64,
+) -> i64 {
+    match present(value) {
+        None => default,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if range.contains(&n) => n,
+            _ if *range.end() == i64::MAX => {
+                fields.insert(name.into(), format!("Must be a whole number of at least {}.", range.start()));
+                default
+            }
+            _ => {
+                fields
+                    .insert(name.into(), format!("Must be a whole number from {} to {}.", range.start(), range.end()));
+                default
+            }
+        },
+    }
+}
+
+impl ListQuery {
+    /// Checks every field, reporting each bad one.
+    pub fn parse(&self) -> Result<ListFilter, AppError> {
+        let mut fields = FieldErrors::new();
+        let status = one_of(
+            &mut fields,
+            "status",
+            &self.status,
+            &[("all", Status::All), ("active", Status::Active), ("completed", Status::Completed)],
+            Status::All,
+        );
+        let priority = present(&self.priority).and_then(|raw| {
+            let parsed = Priority::parse(raw);
+            if parsed.is_none() {
+                fields.insert("priority".into(), "Must be one of: none, low, medium, high.".into());
+            }
+            parsed
+        });
+        let due = present(&self.due).and_then(|raw| {
+            let choices =
+                [("overdue", Due::Overdue), ("today", Due::Today), ("upcoming", Due::Upcoming), ("none", Due::None)];
+            let parsed = choices.iter().find(|(k, _)| *k == raw).map(|(_, d)| *d);
+            if parsed.is_none() {
+                fields.insert("due".into(), "Must be one of: overdue, today, upcoming, none.".into());
+            }
+            parsed
+        });
+        let sort = one_of(
+            &mut fields,
+            "sort",
+            &self.sort,
+            &[
+                ("created", Sort::Created),
+                ("updated", Sort::Updated),
+                ("due", Sort::Due),
+                ("priority", Sort::Priority),
+                ("title", Sort::Title),
+            ],
+            Sort::Created,
+        );
+        let ascending = one_of(&mut fields, "order", &self.order, &[("asc", true), ("desc", false)], false);
+        let limit = integer(&mut fields, "limit", &self.limit, 1..=limits::LIMIT_MAX, limits::LIMIT_DEFAULT);
+        let offset = integer(&mut fields, "offset", &self.offset, 0..=i64::MAX, 0);
+        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).and_then(|q| {
+            match check_text(q, limits::QUERY_MAX, false) {
+                Ok(()) => Some(q.to_lowercase()),
+                Err(e) => {
+                    fields.insert("q".into(), e);
+                    None
+                }
+            }
+        });
+        let tag = present(&self.tag).and_then(|raw| match normalize_tag(raw) {
+            Ok(tag) => Some(tag),
+            Err(e) => {
+                fields.insert("tag".into(), e);
+                None
+            }
+        });
+        if !fields.is_empty() {
+            return Err(AppError::Validation(fields));
+        }
+        Ok(ListFilter { status, q, priority, tag, due, sort, ascending, limit, offset })
+    }
+}
+
+/// Checks a text's length in characters and refuses control characters (newlines and tabs
+/// are allowed in multi-line text).
+fn check_text(text: &str, max: usize, multiline: bool) -> Result<(), String> {
+    if text.chars().count() > max {
+        return Err(format!("Use at most {max} characters."));
+    }
+    if text.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+        return Err("Control characters are not allowed.".into());
+    }
+    Ok(())
+}
+
+/// A trimmed title of 1 to 200 characters.
+pub fn normalize_title(raw: &str) -> Result<String, String> {
+    let title = raw.trim();
+    if title.is_empty() {
+        return Err("A task needs a title.".into());
+    }
+    check_text(title, limits::TITLE_MAX, false)?;
+    Ok(title.to_owned())
+}
+
+/// A trimmed description of at most 2,000 characters.
+pub fn normalize_description(raw: &str) -> Result<String, String> {
+    let description = raw.trim();
+    check_text(description, limits::DESCRIPTION_MAX, true)?;
+    Ok(description.to_owned())
+}
+
+/// A priority name; empty means none.
+pub fn parse_priority(raw: &str) -> Result<Priority, String> {
+    if raw.is_empty() {
+        return Ok(Priority::None);
+    }
+    Priority::parse(raw).ok_or_else(|| "Must be one of: none, low, medium, high.".into())
+}
+
+/// A tag: trimmed, lower-cased, 1 to 32 letters, digits, `-` or `_`.
+pub fn normalize_tag(raw: &str) -> Result<String, String> {
+    let tag = raw.trim().to_lowercase();
+    if tag.is_empty() || tag.chars().count() > limits::TAG_MAX {
+        return Err(format!("A tag has 1 to {} characters.", limits::TAG_MAX));
+    }
+    if let Some(bad) = tag.chars().find(|c| !(c.is_alphanumeric() || *c == '-' || *c == '_')) {
+        return Err(format!("Tags may only use letters, digits, - and _ (not {bad:?})."));
+    }
+    Ok(tag)
+}
+
+/// Comma-separated tags: each normalized, duplicates merged, at most 10, sorted.
+pub fn parse_tags(raw: &str) -> Result<Vec<String>, String> {
+    let mut tags: Vec<String> = Vec::with_capacity(limits::TAGS_MAX);
+    for part in raw.split(',').filter(|p| !p.trim().is_empty()) {
+        let tag = normalize_tag(part)?;
+        if !tags.contains(&tag) {
+            // Stop at the cap: the list holds at most TAGS_MAX tags, so each check above
+            // costs at most that many comparisons, whatever the input's length.
+            if tags.len() == limits::TAGS_MAX {
+                return Err(format!("A task has at most {} tags.", limits::TAGS_MAX));
+            }
+            tags.push(tag);
+        }
+    }
+    tags.sort();
+    Ok(tags)
+}
+
+/// A task id; a malformed one is a 422 on `id`.
+pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::try_parse(raw.trim()).map_err(|_| AppError::field("id", "Not a valid task id."))
+}
+
+/// `true` or `false`.
+#[cfg(feature = "ssr")]
+pub(super) fn parse_bool(field: &str, raw: &str) -> Result<bool, AppError> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(AppError::field(field, "Must be true or false.")),
+    }
+}
+
+/// The form of `POST /api/tasks/create`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewTask {
+    /// 1 to 200 characters after trimming.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200, example = "Buy milk"))]
+    pub title: String,
+    /// At most 2,000 characters.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 2000))]
+    pub description: Option<String>,
+    /// `none` (default), `low`, `medium` or `high`.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|none|low|medium|high)$"))]
+    pub priority: Option<String>,
+    /// `YYYY-MM-DD`, or empty for none.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, example = "2026-12-31"))]
+    pub due_date: Option<String>,
+    /// Comma-separated tags: at most 10, each 1 to 32 letters, digits, `-` or `_`.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, example = "home,errands"))]
+    pub tags: Option<String>,
+}
+
+/// Collects per-field results into one validation error.
+struct Checker(FieldErrors);
+
+impl Checker {
+    fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result.map_err(|e| self.0.insert(field.into(), e)).ok()
+    }
+
+    fn finish<T>(self, value: Option<T>) -> Result<T, AppError> {
+        match value {
+            Some(value) if self.0.is_empty() => Ok(value),
+            _ => Err(AppError::Validation(self.0)),
+        }
+    }
+}
+
+impl NewTask {
+    /// Checks every field, reporting each bad one.
+    pub fn parse(&self) -> Result<TaskDraft, AppError> {
+        let mut c = Checker(FieldErrors::new());
+        let title = c.check("title", normalize_title(&self.title));
+        let description =
+            c.check("description", normalize_description(self.description.as_deref().unwrap_or_default()));
+        let priority = c.check("priority", parse_priority(self.priority.as_deref().unwrap_or_default()));
+        let due_date = c.check("due_date", parse_date(self.due_date.as_deref().unwrap_or_default()));
+        let tags = c.check("tags", parse_tags(self.tags.as_deref().unwrap_or_default()));
+        let draft = (|| {
+            Some(TaskDraft {
+                title: title?,
+                description: description?,
+                priority: priority?,
+                due_date: due_date?,
+                tags: tags?,
+            })
+        })();
+        c.finish(draft)
+    }
+}
+
+/// The form of `POST /api/tasks/update`: absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TaskUpdate {
+    /// The task's id.
+    pub id: String,
+    /// A new title, 1 to 200 characters.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, min_length = 1, max_length = 200))]
+    pub title: Option<String>,
+    /// A new description (empty clears it).
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 2000))]
+    pub description: Option<String>,
+    /// A new priority.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|none|low|medium|high)$"))]
+    pub priority: Option<String>,
+    /// A new due date, `YYYY-MM-DD`; empty clears it.
+    #[cfg_attr(feature = "ssr", schema(nullable = false))]
+    pub due_date: Option<String>,
+    /// New comma-separated tags, replacing the old ones; empty clears them.
+    #[cfg_attr(feature = "ssr", schema(nullable = false))]
+    pub tags: Option<String>,
+}
+
+impl TaskUpdate {
+    /// Checks the id and every field present.
+    pub fn parse(&self) -> Result<(Uuid, TaskChanges), AppError> {
+        let id = parse_id(&self.id)?;
+        let mut c = Checker(FieldErrors::new());
+        let changes = TaskChanges {
+            title: self.title.as_deref().and_then(|t| c.check("title", normalize_title(t))),
+            description: self.description.as_deref().and_then(|d| c.check("description", normalize_description(d))),
+            priority: self.priority.as_deref().and_then(|p| c.check("priority", parse_priority(p))),
+            due_date: self.due_date.as_deref().and_then(|d| c.check("due_date", parse_date(d))),
+            tags: self.tags.as_deref().and_then(|t| c.check("tags", parse_tags(t))),
+        };
+        c.finish(Some((id, changes)))
+    }
+}
+
+/// A form naming one task.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct TaskId {
+    /// The task's id.
+    #[cfg_attr(feature = "ssr", schema(format = Uuid), param(format = Uuid))]
+    pub id: String,
+}
+
+/// The form of `POST /api/tasks/set-completed`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SetCompletedInput {
+    /// The task's id.
+    #[cfg_attr(feature = "ssr", schema(format = Uuid))]
+    pub id: String,
+    /// `true` or `false`.
+    #[cfg_attr(feature = "ssr", schema(pattern = "^(true|false)$"))]
+    pub completed: String,
+}
+
+/// The form of `POST /api/tasks/complete-all`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CompleteAllInput {
+    /// `true` completes every open task, `false` reopens every completed one.
+    #[cfg_attr(feature = "ssr", schema(pattern = "^(true|false)$"))]
+    pub completed: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> ListQuery {
+        let mut q = ListQuery::default();
+        for (k, v) in pairs {
+            let v = Some((*v).to_owned());
+            match *k {
+                "status" => q.status = v,
+                "q" => q.q = v,
+                "priority" => q.priority = v,
+                "tag" => q.tag = v,
+                "due" => q.due = v,
+                "sort" => q.sort = v,
+                "order" => q.order = v,
+                "limit" => q.limit = v,
+                "offset" => q.offset = v,
+                _ => unreachable!(),
+            }
+        }
+        q
+    }
+
+    #[test]
+    fn an_empty_query_lists_everything_newest_first() {
+        let filter = ListQuery::default().parse().unwrap();
+        assert_eq!(filter, ListFilter { limit: 50, ..ListFilter::default() });
+    }
+
+    #[test]
+    fn limits_and_offsets_are_checked_on_both_sides() {
+        assert_eq!(query(&[("limit", "1")]).parse().unwrap().limit, 1);
+        assert_eq!(query(&[("limit", "100")]).parse().unwrap().limit, 100);
+        for bad in ["0", "101", "-1", "ten", "1.5", "99999999999999999999"] {
+            let err = query(&[("limit", bad)]).parse().unwrap_err();
+            assert!(err.field_message("limit").is_some(), "{bad}");
+        }
+        assert_eq!(query(&[("offset", "0")]).parse().unwrap().offset, 0);
+        assert!(query(&[("offset", "-1")]).parse().unwrap_err().field_message("offset").is_some());
+    }
+
+    #[test]
+    fn unknown_choices_name_their_field() {
+        let err =
+            query(&[("status", "done"), ("sort", "random"), ("order", "up"), ("due", "soon"), ("priority", "urgent")])
+                .parse()
+                .unwrap_err();
+        let AppError::Validation(fields) = err else { panic!() };
+        assert_eq!(fields.keys().collect::<Vec<_>>(), ["due", "order", "priority", "sort", "status"]);
+    }
+
+    #[test]
+    fn search_text_is_lower_cased_and_limited() {
+        assert_eq!(query(&[("q", " MiLK ")]).parse().unwrap().q.as_deref(), Some("milk"));
+        assert!(query(&[("q", &"x".repeat(200))]).parse().is_ok());
+        assert!(query(&[("q", &"x".repeat(201))]).parse().is_err());
+    }
+
+    #[test]
+    fn titles_are_trimmed_and_limited_to_200_characters() {
+        assert_eq!(normalize_title("  Buy milk ").unwrap(), "Buy milk");
+        assert!(normalize_title(" \t ").is_err());
+        assert!(normalize_title(&"ü".repeat(200)).is_ok());
+        assert!(normalize_title(&"ü".repeat(201)).is_err());
+        assert!(normalize_title("line\nbreak").is_err());
+        assert!(normalize_title("nul\0").is_err());
+    }
+
+    #[test]
+    fn descriptions_allow_lines_but_not_other_control_characters() {
+        assert!(normalize_description(&"d".repeat(2000)).is_ok());
+        assert!(normalize_description(&"d".repeat(2001)).is_err());
+        assert_eq!(normalize_description("one\ntwo\tthree").unwrap(), "one\ntwo\tthree");
+        assert!(normalize_description("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn tags_are_normalized_merged_and_limited() {
+        assert_eq!(parse_tags(" Home, errands ,home,,").unwrap(), ["errands", "home"]);
+        assert_eq!(parse_tags("").unwrap(), Vec::<String>::new());
+        assert!(parse_tags(&"t".repeat(32)).is_ok());
+        assert!(parse_tags(&"t".repeat(33)).is_err());
+        assert!(parse_tags("a b").is_err());
+        assert!(parse_tags("naïve,日本").is_ok());
+        let ten: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
+        assert!(parse_tags(&ten.join(",")).is_ok());
+        assert!(parse_tags(&format!("{},t10", ten.join(","))).is_err());
+        assert_eq!(parse_tags(&format!("{},T0", ten.join(","))).unwrap().len(), 10, "duplicates merge before counting");
+    }
+
+    #[test]
+    fn tag_parsing_stops_at_the_cap() {
+        // What follows the eleventh distinct tag is never read: a 63 KB list of distinct tags
+        // costs no more than eleven of them (it was quadratic in the list's length).
+        let many: Vec<String> = (0..6000).map(|i| format!("t{i}")).collect();
+        let list = format!("{},not a tag", many.join(","));
+        assert_eq!(parse_tags(&list).unwrap_err(), "A task has at most 10 tags.");
+    }
+
+    #[test]
+    fn a_new_task_reports_every_bad_field() {
+        let input = NewTask {
+            title: " ".into(),
+            description: None,
+            priority: Some("urgent".into()),
+            due_date: Some("2023-02-30".into()),
+            tags: Some("a b".into()),
+        };
+        let AppError::Validation(fields) = input.parse().unwrap_err() else { panic!() };
+        assert_eq!(fields.keys().collect::<Vec<_>>(), ["due_date", "priority", "tags", "title"]);
+    }
+
+    #[test]
+    fn updates_keep_absent_fields_and_clear_empty_ones() {
+        let id = Uuid::nil().to_string();
+        let (_, changes) = TaskUpdate {
+            id: id.clone(),
+            due_date: Some(String::new()),
+            tags: Some(String::new()),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(changes, TaskChanges { due_date: Some(None), tags: Some(vec![]), ..Default::default() });
+        assert!(
+            TaskUpdate { id: "not-a-uuid".into(), ..Default::default() }
+                .parse()
+                .unwrap_err()
+                .field_message("id")
+                .is_some()
+        );
+    }
+}

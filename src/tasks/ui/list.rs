@@ -1,0 +1,204 @@
+//! One loaded page of the list: the toolbar, the rows (each its checkbox, title, details and
+//! buttons, or its edit form), and the footer.
+
+use leptos::{either::Either, ev, prelude::*, server_fn::ServerFn};
+use time::Date;
+
+use super::{
+    board::{Board, RowState, follow},
+    edit::EditForm,
+    fields::{due_label, priority_label},
+    footer::{ListFooter, Pagination},
+    toolbar::Toolbar,
+    view::{PAGE_SIZE, View},
+};
+use crate::tasks::{DeleteTask, Priority, SetCompleted, SetCompletedInput, TagCount, Task, TaskList, set_completed};
+
+/// The toolbar, the list and its footer, for one loaded page.
+#[component]
+pub(super) fn ListView(list: TaskList, tags: Vec<TagCount>) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let TaskList { tasks, total, counts, today, .. } = list;
+    let page = board.view.read_untracked().page;
+    let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let busy = move || board.bulk.get().is_some().to_string();
+    view! {
+        <Toolbar counts tags />
+        {if tasks.is_empty() {
+            Either::Left(view! { <EmptyState all=counts.all page /> })
+        } else {
+            Either::Right(view! {
+                <ul class="task-list" aria-label="Tasks" aria-busy=busy>
+                    <For
+                        each=move || tasks.clone()
+                        key=row_key
+                        children=move |task| view! { <TaskItem task today /> }
+                    />
+                </ul>
+            })
+        }}
+        <ListFooter counts />
+        {(pages > 1).then(|| view! { <Pagination page pages /> })}
+    }
+}
+
+/// A row's key: its id and last change, so that a changed task is rendered anew.
+#[allow(clippy::clone_on_copy, reason = "a Moment is a copy type on the server, text in the WASM")]
+pub(super) fn row_key(task: &Task) -> (uuid::Uuid, crate::dates::Moment) {
+    (task.id, task.updated_at.clone())
+}
+
+#[component]
+pub(super) fn EmptyState(all: i64, page: i64) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let (lead, detail, link) = if all == 0 {
+        ("Nothing to do yet.", "Type a task above and press Enter to add it.", None)
+    } else if page > 1 {
+        ("This page is empty.", "", Some("Go to the first page"))
+    } else {
+        ("No tasks match this view.", "", Some("Show all tasks"))
+    };
+    view! {
+        <div class="card empty">
+            <p>
+                <strong>{lead}</strong>
+            </p>
+            {(!detail.is_empty()).then(|| view! { <p>{detail}</p> })}
+            {link.map(|label| view! {
+                <p>
+                    <a href="/tasks" on:click=follow(board, View::default())>
+                        {label}
+                    </a>
+                </p>
+            })}
+        </div>
+    }
+}
+
+/// One task: its checkbox, title, details and buttons, or its edit form.
+#[component]
+pub(super) fn TaskItem(task: Task, today: Date) -> impl IntoView {
+    let board = expect_context::<Board>();
+    // Without the WASM, "Edit" is a link to this page with `edit=<id>`.
+    let editing = board.view.read_untracked().edit == task.id.to_string() || board.editing(task.id);
+    let state = RwSignal::new(RowState { editing, ..RowState::default() });
+    let task = StoredValue::new(task);
+
+    // The completion shown: the one asked for while it is on its way, then the server's.
+    let completed = Signal::derive(move || {
+        if let Some(bulk) = board.bulk_completion() {
+            return bulk;
+        }
+        state
+            .with(|s| s.completed.or(s.answered.as_ref().map(|t| t.completed)))
+            .unwrap_or_else(|| task.with_value(|t| t.completed))
+    });
+    let hidden = move || state.with(|s| s.deleting) || (board.clearing() && completed.get());
+    let pending = move || state.with(|s| s.completed.is_some() || s.saving_title.is_some());
+    view! {
+        <li class="task" class:done=completed class:pending=pending hidden=hidden>
+            {move || {
+                if state.with(|s| s.editing) {
+                    Either::Left(view! { <EditForm task=task.get_value() state /> })
+                } else {
+                    let shown = state.with(|s| {
+                        let mut shown = s.answered.clone().unwrap_or_else(|| task.get_value());
+                        if let Some(title) = &s.saving_title {
+                            shown.title.clone_from(title);
+                        }
+                        shown
+                    });
+                    Either::Right(view! { <TaskRow task=shown today completed state /> })
+                }
+            }}
+        </li>
+    }
+}
+
+#[component]
+pub(super) fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<RowState>) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let id = task.id;
+    let title = task.title.clone();
+    let on_toggle = {
+        let title = title.clone();
+        move |event: ev::SubmitEvent| {
+            event.prevent_default();
+            let asked = !completed.get_untracked();
+            state.update(|s| s.completed = Some(asked));
+            let input = SetCompletedInput { id: id.to_string(), completed: asked.to_string() };
+            let change = async move {
+                let result = set_completed(input).await;
+                state.update(|s| {
+                    s.completed = None;
+                    if let Ok(task) = &result {
+                        s.answered = Some(task.clone());
+                    }
+                });
+                result.map(drop)
+            };
+            board.send(format!("Could not update “{title}”"), Box::pin(change));
+        }
+    };
+    let on_delete = {
+        let title = title.clone();
+        move |event: ev::SubmitEvent| {
+            event.prevent_default();
+            board.delete(state, id.to_string(), &title);
+        }
+    };
+    let start_editing = move |event: ev::MouseEvent| {
+        event.prevent_default();
+        board.edit(state, id);
+    };
+    // Without the WASM, "Edit" opens this same view with the task's edit form.
+    let edit_href = View { edit: id.to_string(), ..board.view.get_untracked() }.href();
+    let description = task.description.lines().next().unwrap_or_default().chars().take(160).collect::<String>();
+    let due = task.due_date.map(|due| (due, due_label(due, today, task.completed)));
+    let tags = task.tags.iter().map(|tag| {
+        let next = board.view.read_untracked().changed(|v| v.tag.clone_from(tag));
+        view! {
+            <a href=next.href() class="chip" aria-label=format!("Show tasks tagged {tag}") on:click=follow(board, next.clone())>
+                "#"{tag.clone()}
+            </a>
+        }
+    });
+    view! {
+        <form class="inline-form" action=SetCompleted::url() method="post" on:submit=on_toggle>
+            <input type="hidden" name="id" value=id.to_string() />
+            <input type="hidden" name="completed" value=move || (!completed.get()).to_string() />
+            <button type="submit" class="check" role="checkbox" aria-checked=move || completed.get().to_string() aria-label=title.clone()></button>
+        </form>
+        <div class="task-main">
+            <p class="task-title" on:dblclick=move |_| board.edit(state, id)>
+                {task.title.clone()}
+            </p>
+            {(!description.is_empty()).then(|| view! { <p class="task-description">{description}</p> })}
+            <div class="task-meta">
+                {(task.priority != Priority::None).then(|| view! {
+                    <span class=format!("badge {}", task.priority.as_str())>
+                        {priority_label(task.priority)}
+                        <span class="visually-hidden">" priority"</span>
+                    </span>
+                })}
+                {due.map(|(date, (label, class))| view! {
+                    <time class=format!("due {class}") datetime=date.to_string()>
+                        {label}
+                    </time>
+                })}
+                {tags.collect_view()}
+            </div>
+        </div>
+        <div class="task-actions">
+            <a href=edit_href class="button-quiet" role="button" aria-label=format!("Edit {title}") on:click=start_editing>
+                "Edit"
+            </a>
+            <form class="inline-form" action=DeleteTask::url() method="post" on:submit=on_delete>
+                <input type="hidden" name="id" value=id.to_string() />
+                <button type="submit" class="button-quiet" aria-label=format!("Delete {title}")>
+                    "Delete"
+                </button>
+            </form>
+        </div>
+    }
+}

@@ -1,0 +1,212 @@
+//! `/tasks`: the task page.
+//!
+//! Everything the page shows is in its URL (`?status=active&q=milk&sort=due&page=2`), so a
+//! reload, the back button or a shared link keeps the view. Every action is a plain form
+//! posting to its server function, and every filter a link or a GET form: without the WASM
+//! the browser submits them and comes back to the same URL.
+//!
+//! With the WASM, the board is an island (the rest of the page is server-rendered HTML and
+//! stays so): it sends changes in place, shows them at once (optimistically), and loads the
+//! list again when the server has answered, so the page never shows stale data as current.
+//! Filters, sorting and pages change the URL with the History API and load the list in
+//! place; the back and forward buttons go through the same views.
+//!
+//! The rows keep no server actions of their own: one [`Board`] holds what is in flight, and
+//! a row reads its own state from one signal. A page of 50 rows is cheap to render on the
+//! server and small in the WASM.
+
+use leptos::{either::Either, ev, prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use leptos_router::{hooks::use_query_map, params::ParamsMap};
+
+use crate::{
+    auth::ui::with_user,
+    error::AppError,
+    tasks::{ClearCompleted, CompleteAll, CreateTask, DeleteTask, SetCompleted, UpdateTask, list_tags, list_tasks},
+    ui::{mark_hydrated, posted_error},
+};
+
+mod board;
+mod edit;
+mod fields;
+mod footer;
+mod list;
+mod new_task;
+mod toolbar;
+mod view;
+
+use board::{Board, follow};
+use list::ListView;
+use new_task::NewTaskForm;
+use view::View;
+
+/// `/tasks`.
+#[component]
+pub fn TasksPage() -> impl IntoView {
+    let params = use_query_map();
+    view! {
+        <Title text="Tasks" />
+        {with_user(move |_| {
+            let params = params.read_untracked();
+            let notice = no_script_error(&params);
+            view! { <TaskBoard notice /> }
+        })}
+    }
+}
+
+/// The error of an action that the browser submitted without the WASM, carried back in the
+/// URL by the server (for the bulk and per-task buttons, whose forms have no room for it).
+fn no_script_error(params: &ParamsMap) -> Option<String> {
+    let ours = [
+        CreateTask::url(),
+        UpdateTask::url(),
+        SetCompleted::url(),
+        DeleteTask::url(),
+        ClearCompleted::url(),
+        CompleteAll::url(),
+    ];
+    Some(match posted_error(params, &ours, field_hint)? {
+        AppError::Validation(fields) if !fields.is_empty() => {
+            let created = params.get("__path").as_deref() == Some(CreateTask::url());
+            let what = if created { "The task was not added" } else { "The task was not saved" };
+            format!("{what}: {}", fields.into_values().collect::<Vec<_>>().join(" "))
+        }
+        other => other.to_string(),
+    })
+}
+
+/// What the task page says of a field the server refused, when the error came in the URL.
+fn field_hint(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "title" => "A task needs a title of at most 200 characters.",
+        "description" => "A description has at most 2,000 characters.",
+        "priority" => "The priority is none, low, medium or high.",
+        "due_date" => "The due date must be a real date.",
+        "tags" => "Use at most 10 tags, each of letters, digits, - and _.",
+        "id" => "That task does not exist.",
+        "completed" => "Completed is true or false.",
+        _ => return None,
+    })
+}
+
+/// The task board: new task, filters, the list and its footer.
+#[island]
+fn TaskBoard(notice: Option<String>) -> impl IntoView {
+    mark_hydrated();
+    let board = Board::new(View::current(), notice);
+    provide_context(board);
+    let list = Resource::new(move || (board.view.get().query(), board.version.get()), |(query, _)| list_tasks(query));
+    let tags = Resource::new(move || board.version.get(), |_| list_tags());
+    listen_to_window(board);
+
+    view! {
+        <div class="tasks-header">
+            <h1>"Tasks"</h1>
+            <p class="shortcuts needs-js">
+                <kbd>"n"</kbd>
+                " new task · "
+                <kbd>"/"</kbd>
+                " search"
+            </p>
+        </div>
+        <NewTaskForm />
+        <Notice />
+        <Transition fallback=|| view! { <p class="loading">"Loading your tasks…"</p> }>
+            {move || Suspend::new(async move {
+                let tags = tags.await.map(|t| t.tags).unwrap_or_default();
+                let list = list.await;
+                board.keep_edits(list.as_ref().ok());
+                // While it settles on the server, the Transition walks this once with the data
+                // already loaded, looking for more resources, builds the whole list and throws
+                // it away (a sixth of the page's time). There are no more resources below, and
+                // one yield makes that walk pass over the list; the render awaits it as usual.
+                #[cfg(feature = "ssr")]
+                tokio::task::yield_now().await;
+                match list {
+                    Ok(list) => Either::Left(view! { <ListView list tags /> }),
+                    Err(error) => Either::Right(view! { <ListError error /> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// What the board hears from the window: the back and forward buttons (it shows the view of
+/// the URL they land on), the tab coming back into view (another tab may have changed the
+/// list, so it is loaded again), and the keys `n` and `/`, which focus the new-task and the
+/// search field (unless the person is typing somewhere).
+fn listen_to_window(board: Board) {
+    Effect::new(move || {
+        let handles = [
+            window_event_listener(ev::popstate, move |_| board.show(View::from_location())),
+            window_event_listener(ev::visibilitychange, move |_| {
+                if document().visibility_state() == web_sys::VisibilityState::Visible {
+                    board.reload();
+                }
+            }),
+            window_event_listener(ev::keydown, move |event| {
+                if event.ctrl_key() || event.meta_key() || event.alt_key() || event.default_prevented() {
+                    return;
+                }
+                let typing = document().active_element().is_some_and(|element| {
+                    matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                        || element.has_attribute("contenteditable")
+                });
+                let target = match event.key().as_str() {
+                    "n" if !typing => "new-task",
+                    "/" if !typing => "search",
+                    _ => return,
+                };
+                if let Some(input) = document().get_element_by_id(target) {
+                    event.prevent_default();
+                    let _ = wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&input).focus();
+                }
+            }),
+        ];
+        on_cleanup(move || handles.into_iter().for_each(|handle| handle.remove()));
+    });
+}
+
+/// The board's notice, if any, with a button to dismiss it.
+#[component]
+fn Notice() -> impl IntoView {
+    let board = expect_context::<Board>();
+    view! {
+        <div class="notice" role="alert" aria-live="assertive">
+            {move || {
+                board.notice.get().map(|message| {
+                    view! {
+                        <p class="form-error notice-message">
+                            <span>{message}</span>
+                            <button type="button" class="button-quiet needs-js" on:click=move |_| board.notice.set(None)>
+                                "Dismiss"
+                            </button>
+                        </p>
+                    }
+                })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn ListError(error: AppError) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let message = match &error {
+        AppError::Validation(fields) => {
+            let names: Vec<&str> = fields.keys().map(String::as_str).collect();
+            format!("This address has filters that are not valid ({}).", names.join(", "))
+        }
+        other => other.to_string(),
+    };
+    view! {
+        <div class="card" role="alert">
+            <p class="form-error">{message}</p>
+            <p>
+                <a href="/tasks" on:click=follow(board, View::default())>
+                    "Show all tasks"
+                </a>
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,143 @@
+//! The "New task" field with its "More options".
+
+use leptos::{ev, prelude::*, server_fn::ServerFn};
+
+use super::{board::Board, fields::PriorityOptions};
+use crate::{
+    error::AppError,
+    tasks::{CreateTask, NewTask, Priority, create_task, limits},
+    ui::{error_text, invalid},
+};
+
+/// The "New task" field with its "More options".
+#[component]
+pub(super) fn NewTaskForm() -> impl IntoView {
+    let board = expect_context::<Board>();
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let title_ref = NodeRef::<leptos::html::Input>::new();
+    let error = RwSignal::new(None::<AppError>);
+    // The title on its way to the server, if any.
+    let adding = RwSignal::new(None::<String>);
+    let described = move || if error.get().is_some() { "new-task-error" } else { "new-task-hint" };
+    let focus_title = move || {
+        if let Some(title) = title_ref.get_untracked() {
+            let _ = title.focus();
+        }
+    };
+
+    let on_submit = move |event: ev::SubmitEvent| {
+        event.prevent_default();
+        error.set(None);
+        let form: web_sys::HtmlFormElement = event_target(&event);
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+        let field = |name: &str| data.get(name).as_string().filter(|v| !v.is_empty());
+        let input = NewTask {
+            title: field("title").unwrap_or_default(),
+            description: field("description"),
+            priority: field("priority"),
+            due_date: field("due_date"),
+            tags: field("tags"),
+        };
+        if input.title.trim().is_empty() {
+            error.set(Some(AppError::field("title", "Type what needs to be done first.")));
+            focus_title();
+            return;
+        }
+        adding.set(Some(input.title.trim().to_owned()));
+        let sent = input.clone();
+        board.send(
+            "Could not add the task".to_owned(),
+            Box::pin(async move {
+                let result = create_task(input).await;
+                adding.set(None);
+                if let (Err(refused), Some(form)) = (result, form_ref.get_untracked()) {
+                    // What was typed comes back into the form, with the reason under it.
+                    restore_new_task(&form, &sent);
+                    error.set(Some(refused));
+                }
+                Ok(())
+            }),
+        );
+        if let Some(form) = form_ref.get_untracked() {
+            form.reset();
+        }
+        focus_title();
+    };
+
+    view! {
+        <form class="card new-task" action=CreateTask::url() method="post" node_ref=form_ref on:submit=on_submit aria-label="Add a task">
+            <label id="new-task-label" for="new-task" class="visually-hidden">
+                "New task"
+            </label>
+            <div class="new-task-row">
+                <input
+                    id="new-task"
+                    name="title"
+                    type="text"
+                    placeholder="What needs to be done?"
+                    autocomplete="off"
+                    maxlength=limits::TITLE_MAX
+                    aria-describedby=described
+                    aria-invalid=invalid(error.into(), "title")
+                    node_ref=title_ref
+                />
+                <button type="submit" class="button-primary">
+                    "Add"
+                </button>
+            </div>
+            <p id="new-task-hint" class="visually-hidden">
+                "Press Enter to add the task."
+            </p>
+            <p id="new-task-error" class="field-error" role="alert" hidden=move || error.get().is_none()>
+                {move || error.get().map(|e| error_text(&e))}
+            </p>
+            <details>
+                <summary>"More options"</summary>
+                <div class="options-grid">
+                    <div class="field wide">
+                        <label for="new-description">"Description"</label>
+                        <textarea id="new-description" name="description" maxlength=limits::DESCRIPTION_MAX rows="2"></textarea>
+                    </div>
+                    <div class="field">
+                        <label for="new-priority">"Priority"</label>
+                        <select id="new-priority" name="priority">
+                            <PriorityOptions selected=Priority::None />
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="new-due">"Due date"</label>
+                        <input id="new-due" name="due_date" type="date" />
+                    </div>
+                    <div class="field">
+                        <label for="new-tags">"Tags"</label>
+                        <input id="new-tags" name="tags" type="text" placeholder="home, errands" autocomplete="off" />
+                    </div>
+                </div>
+            </details>
+            {move || {
+                adding.get().map(|title| view! { <p class="hint" role="status">"Adding “" {title} "”…"</p> })
+            }}
+        </form>
+    }
+}
+
+/// Puts a refused new task's fields back into the form.
+pub(super) fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &NewTask) {
+    use wasm_bindgen::JsCast;
+    let set = |name: &str, value: &str| {
+        if let Some(element) = form.elements().named_item(name) {
+            if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
+                input.set_value(value);
+            } else if let Some(area) = element.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                area.set_value(value);
+            } else if let Some(select) = element.dyn_ref::<web_sys::HtmlSelectElement>() {
+                select.set_value(value);
+            }
+        }
+    };
+    set("title", &sent.title);
+    set("description", sent.description.as_deref().unwrap_or_default());
+    set("priority", sent.priority.as_deref().unwrap_or("none"));
+    set("due_date", sent.due_date.as_deref().unwrap_or_default());
+    set("tags", sent.tags.as_deref().unwrap_or_default());
+}
