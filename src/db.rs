@@ -421,8 +421,11 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
                 // Busy (5), locked (6), I/O error (10), cannot open (14), with their extended codes.
                 code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 14))
             } else {
-                // Connection exceptions (08...), shutting down (57P0x), too many connections.
-                code.starts_with("08") || code.starts_with("57P0") || code == "53300"
+                // Connection exceptions (08...), shutting down (57P0x), too many connections,
+                // and a statement cancelled by `statement_timeout` (57014): that timeout is the
+                // request's own, so a request that ran out of time is a 503 whichever of the
+                // two timers fires first (it was a 500 when the database's did).
+                code.starts_with("08") || code.starts_with("57P0") || code == "53300" || code == "57014"
             }
         }
         _ => false,
