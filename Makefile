@@ -33,16 +33,17 @@ test: fmt-check lint test-rust test-fuzz build test-e2e test-contract ## Everyth
 	@echo "make test: all checks passed"
 
 .PHONY: fmt
-fmt: ## Format the code
-	cargo fmt
-	cargo fmt --manifest-path fuzz/Cargo.toml
+fmt: ## Format the code (leptosfmt for the view! blocks, then rustfmt)
+	@$(TC) 'leptosfmt --quiet src && cargo fmt && cargo fmt --manifest-path fuzz/Cargo.toml'
 
 .PHONY: fmt-check
 fmt-check:
-	@$(TC) 'cargo fmt --check && cargo fmt --check --manifest-path fuzz/Cargo.toml'
+	@$(TC) 'leptosfmt --check --quiet src && cargo fmt --check && cargo fmt --check --manifest-path fuzz/Cargo.toml'
 
 .PHONY: lint
-lint: ## clippy for the server and the WASM feature sets, warnings are errors; raw-text elements escaped
+lint: ## clippy for the server and the WASM feature sets, warnings are errors; layers, sizes, raw-text elements
+	@python3 .ci/check-layers.py
+	@.ci/check-sizes.sh
 	@python3 .ci/check-raw-text.py
 	@$(TC) 'cargo clippy --features ssr --all-targets -- -D warnings'
 	@$(TC) 'cargo clippy --lib --features hydrate --target wasm32-unknown-unknown $$WASM_CARGO_ARGS -- -D warnings'

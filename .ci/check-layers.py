@@ -5,7 +5,8 @@ Every module has a place in LAYERS below; a module may name (in a `use`, a path 
 or a `#[serde(with = "crate::...")]` string) only modules placed before it. What a module
 names through a re-export (`pub use api::create_task;` in `tasks/mod.rs`) counts as the
 module that defines it. A folder's own module map (`mod api;`, `pub use api::...`) is not an
-import, and neither is anything in comments. A module missing from LAYERS is an error too,
+import, and neither is anything in comments. A private child module (`mod files;`) is part
+of its parent, split off for length: the two may use each other. A module missing from LAYERS is an error too,
 so a new file takes a deliberate place.
 
 Usage: .ci/check-layers.py [src-dir]   (exit status 1 on any violation)
@@ -20,9 +21,10 @@ LAYERS = [
     # Foundations: no knowledge of HTTP handlers, features or the database.
     "hex",
     "config",
+    "config::files",
+    "error::docs",  # the error answers as the API documentation shows them
     "error",
     "error::http",
-    "error::docs",
     "dates",
     # Feature types (each feature's mod.rs: what its API speaks).
     "auth",
@@ -235,31 +237,59 @@ def main() -> int:
                         leaf = segs[-1]
                         reexports[(name, leaf)] = f"{target}::{leaf}" if f"{target}::{leaf}" in modules else target
 
+    # Each module's child modules, and which of them are private (`mod x;`, not `pub mod x;`):
+    # a private child is part of its parent, split off for length, so the two may use each
+    # other; everything else keeps to the layer order.
+    children, private = {}, set()
+    for name, text in texts.items():
+        for m in re.finditer(r"^\s*(pub(?:\([a-z]+\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;", text, re.M):
+            child = f"{name}::{m.group(2)}" if name else m.group(2)
+            children.setdefault(name, set()).add(m.group(2))
+            if not m.group(1):
+                private.add(child)
+
+    def one_unit(a, b):
+        return (b in private and b.rsplit("::", 1)[0] == a) or (a in private and a.rsplit("::", 1)[0] == b)
+
     for name, text in texts.items():
         rank = RANK.get(name)
         if rank is None:
             continue
         code = blank_strings(text)
         mods = inline_modules(code)
+        own = children.get(name, set())
         refs = []  # (line, path written, module it names)
-        for m in use_re.finditer(code):
+        use_any = re.compile(r"\b(pub(?:\([a-z]+\))?\s+)?use\s+([A-Za-z_][A-Za-z0-9_]*\b[^;]*);", re.S)
+        for m in use_any.finditer(code):
+            root = m.group(2).split("::")[0].strip()
+            if root not in ("crate", "super", "self") and root not in own:
+                continue  # another crate
             line = code.count("\n", 0, m.start()) + 1
             scope = scope_at(name, mods, m.start())
             for path in expand_use_tree(m.group(2)):
-                target = resolve(scope, path.split("::"), modules, reexports)
+                segs = path.split("::")
+                if segs[0] in own:
+                    segs = ["self"] + segs
+                target = resolve(scope, segs, modules, reexports)
                 # `pub use child::X` in a folder's module: its map, not an import.
                 if m.group(1) and target is not None and (name == "" or target.startswith(f"{name}::")):
                     continue
                 refs.append((line, path, target))
         # Paths in code and in attribute strings (`with = "crate::..."`), outside `use`s.
-        rest = use_re.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
-        for m in re.finditer(r"(?<![A-Za-z0-9_$:])((?:crate|super(?:::super)*)(?:::[A-Za-z_][A-Za-z0-9_]*)+)", rest):
+        rest = use_any.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+        roots = "|".join(["crate", r"super(?:::super)*"] + sorted(own))
+        for m in re.finditer(rf"(?<![A-Za-z0-9_$:])((?:{roots})(?:::[A-Za-z_][A-Za-z0-9_]*)+)", rest):
             scope = scope_at(name, mods, m.start())
             line = rest.count("\n", 0, m.start()) + 1
-            refs.append((line, m.group(1), resolve(scope, m.group(1).split("::"), modules, reexports)))
+            segs = m.group(1).split("::")
+            if segs[0] in own:
+                if scope != name:
+                    continue  # a name of an inline module's own
+                segs = ["self"] + segs
+            refs.append((line, m.group(1), resolve(scope, segs, modules, reexports)))
         for line, path, target in refs:
-            if target is None or target == name or (name and target.startswith(f"{name}::")):
-                continue  # itself, or its own children (which its module map places)
+            if target is None or target == name or one_unit(name, target):
+                continue
             target_rank = RANK.get(target)
             if target_rank is not None and target_rank >= rank:
                 errors.append(

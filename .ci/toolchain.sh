@@ -14,7 +14,7 @@
 #   DOABLE_TOOLCHAIN   "rustup" or "debian"
 #
 # What it installs, each only when missing: Debian packages (when root), cargo-leptos,
-# wasm-bindgen-cli at the exact version of Cargo.lock, wasm-opt, and, with
+# leptosfmt, wasm-bindgen-cli at the exact version of Cargo.lock, wasm-opt, and, with
 # DOABLE_NEED_BROWSER=1, Chromium and the end2end npm packages.
 set -euo pipefail
 
@@ -110,6 +110,13 @@ if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   # time; this script puts the tools it needs on PATH instead.
   RUSTC="$(install_rustc)" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION" --features no_downloads >&2
+fi
+
+# --- 2b. leptosfmt, which formats the view! blocks (make fmt, checked by make test) -----------
+LEPTOSFMT_VERSION="0.1.33"
+if ! leptosfmt --version 2>/dev/null | grep -q " $LEPTOSFMT_VERSION\$"; then
+  say "installing leptosfmt $LEPTOSFMT_VERSION (about 3 minutes)"
+  RUSTC="$(install_rustc)" cargo install leptosfmt --locked --version "$LEPTOSFMT_VERSION" >&2
 fi
 
 # --- 3. wasm-bindgen, the exact version of Cargo.lock -------------------------------------

@@ -30,22 +30,30 @@ pub fn Header() -> impl IntoView {
                 <Suspense>
                     {Suspend::new(async move {
                         match auth.user.await {
-                            Ok(Some(user)) => Either::Left(view! {
-                                <A href="/account" attr:class="user-name">
-                                    {user_name(&user)}
-                                </A>
-                                <form class="inline-form" method="post" action=Logout::url()>
-                                    <button type="submit" class="button-quiet">
-                                        "Log out"
-                                    </button>
-                                </form>
-                            }),
-                            _ => Either::Right(view! {
-                                <A href="/login">"Log in"</A>
-                                <A href="/signup" attr:class="button-link">
-                                    "Sign up"
-                                </A>
-                            }),
+                            Ok(Some(user)) => {
+                                Either::Left(
+                                    view! {
+                                        <A href="/account" attr:class="user-name">
+                                            {user_name(&user)}
+                                        </A>
+                                        <form class="inline-form" method="post" action=Logout::url()>
+                                            <button type="submit" class="button-quiet">
+                                                "Log out"
+                                            </button>
+                                        </form>
+                                    },
+                                )
+                            }
+                            _ => {
+                                Either::Right(
+                                    view! {
+                                        <A href="/login">"Log in"</A>
+                                        <A href="/signup" attr:class="button-link">
+                                            "Sign up"
+                                        </A>
+                                    },
+                                )
+                            }
                         }
                     })}
                 </Suspense>

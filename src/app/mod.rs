@@ -47,7 +47,9 @@ pub fn App() -> impl IntoView {
     provide_auth();
 
     view! {
-        <Title formatter=|page: String| if page.is_empty() { "Doable".to_owned() } else { format!("{page} · Doable") } />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Doable".to_owned() } else { format!("{page} · Doable") }
+        } />
         <Router>
             <a class="skip-link" href="#main">
                 "Skip to content"

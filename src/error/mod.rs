@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 pub mod docs;
 #[cfg(feature = "ssr")]
-pub mod http;
+mod http;
 
 /// Per-field messages of a `validation_failed` error, keyed by the input field's name.
 pub type FieldErrors = BTreeMap<String, String>;

@@ -118,9 +118,19 @@ fn CredentialsForm(signup: bool, next: String, error: Option<AppError>) -> impl 
     view! {
         <form method="post" action=kind.action on:submit=on_submit>
             <FormError error />
-            {signup.then(|| view! {
-                <TextField id="signup-name" name="name" label="Name" autocomplete="name" maxlength=limits::NAME_MAX error />
-            })}
+            {signup
+                .then(|| {
+                    view! {
+                        <TextField
+                            id="signup-name"
+                            name="name"
+                            label="Name"
+                            autocomplete="name"
+                            maxlength=limits::NAME_MAX
+                            error
+                        />
+                    }
+                })}
             <TextField
                 id=kind.email_id
                 name="email"

@@ -49,19 +49,29 @@ pub(super) fn PasswordField(
                     aria-describedby=described_by
                     aria-invalid=invalid(error, name)
                 />
-                {(!plain).then(|| view! {
-                    <button
-                        type="button"
-                        class="button-quiet needs-js"
-                        aria-pressed=move || visible.get().to_string()
-                        aria-controls=id
-                        on:click=move |_| visible.update(|v| *v = !*v)
-                    >
-                        {move || if visible.get() { "Hide password" } else { "Show password" }}
-                    </button>
-                })}
+                {(!plain)
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="button-quiet needs-js"
+                                aria-pressed=move || visible.get().to_string()
+                                aria-controls=id
+                                on:click=move |_| visible.update(|v| *v = !*v)
+                            >
+                                {move || if visible.get() { "Hide password" } else { "Show password" }}
+                            </button>
+                        }
+                    })}
             </div>
-            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
+            {hint
+                .map(|hint| {
+                    view! {
+                        <p class="hint" id=hint_id.clone()>
+                            {hint}
+                        </p>
+                    }
+                })}
             <FieldError error field=name id=error_id />
         </div>
     }

@@ -72,14 +72,26 @@ where
         format!("/login?next={}", encode_component(&here))
     };
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
             {Suspend::new(async move {
                 match auth.user.await {
                     Ok(Some(user)) => Either::Left(view(user)),
                     Ok(None) | Err(AppError::Unauthenticated) => {
                         Either::Right(Either::Left(view! { <Redirect path=login() /> }))
                     }
-                    Err(e) => Either::Right(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> })),
+                    Err(e) => {
+                        Either::Right(
+                            Either::Right(
+                                view! {
+                                    <p class="form-error" role="alert">
+                                        {e.to_string()}
+                                    </p>
+                                },
+                            ),
+                        )
+                    }
                 }
             })}
         </Suspense>

@@ -10,7 +10,13 @@ use crate::tasks::Priority;
 pub(super) fn PriorityOptions(selected: Priority) -> impl IntoView {
     Priority::ALL
         .into_iter()
-        .map(|p| view! { <option value=p.as_str() selected=p == selected>{priority_label(p)}</option> })
+        .map(|p| {
+            view! {
+                <option value=p.as_str() selected=p == selected>
+                    {priority_label(p)}
+                </option>
+            }
+        })
         .collect_view()
 }
 

@@ -53,19 +53,32 @@ pub(super) fn ListFooter(counts: Counts) -> impl IntoView {
                     {left}
                 </p>
                 <div class="bulk">
-                    <form class="inline-form" action=CompleteAll::url() method="post" on:submit=on_bulk(Bulk::Complete(complete))>
+                    <form
+                        class="inline-form"
+                        action=CompleteAll::url()
+                        method="post"
+                        on:submit=on_bulk(Bulk::Complete(complete))
+                    >
                         <input type="hidden" name="completed" value=complete.to_string() />
                         <button type="submit" disabled=busy>
                             {if complete { "Mark all complete" } else { "Mark all active" }}
                         </button>
                     </form>
-                    {(completed > 0).then(|| view! {
-                        <form class="inline-form" action=ClearCompleted::url() method="post" on:submit=on_bulk(Bulk::ClearCompleted)>
-                            <button type="submit" disabled=busy>
-                                {format!("Clear completed ({completed})")}
-                            </button>
-                        </form>
-                    })}
+                    {(completed > 0)
+                        .then(|| {
+                            view! {
+                                <form
+                                    class="inline-form"
+                                    action=ClearCompleted::url()
+                                    method="post"
+                                    on:submit=on_bulk(Bulk::ClearCompleted)
+                                >
+                                    <button type="submit" disabled=busy>
+                                        {format!("Clear completed ({completed})")}
+                                    </button>
+                                </form>
+                            }
+                        })}
                 </div>
             </div>
         }
@@ -96,13 +109,25 @@ pub(super) fn Pagination(page: i64, pages: i64) -> impl IntoView {
             {if page > 1 {
                 Either::Left(link(page - 1, "← Previous", "prev"))
             } else {
-                Either::Right(view! { <span aria-hidden="true" class="hint">"← Previous"</span> })
+                Either::Right(
+                    view! {
+                        <span aria-hidden="true" class="hint">
+                            "← Previous"
+                        </span>
+                    },
+                )
             }}
             <span>{format!("Page {page} of {pages}")}</span>
             {if page < pages {
                 Either::Left(link(page + 1, "Next →", "next"))
             } else {
-                Either::Right(view! { <span aria-hidden="true" class="hint">"Next →"</span> })
+                Either::Right(
+                    view! {
+                        <span aria-hidden="true" class="hint">
+                            "Next →"
+                        </span>
+                    },
+                )
             }}
         </nav>
     }

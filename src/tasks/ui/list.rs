@@ -27,15 +27,17 @@ pub(super) fn ListView(list: TaskList, tags: Vec<TagCount>) -> impl IntoView {
         {if tasks.is_empty() {
             Either::Left(view! { <EmptyState all=counts.all page /> })
         } else {
-            Either::Right(view! {
-                <ul class="task-list" aria-label="Tasks" aria-busy=busy>
-                    <For
-                        each=move || tasks.clone()
-                        key=row_key
-                        children=move |task| view! { <TaskItem task today /> }
-                    />
-                </ul>
-            })
+            Either::Right(
+                view! {
+                    <ul class="task-list" aria-label="Tasks" aria-busy=busy>
+                        <For
+                            each=move || tasks.clone()
+                            key=row_key
+                            children=move |task| view! { <TaskItem task today /> }
+                        />
+                    </ul>
+                },
+            )
         }}
         <ListFooter counts />
         {(pages > 1).then(|| view! { <Pagination page pages /> })}
@@ -64,13 +66,16 @@ pub(super) fn EmptyState(all: i64, page: i64) -> impl IntoView {
                 <strong>{lead}</strong>
             </p>
             {(!detail.is_empty()).then(|| view! { <p>{detail}</p> })}
-            {link.map(|label| view! {
-                <p>
-                    <a href="/tasks" on:click=follow(board, View::default())>
-                        {label}
-                    </a>
-                </p>
-            })}
+            {link
+                .map(|label| {
+                    view! {
+                        <p>
+                            <a href="/tasks" on:click=follow(board, View::default())>
+                                {label}
+                            </a>
+                        </p>
+                    }
+                })}
         </div>
     }
 }
@@ -101,13 +106,14 @@ pub(super) fn TaskItem(task: Task, today: Date) -> impl IntoView {
                 if state.with(|s| s.editing) {
                     Either::Left(view! { <EditForm task=task.get_value() state /> })
                 } else {
-                    let shown = state.with(|s| {
-                        let mut shown = s.answered.clone().unwrap_or_else(|| task.get_value());
-                        if let Some(title) = &s.saving_title {
-                            shown.title.clone_from(title);
-                        }
-                        shown
-                    });
+                    let shown = state
+                        .with(|s| {
+                            let mut shown = s.answered.clone().unwrap_or_else(|| task.get_value());
+                            if let Some(title) = &s.saving_title {
+                                shown.title.clone_from(title);
+                            }
+                            shown
+                        });
                     Either::Right(view! { <TaskRow task=shown today completed state /> })
                 }
             }}
@@ -158,8 +164,14 @@ pub(super) fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: R
     let tags = task.tags.iter().map(|tag| {
         let next = board.view.read_untracked().changed(|v| v.tag.clone_from(tag));
         view! {
-            <a href=next.href() class="chip" aria-label=format!("Show tasks tagged {tag}") on:click=follow(board, next.clone())>
-                "#"{tag.clone()}
+            <a
+                href=next.href()
+                class="chip"
+                aria-label=format!("Show tasks tagged {tag}")
+                on:click=follow(board, next.clone())
+            >
+                "#"
+                {tag.clone()}
             </a>
         }
     });
@@ -167,7 +179,13 @@ pub(super) fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: R
         <form class="inline-form" action=SetCompleted::url() method="post" on:submit=on_toggle>
             <input type="hidden" name="id" value=id.to_string() />
             <input type="hidden" name="completed" value=move || (!completed.get()).to_string() />
-            <button type="submit" class="check" role="checkbox" aria-checked=move || completed.get().to_string() aria-label=title.clone()></button>
+            <button
+                type="submit"
+                class="check"
+                role="checkbox"
+                aria-checked=move || completed.get().to_string()
+                aria-label=title.clone()
+            ></button>
         </form>
         <div class="task-main">
             <p class="task-title" on:dblclick=move |_| board.edit(state, id)>
@@ -175,22 +193,33 @@ pub(super) fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: R
             </p>
             {(!description.is_empty()).then(|| view! { <p class="task-description">{description}</p> })}
             <div class="task-meta">
-                {(task.priority != Priority::None).then(|| view! {
-                    <span class=format!("badge {}", task.priority.as_str())>
-                        {priority_label(task.priority)}
-                        <span class="visually-hidden">" priority"</span>
-                    </span>
-                })}
-                {due.map(|(date, (label, class))| view! {
-                    <time class=format!("due {class}") datetime=date.to_string()>
-                        {label}
-                    </time>
-                })}
-                {tags.collect_view()}
+                {(task.priority != Priority::None)
+                    .then(|| {
+                        view! {
+                            <span class=format!(
+                                "badge {}",
+                                task.priority.as_str(),
+                            )>{priority_label(task.priority)} <span class="visually-hidden">" priority"</span></span>
+                        }
+                    })}
+                {due
+                    .map(|(date, (label, class))| {
+                        view! {
+                            <time class=format!("due {class}") datetime=date.to_string()>
+                                {label}
+                            </time>
+                        }
+                    })} {tags.collect_view()}
             </div>
         </div>
         <div class="task-actions">
-            <a href=edit_href class="button-quiet" role="button" aria-label=format!("Edit {title}") on:click=start_editing>
+            <a
+                href=edit_href
+                class="button-quiet"
+                role="button"
+                aria-label=format!("Edit {title}")
+                on:click=start_editing
+            >
                 "Edit"
             </a>
             <form class="inline-form" action=DeleteTask::url() method="post" on:submit=on_delete>

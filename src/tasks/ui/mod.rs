@@ -111,19 +111,24 @@ fn TaskBoard(notice: Option<String>) -> impl IntoView {
         </div>
         <NewTaskForm />
         <Notice />
-        <Transition fallback=|| view! { <p class="loading">"Loading your tasks…"</p> }>
+        <Transition fallback=|| {
+            view! { <p class="loading">"Loading your tasks…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let tags = tags.await.map(|t| t.tags).unwrap_or_default();
                 let list = list.await;
                 board.keep_edits(list.as_ref().ok());
-                // While it settles on the server, the Transition walks this once with the data
-                // already loaded, looking for more resources, builds the whole list and throws
-                // it away (a sixth of the page's time). There are no more resources below, and
-                // one yield makes that walk pass over the list; the render awaits it as usual.
-                #[cfg(feature = "ssr")]
-                tokio::task::yield_now().await;
+                #[cfg(feature = "ssr")] tokio::task::yield_now().await;
                 match list {
-                    Ok(list) => Either::Left(view! { <ListView list tags /> }),
+                    Ok(list) => {
+                        Either::Left(
+                            // While it settles on the server, the Transition walks this once with the data
+                            // already loaded, looking for more resources, builds the whole list and throws
+                            // it away (a sixth of the page's time). There are no more resources below, and
+                            // one yield makes that walk pass over the list; the render awaits it as usual.
+                            view! { <ListView list tags /> },
+                        )
+                    }
                     Err(error) => Either::Right(view! { <ListError error /> }),
                 }
             })}
@@ -174,16 +179,23 @@ fn Notice() -> impl IntoView {
     view! {
         <div class="notice" role="alert" aria-live="assertive">
             {move || {
-                board.notice.get().map(|message| {
-                    view! {
-                        <p class="form-error notice-message">
-                            <span>{message}</span>
-                            <button type="button" class="button-quiet needs-js" on:click=move |_| board.notice.set(None)>
-                                "Dismiss"
-                            </button>
-                        </p>
-                    }
-                })
+                board
+                    .notice
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <p class="form-error notice-message">
+                                <span>{message}</span>
+                                <button
+                                    type="button"
+                                    class="button-quiet needs-js"
+                                    on:click=move |_| board.notice.set(None)
+                                >
+                                    "Dismiss"
+                                </button>
+                            </p>
+                        }
+                    })
             }}
         </div>
     }

@@ -65,7 +65,14 @@ pub(super) fn NewTaskForm() -> impl IntoView {
     };
 
     view! {
-        <form class="card new-task" action=CreateTask::url() method="post" node_ref=form_ref on:submit=on_submit aria-label="Add a task">
+        <form
+            class="card new-task"
+            action=CreateTask::url()
+            method="post"
+            node_ref=form_ref
+            on:submit=on_submit
+            aria-label="Add a task"
+        >
             <label id="new-task-label" for="new-task" class="visually-hidden">
                 "New task"
             </label>
@@ -96,7 +103,12 @@ pub(super) fn NewTaskForm() -> impl IntoView {
                 <div class="options-grid">
                     <div class="field wide">
                         <label for="new-description">"Description"</label>
-                        <textarea id="new-description" name="description" maxlength=limits::DESCRIPTION_MAX rows="2"></textarea>
+                        <textarea
+                            id="new-description"
+                            name="description"
+                            maxlength=limits::DESCRIPTION_MAX
+                            rows="2"
+                        ></textarea>
                     </div>
                     <div class="field">
                         <label for="new-priority">"Priority"</label>
@@ -115,7 +127,17 @@ pub(super) fn NewTaskForm() -> impl IntoView {
                 </div>
             </details>
             {move || {
-                adding.get().map(|title| view! { <p class="hint" role="status">"Adding “" {title} "”…"</p> })
+                adding
+                    .get()
+                    .map(|title| {
+                        view! {
+                            <p class="hint" role="status">
+                                "Adding “"
+                                {title}
+                                "”…"
+                            </p>
+                        }
+                    })
             }}
         </form>
     }

@@ -81,13 +81,22 @@ pub(super) fn Toolbar(counts: Counts, tags: Vec<TagCount>) -> impl IntoView {
         _ => ("Oldest first", "Newest first"),
     };
     let current_tag = initial.tag.clone();
-    let unknown_tag = (!current_tag.is_empty() && !tags.iter().any(|t| t.name == current_tag))
-        .then(|| view! { <option value=current_tag.clone() selected=true>{current_tag.clone()}</option> });
+    let unknown_tag = (!current_tag.is_empty() && !tags.iter().any(|t| t.name == current_tag)).then(|| {
+        view! {
+            <option value=current_tag.clone() selected=true>
+                {current_tag.clone()}
+            </option>
+        }
+    });
     let tag_options = tags
         .into_iter()
         .map(|TagCount { name, count }| {
             let selected = name == initial.tag;
-            view! { <option value=name.clone() selected=selected>{format!("{name} ({count})")}</option> }
+            view! {
+                <option value=name.clone() selected=selected>
+                    {format!("{name} ({count})")}
+                </option>
+            }
         })
         .collect_view();
     let clear_filters = initial.changed(|v| {
@@ -100,12 +109,18 @@ pub(super) fn Toolbar(counts: Counts, tags: Vec<TagCount>) -> impl IntoView {
     view! {
         <nav aria-label="Filter by status">
             <ul class="status-filters">
-                {status_link("all", "All", counts.all)}
-                {status_link("active", "Active", counts.active)}
+                {status_link("all", "All", counts.all)} {status_link("active", "Active", counts.active)}
                 {status_link("completed", "Completed", counts.completed)}
             </ul>
         </nav>
-        <form class="toolbar filters" method="get" action="/tasks" role="search" on:change=on_change on:submit=on_submit>
+        <form
+            class="toolbar filters"
+            method="get"
+            action="/tasks"
+            role="search"
+            on:change=on_change
+            on:submit=on_submit
+        >
             <input type="hidden" name="status" value=initial.status.clone() />
             <div class="field search-field">
                 <label for="search">"Search"</label>
@@ -123,11 +138,19 @@ pub(super) fn Toolbar(counts: Counts, tags: Vec<TagCount>) -> impl IntoView {
             <div class="field">
                 <label for="filter-priority">"Priority"</label>
                 <select id="filter-priority" name="priority" prop:value=move || view.read().priority.clone()>
-                    <option value="" selected=initial.priority.is_empty()>"Any"</option>
+                    <option value="" selected=initial.priority.is_empty()>
+                        "Any"
+                    </option>
                     {Priority::ALL
                         .into_iter()
                         .rev()
-                        .map(|p| view! { <option value=p.as_str() selected=initial.priority == p.as_str()>{priority_label(p)}</option> })
+                        .map(|p| {
+                            view! {
+                                <option value=p.as_str() selected=initial.priority == p.as_str()>
+                                    {priority_label(p)}
+                                </option>
+                            }
+                        })
                         .collect_view()}
                 </select>
             </div>
@@ -144,39 +167,71 @@ pub(super) fn Toolbar(counts: Counts, tags: Vec<TagCount>) -> impl IntoView {
             <div class="field">
                 <label for="filter-due">"Due"</label>
                 <select id="filter-due" name="due" prop:value=move || view.read().due.clone()>
-                    {[("", "Any time"), ("overdue", "Overdue"), ("today", "Today"), ("upcoming", "Upcoming"), ("none", "No due date")]
+                    {[
+                        ("", "Any time"),
+                        ("overdue", "Overdue"),
+                        ("today", "Today"),
+                        ("upcoming", "Upcoming"),
+                        ("none", "No due date"),
+                    ]
                         .into_iter()
-                        .map(|(value, label)| view! { <option value=value selected=initial.due == value>{label}</option> })
+                        .map(|(value, label)| {
+                            view! {
+                                <option value=value selected=initial.due == value>
+                                    {label}
+                                </option>
+                            }
+                        })
                         .collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="sort">"Sort by"</label>
                 <select id="sort" name="sort" prop:value=move || view.read().sort_key().to_owned()>
-                    {[("created", "Date added"), ("updated", "Last changed"), ("due", "Due date"), ("priority", "Priority"), ("title", "Title")]
+                    {[
+                        ("created", "Date added"),
+                        ("updated", "Last changed"),
+                        ("due", "Due date"),
+                        ("priority", "Priority"),
+                        ("title", "Title"),
+                    ]
                         .into_iter()
-                        .map(|(value, label)| view! { <option value=value selected=initial.sort_key() == value>{label}</option> })
+                        .map(|(value, label)| {
+                            view! {
+                                <option value=value selected=initial.sort_key() == value>
+                                    {label}
+                                </option>
+                            }
+                        })
                         .collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="order">"Order"</label>
                 <select id="order" name="order" prop:value=move || view.read().order_key().to_owned()>
-                    <option value="asc" selected=initial.order_key() == "asc">{move || order_labels().0}</option>
-                    <option value="desc" selected=initial.order_key() == "desc">{move || order_labels().1}</option>
+                    <option value="asc" selected=initial.order_key() == "asc">
+                        {move || order_labels().0}
+                    </option>
+                    <option value="desc" selected=initial.order_key() == "desc">
+                        {move || order_labels().1}
+                    </option>
                 </select>
             </div>
             <button type="submit" class="no-js-only">
                 "Apply"
             </button>
         </form>
-        {initial.is_filtered().then(|| view! {
-            <p class="active-filters">
-                <span>"Filtered view."</span>
-                <a href=clear_filters.href() on:click=follow(board, clear_filters.clone())>
-                    "Clear filters"
-                </a>
-            </p>
-        })}
+        {initial
+            .is_filtered()
+            .then(|| {
+                view! {
+                    <p class="active-filters">
+                        <span>"Filtered view."</span>
+                        <a href=clear_filters.href() on:click=follow(board, clear_filters.clone())>
+                            "Clear filters"
+                        </a>
+                    </p>
+                }
+            })}
     }
 }
