@@ -178,6 +178,18 @@ mod tests {
     }
 
     #[test]
+    fn a_change_confirmed_by_password_documents_the_wrong_password_and_the_wait() {
+        let json = openapi_json();
+        for path in ["/api/auth/change-password", "/api/auth/delete-account"] {
+            let responses = &json["paths"][path]["post"]["responses"];
+            let forbidden = responses["403"]["description"].as_str().unwrap();
+            assert!(forbidden.contains("`invalid_credentials`") && forbidden.contains("`csrf_rejected`"), "{path}");
+            assert!(responses["429"]["headers"]["retry-after"].is_object(), "{path}: 429 without Retry-After");
+            assert!(responses["401"].is_object() && responses["415"].is_object(), "{path}");
+        }
+    }
+
+    #[test]
     fn links_use_the_openapi_field_names() {
         let json = openapi_json();
         let links = &json["paths"]["/api/tasks/create"]["post"]["responses"]["200"]["links"];

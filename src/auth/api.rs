@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::{
     error::{
         ErrorBody, FieldErrors,
-        docs::{PublicErrors, PublicWriteErrors, SessionErrors, SessionWriteErrors},
+        docs::{ConfirmedWriteErrors, PublicErrors, PublicWriteErrors, SessionErrors, SessionWriteErrors},
     },
     state::{AppState, Request, state},
 };
@@ -168,13 +168,7 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     responses(
         (status = 200, description = "The user; every other session has ended and a fresh cookie is set.", body = User,
             headers(("set-cookie" = String, description = "The new session cookie."))),
-        SessionWriteErrors,
-        (status = 403, body = ErrorBody,
-            description = "`invalid_credentials`: the current password is wrong; or `csrf_rejected`."),
-        (status = 422, description = "`validation_failed`: the new password breaks a rule.", body = ErrorBody),
-        (status = 429, body = ErrorBody,
-            description = "`too_many_attempts`: too many wrong passwords; see `Retry-After`.",
-            headers(("retry-after" = u64, description = "Seconds to wait."))),
+        ConfirmedWriteErrors,
     ),
 ))]
 #[server(prefix = "/api", endpoint = "auth/change-password")]
@@ -223,13 +217,7 @@ pub async fn logout_all() -> Result<Done, AppError> {
     responses(
         (status = 200, body = Done,
             description = "The account, its sessions and its tasks are gone; the cookie is cleared."),
-        SessionWriteErrors,
-        (status = 403, body = ErrorBody,
-            description = "`invalid_credentials`: the password is wrong; or `csrf_rejected`."),
-        (status = 422, description = "`validation_failed`: the password is empty.", body = ErrorBody),
-        (status = 429, body = ErrorBody,
-            description = "`too_many_attempts`: too many wrong passwords; see `Retry-After`.",
-            headers(("retry-after" = u64, description = "Seconds to wait."))),
+        ConfirmedWriteErrors,
     ),
 ))]
 #[server(prefix = "/api", endpoint = "auth/delete-account")]

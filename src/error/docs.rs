@@ -5,7 +5,11 @@ use std::collections::BTreeMap;
 
 use utoipa::{
     IntoResponses,
-    openapi::{Content, RefOr, Response, ResponseBuilder},
+    openapi::{
+        Content, RefOr, Response, ResponseBuilder,
+        header::HeaderBuilder,
+        schema::{ObjectBuilder, Type},
+    },
 };
 
 // Left to itself, utoipa names the schema of `FieldErrors` after its Rust type.
@@ -15,27 +19,64 @@ use utoipa::{
 #[allow(dead_code)]
 pub struct FieldMessages(std::collections::HashMap<String, String>);
 
-/// An error answer with the error body.
-fn error_response(description: &str) -> RefOr<Response> {
-    ResponseBuilder::new()
-        .description(description)
-        .content("application/json", Content::new(Some(utoipa::openapi::Ref::from_schema_name("Error"))))
-        .build()
-        .into()
+/// One documented error answer: its status, and what it means (starting with its `code`).
+type Answer = (&'static str, &'static str);
+
+const BAD_REQUEST: Answer = ("400", "`bad_request`: an argument is missing or cannot be decoded.");
+const UNAUTHENTICATED: Answer = ("401", "`unauthenticated`: no valid session.");
+const CROSS_SITE: Answer = ("403", "`csrf_rejected`: the request came from another site.");
+const NOT_YOURS: Answer =
+    ("404", "`not_found`: there is no such object of yours (another person's is not found either).");
+const BODY_TIMEOUT: Answer = ("408", "`request_timeout`: the body did not arrive in time.");
+const TOO_LARGE: Answer = ("413", "`payload_too_large`: the body is over 64 KiB.");
+const NOT_A_FORM: Answer = ("415", "`unsupported_media_type`: a body that is not `application/x-www-form-urlencoded`.");
+const INVALID_FIELDS: Answer =
+    ("422", "`validation_failed`: `fields` names each bad field (a malformed `id` included).");
+const INTERNAL: Answer = ("500", "`internal`: an unexpected failure (the detail is in the server's log).");
+const UNAVAILABLE: Answer =
+    ("503", "`unavailable`: the database does not answer or the request took too long; retry later.");
+const WRONG_PASSWORD: Answer =
+    ("403", "`invalid_credentials`: the password given to confirm the change is wrong; or `csrf_rejected`.");
+const PASSWORD_FIELDS: Answer =
+    ("422", "`validation_failed`: a password is empty, or the new one breaks a rule; `fields` says which.");
+const TOO_MANY_WRONG: Answer = ("429", "`too_many_attempts`: too many wrong passwords; see `Retry-After`.");
+
+/// What any call can be answered with.
+const ANY: [Answer; 3] = [BAD_REQUEST, INTERNAL, UNAVAILABLE];
+/// What a call that changes something (it has a body, and must come from this site) can be.
+const WRITE: [Answer; 4] = [CROSS_SITE, BODY_TIMEOUT, TOO_LARGE, NOT_A_FORM];
+
+/// The answers of these groups, by status (a later group's answer replaces an earlier one's).
+fn answers(groups: &[&[Answer]]) -> BTreeMap<String, RefOr<Response>> {
+    groups
+        .iter()
+        .flat_map(|group| group.iter())
+        .map(|(status, about)| (status.to_string(), answer(status, about)))
+        .collect()
 }
 
-/// Declares a set of error answers that many endpoints share.
+/// An error answer with the error body (and, for a 429, the `Retry-After` header).
+fn answer(status: &str, description: &str) -> RefOr<Response> {
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content("application/json", Content::new(Some(utoipa::openapi::Ref::from_schema_name("Error"))));
+    if status == "429" {
+        let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0));
+        response = response
+            .header("retry-after", HeaderBuilder::new().schema(seconds).description(Some("Seconds to wait.")).build());
+    }
+    response.build().into()
+}
+
+/// Declares a set of error answers that endpoints share, made of groups of [`Answer`]s.
 macro_rules! error_set {
-    ($(#[$doc:meta])* $name:ident: $(($status:literal, $description:literal)),+ $(,)?) => {
+    ($(#[$doc:meta])* $name:ident = $($group:expr),+ $(,)?) => {
         $(#[$doc])*
         pub struct $name;
 
         impl IntoResponses for $name {
             fn responses() -> BTreeMap<String, RefOr<Response>> {
-                [$(($status, $description)),+]
-                    .into_iter()
-                    .map(|(status, description)| (status.to_owned(), error_response(description)))
-                    .collect()
+                answers(&[$(&$group[..]),+])
             }
         }
     };
@@ -43,54 +84,42 @@ macro_rules! error_set {
 
 error_set!(
     /// Errors of any call that needs no session.
-    PublicErrors:
-    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
-    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
-    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
+    PublicErrors = ANY
 );
-
 error_set!(
     /// Errors of any call that changes state without a session.
-    PublicWriteErrors:
-    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
-    ("403", "`csrf_rejected`: the request came from another site."),
-    ("408", "`request_timeout`: the body did not arrive in time."),
-    ("413", "`payload_too_large`: the body is over 64 KiB."),
-    ("415", "`unsupported_media_type`: a body that is not `application/x-www-form-urlencoded`."),
-    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
-    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
+    PublicWriteErrors = ANY,
+    WRITE
 );
-
 error_set!(
     /// Errors of any read that needs a session.
-    SessionErrors:
-    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
-    ("401", "`unauthenticated`: no valid session."),
-    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
-    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
+    SessionErrors = ANY,
+    [UNAUTHENTICATED]
 );
-
 error_set!(
     /// Errors of any change that needs a session.
-    SessionWriteErrors:
-    ("400", "`bad_request`: an argument is missing or cannot be decoded."),
-    ("401", "`unauthenticated`: no valid session."),
-    ("403", "`csrf_rejected`: the request came from another site."),
-    ("408", "`request_timeout`: the body did not arrive in time."),
-    ("413", "`payload_too_large`: the body is over 64 KiB."),
-    ("415", "`unsupported_media_type`: a body that is not `application/x-www-form-urlencoded`."),
-    ("500", "`internal`: an unexpected failure (the detail is in the server's log)."),
-    ("503", "`unavailable`: the database does not answer or the request took too long; retry later."),
+    SessionWriteErrors = ANY,
+    WRITE,
+    [UNAUTHENTICATED]
 );
-
 error_set!(
-    /// A call naming an object (a task, say) that does not exist or is not the caller's.
-    NotYours:
-    ("404", "`not_found`: there is no such object of yours (another person's is not found either)."),
+    /// Errors of a read of one object of the user's (a task, say), named by its id.
+    OwnReadErrors = ANY,
+    [UNAUTHENTICATED, NOT_YOURS, INVALID_FIELDS]
 );
-
+error_set!(
+    /// Errors of a change to one object of the user's, named by its id.
+    OwnWriteErrors = ANY,
+    WRITE,
+    [UNAUTHENTICATED, NOT_YOURS, INVALID_FIELDS]
+);
 error_set!(
     /// A call with fields to check.
-    InvalidFields:
-    ("422", "`validation_failed`: `fields` names each bad field (a malformed `id` included)."),
+    InvalidFields = [INVALID_FIELDS]
+);
+error_set!(
+    /// Errors of a change that needs a session and is confirmed with the account's password.
+    ConfirmedWriteErrors = ANY,
+    WRITE,
+    [UNAUTHENTICATED, WRONG_PASSWORD, PASSWORD_FIELDS, TOO_MANY_WRONG]
 );

@@ -18,7 +18,7 @@ use crate::{
     auth::extract::require_user,
     error::{
         ErrorBody,
-        docs::{InvalidFields, NotYours, SessionErrors, SessionWriteErrors},
+        docs::{InvalidFields, OwnReadErrors, OwnWriteErrors, SessionErrors, SessionWriteErrors},
     },
     state::state,
 };
@@ -26,11 +26,7 @@ use crate::{
 /// Lists the user's tasks: filtered, searched, sorted, a page at a time.
 #[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tasks/list", tag = "tasks",
     params(ListQuery),
-    responses(
-        (status = 200, description = "A page of tasks.", body = TaskList),
-        SessionErrors,
-        InvalidFields,
-    ),
+    responses((status = 200, description = "A page of tasks.", body = TaskList), SessionErrors, InvalidFields),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/list", input = GetUrl)]
 pub async fn list_tasks(#[server(flatten)] query: ListQuery) -> Result<TaskList, AppError> {
@@ -42,12 +38,7 @@ pub async fn list_tasks(#[server(flatten)] query: ListQuery) -> Result<TaskList,
 /// One task of the user's.
 #[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tasks/get", tag = "tasks",
     params(TaskId),
-    responses(
-        (status = 200, description = "The task.", body = Task),
-        SessionErrors,
-        NotYours,
-        InvalidFields,
-    ),
+    responses((status = 200, description = "The task.", body = Task), OwnReadErrors),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/get", input = GetUrl)]
 pub async fn get_task(#[server(flatten)] input: TaskId) -> Result<Task, AppError> {
@@ -85,12 +76,7 @@ pub async fn create_task(#[server(flatten)] input: NewTask) -> Result<Task, AppE
 /// Changes some fields of a task.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/update", tag = "tasks",
     request_body(content = TaskUpdate, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, description = "The task as it is now.", body = Task),
-        SessionWriteErrors,
-        NotYours,
-        InvalidFields,
-    ),
+    responses((status = 200, description = "The task as it is now.", body = Task), OwnWriteErrors),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/update")]
 pub async fn update_task(#[server(flatten)] input: TaskUpdate) -> Result<Task, AppError> {
@@ -102,12 +88,7 @@ pub async fn update_task(#[server(flatten)] input: TaskUpdate) -> Result<Task, A
 /// Completes or reopens a task.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/set-completed", tag = "tasks",
     request_body(content = SetCompletedInput, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, description = "The task as it is now.", body = Task),
-        SessionWriteErrors,
-        NotYours,
-        InvalidFields,
-    ),
+    responses((status = 200, description = "The task as it is now.", body = Task), OwnWriteErrors),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/set-completed")]
 pub async fn set_completed(#[server(flatten)] input: SetCompletedInput) -> Result<Task, AppError> {
@@ -120,12 +101,7 @@ pub async fn set_completed(#[server(flatten)] input: SetCompletedInput) -> Resul
 /// Deletes a task.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/delete", tag = "tasks",
     request_body(content = TaskId, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, description = "`{\"deleted\": 1}`.", body = Deleted),
-        SessionWriteErrors,
-        NotYours,
-        InvalidFields,
-    ),
+    responses((status = 200, description = "`{\"deleted\": 1}`.", body = Deleted), OwnWriteErrors),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/delete")]
 pub async fn delete_task(#[server(flatten)] input: TaskId) -> Result<Deleted, AppError> {
@@ -170,10 +146,7 @@ pub async fn complete_all(#[server(flatten)] input: CompleteAllInput) -> Result<
 
 /// The user's tags, with how many tasks carry each.
 #[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tasks/tags", tag = "tasks",
-    responses(
-        (status = 200, description = "The user's tags with their counts.", body = TagList),
-        SessionErrors,
-    ),
+    responses((status = 200, description = "The user's tags with their counts.", body = TagList), SessionErrors),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/tags", input = GetUrl)]
 pub async fn list_tags() -> Result<TagList, AppError> {

@@ -271,6 +271,22 @@ pub async fn get(db: &Db, user_id: Uuid, id: Uuid) -> Result<Option<Task>, AppEr
     Ok(row.map(Task::from))
 }
 
+/// Binds a task's fields to the next seven placeholders of `$query`: the columns `title,
+/// description, priority, due_date, tags` and the two derived from them, `search, title_key`
+/// (in this order, for a new task and a changed one alike).
+macro_rules! bind_fields {
+    ($query:expr, $task:expr) => {
+        $query
+            .bind(&$task.title)
+            .bind(&$task.description)
+            .bind($task.priority.rank())
+            .bind($task.due_date)
+            .bind($task.tags.join(","))
+            .bind(search_text(&$task.title, &$task.description))
+            .bind($task.title.to_lowercase())
+    };
+}
+
 fn search_text(title: &str, description: &str) -> String {
     format!("{}\n{}", title.to_lowercase(), description.to_lowercase())
 }
@@ -293,22 +309,13 @@ pub async fn create(db: &Db, user_id: Uuid, draft: TaskDraft, max_tasks: i64) ->
     // One statement checks the cap and inserts (the tag rows follow by trigger, migration
     // 0009); SQLite runs it under the single writer, so the cap is exact there (PostgreSQL
     // may let concurrent creates overshoot it slightly).
-    let insert = "insert into tasks (id, user_id, title, description, completed, priority, due_date, tags, search, \
-                  title_key, created_at, updated_at) \
+    let insert = "insert into tasks (id, user_id, title, description, priority, due_date, tags, search, title_key, \
+                  completed, created_at, updated_at) \
                   select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 \
                   where coalesce((select total from task_counts where user_id = $2), 0) < $12";
     let inserted = execute!(db, |conn| {
-        sqlx::query(insert)
-            .bind(task.id)
-            .bind(user_id)
-            .bind(&task.title)
-            .bind(&task.description)
+        bind_fields!(sqlx::query(insert).bind(task.id).bind(user_id), task)
             .bind(false)
-            .bind(task.priority.rank())
-            .bind(task.due_date)
-            .bind(task.tags.join(","))
-            .bind(search_text(&task.title, &task.description))
-            .bind(task.title.to_lowercase())
             .bind(now)
             .bind(max_tasks)
             .execute(conn)
@@ -346,22 +353,9 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             task.tags = tags;
         }
         task.updated_at = now.0;
-        sqlx::query(
-            "update tasks set title = $1, description = $2, priority = $3, due_date = $4, tags = $5, search = $6, \
-             title_key = $7, updated_at = $8 where id = $9 and user_id = $10",
-        )
-        .bind(&task.title)
-        .bind(&task.description)
-        .bind(task.priority.rank())
-        .bind(task.due_date)
-        .bind(task.tags.join(","))
-        .bind(search_text(&task.title, &task.description))
-        .bind(task.title.to_lowercase())
-        .bind(now)
-        .bind(id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+        let update = "update tasks set title = $1, description = $2, priority = $3, due_date = $4, tags = $5, \
+                      search = $6, title_key = $7, updated_at = $8 where id = $9 and user_id = $10";
+        bind_fields!(sqlx::query(update), task).bind(now).bind(id).bind(user_id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok::<_, AppError>(Some(task))
     })

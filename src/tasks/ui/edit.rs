@@ -124,6 +124,7 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
     };
 
     let field_id = |name: &str| format!("edit-{name}-{id}");
+    let due = task.due_date.map(|d| d.to_string()).unwrap_or_default();
     view! {
         <form
             class="edit-form"
@@ -166,12 +167,7 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for=field_id("due")>"Due date"</label>
-                    <input
-                        id=field_id("due")
-                        name="due_date"
-                        type="date"
-                        value=task.due_date.map(|d| d.to_string()).unwrap_or_default()
-                    />
+                    <input id=field_id("due") name="due_date" type="date" value=due />
                 </div>
                 <div class="field">
                     <label for=field_id("tags")>"Tags"</label>

@@ -64,3 +64,20 @@ pub(super) fn month_abbr(month: time::Month) -> &'static str {
         December => "Dec",
     }
 }
+
+/// The `<option>`s of a menu of fixed choices (value and label), with `selected` chosen.
+pub(super) fn choice_options(
+    choices: &'static [(&'static str, &'static str)],
+    selected: &str,
+) -> impl IntoView + use<> {
+    choices
+        .iter()
+        .map(|&(value, label)| {
+            view! {
+                <option value=value selected=value == selected>
+                    {label}
+                </option>
+            }
+        })
+        .collect_view()
+}

@@ -4,10 +4,23 @@ use leptos::{ev, prelude::*};
 
 use super::{
     board::{Board, follow},
-    fields::priority_label,
+    fields::{choice_options, priority_label},
     view::View,
 };
 use crate::tasks::{Counts, Priority, TagCount, limits};
+
+/// The due-date filter's choices: value and label.
+const DUE_CHOICES: [(&str, &str); 5] =
+    [("", "Any time"), ("overdue", "Overdue"), ("today", "Today"), ("upcoming", "Upcoming"), ("none", "No due date")];
+
+/// The sort keys: value and label.
+const SORT_CHOICES: [(&str, &str); 5] = [
+    ("created", "Date added"),
+    ("updated", "Last changed"),
+    ("due", "Due date"),
+    ("priority", "Priority"),
+    ("title", "Title"),
+];
 
 /// Status links with counts, search, filters and sorting.
 #[component]
@@ -167,43 +180,13 @@ pub(super) fn Toolbar(counts: Counts, tags: Vec<TagCount>) -> impl IntoView {
             <div class="field">
                 <label for="filter-due">"Due"</label>
                 <select id="filter-due" name="due" prop:value=move || view.read().due.clone()>
-                    {[
-                        ("", "Any time"),
-                        ("overdue", "Overdue"),
-                        ("today", "Today"),
-                        ("upcoming", "Upcoming"),
-                        ("none", "No due date"),
-                    ]
-                        .into_iter()
-                        .map(|(value, label)| {
-                            view! {
-                                <option value=value selected=initial.due == value>
-                                    {label}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
+                    {choice_options(&DUE_CHOICES, &initial.due)}
                 </select>
             </div>
             <div class="field">
                 <label for="sort">"Sort by"</label>
                 <select id="sort" name="sort" prop:value=move || view.read().sort_key().to_owned()>
-                    {[
-                        ("created", "Date added"),
-                        ("updated", "Last changed"),
-                        ("due", "Due date"),
-                        ("priority", "Priority"),
-                        ("title", "Title"),
-                    ]
-                        .into_iter()
-                        .map(|(value, label)| {
-                            view! {
-                                <option value=value selected=initial.sort_key() == value>
-                                    {label}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
+                    {choice_options(&SORT_CHOICES, initial.sort_key())}
                 </select>
             </div>
             <div class="field">
