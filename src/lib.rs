@@ -3,14 +3,14 @@
 //!
 //! The same crate is the server (feature `ssr`: axum, sqlx, the API) and the browser app
 //! (feature `hydrate`: the WASM that takes over the server-rendered pages).
-
 //!
 //! Its modules form layers, each using only the ones before it (`.ci/check-layers.py` keeps it
-//! so; the README's "Architecture" draws them): `config`, `error` and `dates` at the bottom;
-//! then the database (`db`), the request's state (`state`) and user (`auth::extract`); then
-//! each feature's types, inputs, SQL and server functions (`auth`, `tasks`); then the pages
-//! (`ui`, each feature's `ui`, `app`); and on top the API's description (`api_docs`) and the
-//! HTTP server (`server`), which nothing imports.
+//! so; the README's "Architecture" draws them): `hex`, `config`, `error` and `dates` at the
+//! bottom; each feature's types (`auth`, `tasks`); the database (`db`) and what builds on it
+//! alone; the request's state (`state`) and user (`auth::extract`); each feature's inputs,
+//! SQL and server functions; then the pages (`ui`, each feature's `ui`, `app`); and on top
+//! the API's description (`api_docs`) and the HTTP server (`server`), which nothing in the
+//! crate uses.
 
 pub mod app;
 pub mod auth;

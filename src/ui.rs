@@ -126,8 +126,8 @@ impl Sending {
     }
 }
 
-/// A form's call on its way, with what its success does. Boxed, so that [`Sending`] is
-/// compiled once for every form.
+/// A call to the server on its way, with what the page makes of its answer. Boxed, so that
+/// what sends it ([`Sending`], the task board) is compiled once for every kind of call.
 pub type Sent = std::pin::Pin<Box<dyn Future<Output = Result<(), AppError>>>>;
 
 /// The text to put inside a `<textarea>`, whose children the server's renderer writes as

@@ -24,7 +24,7 @@ pub mod password;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
-pub mod store;
+pub(crate) mod store;
 pub mod ui;
 
 pub use api::{

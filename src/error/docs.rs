@@ -4,12 +4,8 @@
 use std::collections::BTreeMap;
 
 use utoipa::{
-    IntoResponses,
-    openapi::{
-        Content, RefOr, Response, ResponseBuilder,
-        header::HeaderBuilder,
-        schema::{ObjectBuilder, Type},
-    },
+    IntoResponses, PartialSchema,
+    openapi::{Content, RefOr, Response, ResponseBuilder, header::HeaderBuilder},
 };
 
 // Left to itself, utoipa names the schema of `FieldErrors` after its Rust type.
@@ -38,7 +34,7 @@ const UNAVAILABLE: Answer =
 const WRONG_PASSWORD: Answer =
     ("403", "`invalid_credentials`: the password given to confirm the change is wrong; or `csrf_rejected`.");
 const PASSWORD_FIELDS: Answer =
-    ("422", "`validation_failed`: a password is empty, or the new one breaks a rule; `fields` says which.");
+    ("422", "`validation_failed`: a password field is empty, or the new password breaks a rule; see `fields`.");
 const TOO_MANY_WRONG: Answer = ("429", "`too_many_attempts`: too many wrong passwords; see `Retry-After`.");
 
 /// What any call can be answered with.
@@ -61,7 +57,7 @@ fn answer(status: &str, description: &str) -> RefOr<Response> {
         .description(description)
         .content("application/json", Content::new(Some(utoipa::openapi::Ref::from_schema_name("Error"))));
     if status == "429" {
-        let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0));
+        let seconds = <u64 as PartialSchema>::schema();
         response = response
             .header("retry-after", HeaderBuilder::new().schema(seconds).description(Some("Seconds to wait.")).build());
     }

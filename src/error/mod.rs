@@ -5,7 +5,7 @@
 //! same body whether it comes from a server function, a middleware or the router. Internal
 //! detail (SQL, paths, I/O errors) is logged where it happens and never put in the error.
 //!
-//! On the server, [`http`] turns an error into its HTTP answer (status, `Retry-After`) and
+//! On the server, `http.rs` turns an error into its HTTP answer (status, `Retry-After`) and
 //! [`docs`] describes the answers to the API documentation.
 
 use std::collections::BTreeMap;
@@ -17,7 +17,7 @@ use leptos::server_fn::{
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-pub mod docs;
+pub(crate) mod docs;
 #[cfg(feature = "ssr")]
 mod http;
 

@@ -31,9 +31,9 @@ use crate::{
     state::AppState,
 };
 
-pub mod connection;
-pub mod housekeeping;
-pub mod middleware;
+mod connection;
+mod housekeeping;
+mod middleware;
 
 pub use connection::{ConnectionLimits, serve, shutdown_signal};
 pub use housekeeping::{Housekeeping, spawn_housekeeping};

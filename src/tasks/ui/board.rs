@@ -1,14 +1,14 @@
-//! What the parts of the task board share: the view, what is in flight, the notice, and the
-//! open edit forms. The rows keep no server actions of their own: one [`Board`] holds what is
-//! in flight, and a row reads its own state from one signal.
+//! The task board's state, which its parts share through the context: the view, the changes
+//! in flight (each row's in its [`RowState`]), the notice, and the open edit forms, with the
+//! rules for when the list is loaded again.
 
 use leptos::{ev, prelude::*, task::spawn_local};
 use uuid::Uuid;
 
 use super::view::View;
 use crate::{
-    error::AppError,
     tasks::{Task, TaskId, TaskList, delete_task},
+    ui::Sent,
 };
 
 /// A change to all tasks at once, while it is on its way.
@@ -144,7 +144,7 @@ impl Board {
     /// Sends a change (whose future also applies the answer to the page); when it is done,
     /// reports a failure (prefixed with `what`) and loads the list again, which also undoes
     /// whatever was shown optimistically.
-    pub(super) fn send(self, what: String, change: Change) {
+    pub(super) fn send(self, what: String, change: Sent) {
         self.notice.set(None);
         spawn_local(async move {
             if let Err(error) = change.await {
@@ -181,10 +181,6 @@ impl Board {
         }
     }
 }
-
-/// A change on its way to the server, with what the page makes of the answer. Boxed, so
-/// that [`Board::send`] is compiled once for every kind of change.
-pub(super) type Change = std::pin::Pin<Box<dyn Future<Output = Result<(), AppError>>>>;
 
 /// Follows a link to another view in place (a click with a modifier key, or with another
 /// button than the main one, is left to the browser: a new tab, say).

@@ -1,4 +1,4 @@
-//! How a task's fields read: priority labels and menus, due dates.
+//! How a task's fields read (priority labels and menus, due dates), and menus of fixed choices.
 
 use leptos::prelude::*;
 use time::{Date, Duration};
@@ -47,7 +47,7 @@ pub(super) fn due_label(due: Date, today: Date, completed: bool) -> (String, &'s
     }
 }
 
-pub(super) fn month_abbr(month: time::Month) -> &'static str {
+fn month_abbr(month: time::Month) -> &'static str {
     use time::Month::*;
     match month {
         January => "Jan",

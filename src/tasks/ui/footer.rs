@@ -3,10 +3,13 @@
 use leptos::{either::Either, ev, prelude::*, server_fn::ServerFn};
 
 use super::{
-    board::{Board, Bulk, Change, follow},
+    board::{Board, Bulk, follow},
     view::View,
 };
-use crate::tasks::{ClearCompleted, CompleteAll, CompleteAllInput, Counts, clear_completed, complete_all};
+use crate::{
+    tasks::{ClearCompleted, CompleteAll, CompleteAllInput, Counts, clear_completed, complete_all},
+    ui::Sent,
+};
 
 /// "N items left", and the bulk buttons.
 #[component]
@@ -25,7 +28,7 @@ pub(super) fn ListFooter(counts: Counts) -> impl IntoView {
         move |event: ev::SubmitEvent| {
             event.prevent_default();
             board.bulk.set(Some(bulk));
-            let (what, change): (&str, Change) = match bulk {
+            let (what, change): (&str, Sent) = match bulk {
                 Bulk::Complete(completed) => {
                     let input = CompleteAllInput { completed: completed.to_string() };
                     ("Could not change the tasks", Box::pin(async move { complete_all(input).await.map(drop) }))

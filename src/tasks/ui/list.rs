@@ -46,12 +46,12 @@ pub(super) fn ListView(list: TaskList, tags: Vec<TagCount>) -> impl IntoView {
 
 /// A row's key: its id and last change, so that a changed task is rendered anew.
 #[allow(clippy::clone_on_copy, reason = "a Moment is a copy type on the server, text in the WASM")]
-pub(super) fn row_key(task: &Task) -> (uuid::Uuid, crate::dates::Moment) {
+fn row_key(task: &Task) -> (uuid::Uuid, crate::dates::Moment) {
     (task.id, task.updated_at.clone())
 }
 
 #[component]
-pub(super) fn EmptyState(all: i64, page: i64) -> impl IntoView {
+fn EmptyState(all: i64, page: i64) -> impl IntoView {
     let board = expect_context::<Board>();
     let (lead, detail, link) = if all == 0 {
         ("Nothing to do yet.", "Type a task above and press Enter to add it.", None)
@@ -82,7 +82,7 @@ pub(super) fn EmptyState(all: i64, page: i64) -> impl IntoView {
 
 /// One task: its checkbox, title, details and buttons, or its edit form.
 #[component]
-pub(super) fn TaskItem(task: Task, today: Date) -> impl IntoView {
+fn TaskItem(task: Task, today: Date) -> impl IntoView {
     let board = expect_context::<Board>();
     // Without the WASM, "Edit" is a link to this page with `edit=<id>`.
     let editing = board.view.read_untracked().edit == task.id.to_string() || board.editing(task.id);
@@ -122,7 +122,7 @@ pub(super) fn TaskItem(task: Task, today: Date) -> impl IntoView {
 }
 
 #[component]
-pub(super) fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<RowState>) -> impl IntoView {
+fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<RowState>) -> impl IntoView {
     let board = expect_context::<Board>();
     let id = task.id;
     let title = task.title.clone();

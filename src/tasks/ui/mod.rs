@@ -98,6 +98,23 @@ fn TaskBoard(notice: Option<String>) -> impl IntoView {
     let list = Resource::new(move || (board.view.get().query(), board.version.get()), |(query, _)| list_tasks(query));
     let tags = Resource::new(move || board.version.get(), |_| list_tags());
     listen_to_window(board);
+    let content = move || {
+        Suspend::new(async move {
+            let tags = tags.await.map(|t| t.tags).unwrap_or_default();
+            let list = list.await;
+            board.keep_edits(list.as_ref().ok());
+            // While it settles on the server, the Transition walks this once with the data
+            // already loaded, looking for more resources, builds the whole list and throws it
+            // away (a sixth of the page's time). There are no more resources below, and one
+            // yield makes that walk pass over the list; the render awaits it as usual.
+            #[cfg(feature = "ssr")]
+            tokio::task::yield_now().await;
+            match list {
+                Ok(list) => Either::Left(view! { <ListView list tags /> }),
+                Err(error) => Either::Right(view! { <ListError error /> }),
+            }
+        })
+    };
 
     view! {
         <div class="tasks-header">
@@ -113,26 +130,7 @@ fn TaskBoard(notice: Option<String>) -> impl IntoView {
         <Notice />
         <Transition fallback=|| {
             view! { <p class="loading">"Loading your tasks…"</p> }
-        }>
-            {move || Suspend::new(async move {
-                let tags = tags.await.map(|t| t.tags).unwrap_or_default();
-                let list = list.await;
-                board.keep_edits(list.as_ref().ok());
-                #[cfg(feature = "ssr")] tokio::task::yield_now().await;
-                match list {
-                    Ok(list) => {
-                        Either::Left(
-                            // While it settles on the server, the Transition walks this once with the data
-                            // already loaded, looking for more resources, builds the whole list and throws
-                            // it away (a sixth of the page's time). There are no more resources below, and
-                            // one yield makes that walk pass over the list; the render awaits it as usual.
-                            view! { <ListView list tags /> },
-                        )
-                    }
-                    Err(error) => Either::Right(view! { <ListError error /> }),
-                }
-            })}
-        </Transition>
+        }>{content}</Transition>
     }
 }
 

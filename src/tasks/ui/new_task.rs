@@ -144,7 +144,7 @@ pub(super) fn NewTaskForm() -> impl IntoView {
 }
 
 /// Puts a refused new task's fields back into the form.
-pub(super) fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &NewTask) {
+fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &NewTask) {
     use wasm_bindgen::JsCast;
     let set = |name: &str, value: &str| {
         if let Some(element) = form.elements().named_item(name) {

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use leptos_router::hooks::use_query_map;
 
-use crate::tasks::{ListQuery, limits};
+use crate::{
+    tasks::{ListQuery, limits},
+    ui::encode_component,
+};
 
 /// Tasks per page.
 pub(super) const PAGE_SIZE: i64 = limits::LIMIT_DEFAULT;
@@ -27,7 +30,7 @@ pub struct View {
 
 impl View {
     /// The view of a URL's query, given a way to read its parameters.
-    pub(super) fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+    fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
         let trimmed = |key: &str| get(key).map(|v| v.trim().to_owned()).unwrap_or_default();
         Self {
             status: trimmed("status"),
@@ -102,12 +105,12 @@ impl View {
             ("order", &self.order),
         ];
         let mut query: Vec<String> =
-            pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
+            pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode_component(v))).collect();
         if self.page > 1 {
             query.push(format!("page={}", self.page));
         }
         if !self.edit.is_empty() {
-            query.push(format!("edit={}", encode(&self.edit)));
+            query.push(format!("edit={}", encode_component(&self.edit)));
         }
         if query.is_empty() { "/tasks".to_owned() } else { format!("/tasks?{}", query.join("&")) }
     }
@@ -133,10 +136,6 @@ impl View {
     pub(super) fn order_key(&self) -> &str {
         if self.order.is_empty() { Self::default_order(self.sort_key()) } else { &self.order }
     }
-}
-
-pub(super) fn encode(value: &str) -> String {
-    crate::ui::encode_component(value)
 }
 
 #[cfg(test)]
