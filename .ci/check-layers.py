@@ -37,6 +37,7 @@ LAYERS = [
     "dates",
     # Feature types (each feature's mod.rs: what its API speaks).
     "auth",
+    "lists",
     "tasks",
     # The database and what builds on it alone.
     "db",
@@ -49,9 +50,12 @@ LAYERS = [
     "auth::extract",
     # Features: inputs, SQL, server functions.
     "auth::input",
+    "lists::input",
     "tasks::input",
+    "lists::store",
     "tasks::store",
-    "auth::api",
+    "auth::api",  # deleting an account hands its shared lists over (lists::store)
+    "lists::api",
     "tasks::api",
     # Shared components, then each feature's pages.
     "ui",

@@ -11,7 +11,7 @@ use utoipa::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, error::ErrorBody, state::AppState, tasks};
+use crate::{auth, error::ErrorBody, lists, state::AppState, tasks};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -40,6 +40,18 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         auth::api::change_password,
         auth::api::logout_all,
         auth::api::delete_account,
+        lists::api::list_lists,
+        lists::api::create_list,
+        lists::api::rename_list,
+        lists::api::delete_list,
+        lists::api::list_members,
+        lists::api::invite_member,
+        lists::api::set_role,
+        lists::api::remove_member,
+        lists::api::leave_list,
+        lists::api::list_invitations,
+        lists::api::accept_invitation,
+        lists::api::decline_invitation,
         tasks::api::list_tasks,
         tasks::api::get_task,
         tasks::api::create_task,
@@ -56,7 +68,8 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Accounts and sessions"),
-        (name = "tasks", description = "The logged-in user's tasks"),
+        (name = "lists", description = "Lists, their members and invitations"),
+        (name = "tasks", description = "The tasks of the lists the logged-in user is a member of"),
     ),
 )]
 pub struct ApiDoc;

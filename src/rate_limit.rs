@@ -33,6 +33,8 @@ pub const LOGIN_ATTEMPTS: i64 = 10;
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// The signup window.
 pub const SIGNUP_WINDOW: Duration = Duration::from_secs(3600);
+/// The window of invitations sent by one account.
+pub const INVITE_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// What a counter counts; its name starts the row's key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +49,8 @@ enum Kind {
     Confirm,
     /// Signups from one client address.
     Signup,
+    /// Invitations sent by one account.
+    Invite,
 }
 
 impl Kind {
@@ -57,6 +61,7 @@ impl Kind {
             Self::Address => "login-address",
             Self::Confirm => "confirm",
             Self::Signup => "signup",
+            Self::Invite => "invite",
         }
     }
 }
@@ -169,11 +174,27 @@ impl Limiter {
         })
     }
 
+    /// Counts an invitation sent by an account; refuses it past `per_day` in a day.
+    pub async fn check_invite(&self, db: &Db, user_id: uuid::Uuid, per_day: i64) -> Result<(), AppError> {
+        hit(db, &key(Kind::Invite, &user_id.to_string()), INVITE_WINDOW, per_day).await?.map_err(|refused| {
+            if refused.first {
+                tracing::warn!(user = %user_id, "invitations limited: the account reached its daily limit");
+            }
+            AppError::RateLimited { retry_after: refused.retry_after }
+        })
+    }
+
     /// Removes windows that have ended; returns how many.
     pub async fn forget_expired(&self, db: &Db) -> Result<u64, AppError> {
-        let horizon = Timestamp::now() - LOGIN_WINDOW.max(SIGNUP_WINDOW);
+        let now = Timestamp::now();
+        let short = now - LOGIN_WINDOW.max(SIGNUP_WINDOW);
+        let invites = format!("{}:%", Kind::Invite.name());
         Ok(execute!(db, |conn| {
-            sqlx::query("delete from rate_limits where window_start <= $1").bind(horizon).execute(conn)
+            sqlx::query("delete from rate_limits where window_start <= $1 or (window_start <= $2 and key not like $3)")
+                .bind(now - INVITE_WINDOW)
+                .bind(short)
+                .bind(&invites)
+                .execute(conn)
         })?)
     }
 }

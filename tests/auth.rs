@@ -378,9 +378,9 @@ async fn deleting_the_account_removes_the_user_sessions_and_tasks() {
     assert_eq!(deleted.json, json!({}));
     assert_eq!(app.count("users where id = $1", &id).await, 0);
     assert_eq!(app.count("sessions where user_id = $1", &id).await, 0);
-    assert_eq!(app.count("tasks where user_id = $1", &id).await, 0);
-    assert_eq!(app.count("task_tags where user_id = $1", &id).await, 0);
-    assert_eq!(app.count("tasks where user_id = $1", &bob_id).await, 1);
+    assert_eq!(app.count("tasks where list_id = $1", &id).await, 0);
+    assert_eq!(app.count("task_tags where list_id = $1", &id).await, 0);
+    assert_eq!(app.count("tasks where list_id = $1", &bob_id).await, 1);
     assert_eq!(client.get("/api/auth/me", &[]).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         app.client().post("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await.status,
@@ -532,7 +532,7 @@ async fn cross_site_requests_are_refused_and_change_nothing() {
         .await;
     assert_eq!(signup.status, StatusCode::FORBIDDEN);
 
-    assert_eq!(app.count("tasks where user_id = $1", &id).await, 0);
+    assert_eq!(app.count("tasks where list_id = $1", &id).await, 0);
     assert_eq!(app.count("users", "").await, 1);
     assert_eq!(client.get("/api/auth/me", &[]).await.status, StatusCode::OK, "the session survived");
 

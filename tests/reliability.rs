@@ -29,7 +29,7 @@ async fn open(settings: &HashMap<String, String>) -> Db {
 /// Every task of every user, with whether it is completed.
 async fn tasks_by_user(db: &Db) -> BTreeMap<Uuid, BTreeMap<Uuid, bool>> {
     let rows: Vec<(Uuid, Uuid, bool)> = with_pool!(db.read(), |pool| {
-        sqlx::query_as("select user_id, id, completed from tasks").fetch_all(pool).await.unwrap()
+        sqlx::query_as("select list_id, id, completed from tasks").fetch_all(pool).await.unwrap()
     });
     let mut users: BTreeMap<Uuid, BTreeMap<Uuid, bool>> = BTreeMap::new();
     for (user, id, completed) in rows {
@@ -38,40 +38,53 @@ async fn tasks_by_user(db: &Db) -> BTreeMap<Uuid, BTreeMap<Uuid, bool>> {
     users
 }
 
-/// Checks that nothing is half-written: each task's tags match its tag rows, and the counts
-/// the triggers keep match what is really there.
+/// Checks that nothing is half-written: each task's tags match its tag rows (in its list),
+/// and the counts the triggers keep (per list, per tag, per creator) match what is there.
 async fn assert_consistent(db: &Db) {
-    let (tasks, tag_rows, task_counts, tag_counts) = with_pool!(db.read(), |pool| {
-        let tasks: Vec<(Uuid, Uuid, bool, String)> =
-            sqlx::query_as("select user_id, id, completed, tags from tasks").fetch_all(pool).await.unwrap();
-        let tag_rows: Vec<(Uuid, Uuid, String)> =
-            sqlx::query_as("select user_id, task_id, tag from task_tags").fetch_all(pool).await.unwrap();
-        let task_counts: Vec<(Uuid, i64, i64)> =
-            sqlx::query_as("select user_id, total, completed from task_counts").fetch_all(pool).await.unwrap();
-        let tag_counts: Vec<(Uuid, String, i64)> =
-            sqlx::query_as("select user_id, tag, count from tag_counts").fetch_all(pool).await.unwrap();
-        (tasks, tag_rows, task_counts, tag_counts)
+    type Rows = (Vec<(Uuid, Uuid, bool, String, Option<Uuid>)>, Vec<(Uuid, Uuid, String)>, Vec<(Uuid, i64, i64)>);
+    let ((tasks, tag_rows, list_counts), tag_counts, creator_counts): (
+        Rows,
+        Vec<(Uuid, String, i64)>,
+        Vec<(Uuid, i64)>,
+    ) = with_pool!(db.read(), |pool| {
+        let tasks =
+            sqlx::query_as("select list_id, id, completed, tags, created_by from tasks").fetch_all(pool).await.unwrap();
+        let tag_rows = sqlx::query_as("select list_id, task_id, tag from task_tags").fetch_all(pool).await.unwrap();
+        let list_counts =
+            sqlx::query_as("select list_id, total, completed from list_counts").fetch_all(pool).await.unwrap();
+        let tag_counts = sqlx::query_as("select list_id, tag, count from tag_counts").fetch_all(pool).await.unwrap();
+        let creator_counts = sqlx::query_as("select user_id, total from creator_counts").fetch_all(pool).await.unwrap();
+        ((tasks, tag_rows, list_counts), tag_counts, creator_counts)
     });
 
-    let mut tags_of_task: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
+    let mut tags_of_task: BTreeMap<Uuid, BTreeSet<(Uuid, String)>> = BTreeMap::new();
     let mut expected_tag_counts: BTreeMap<(Uuid, String), i64> = BTreeMap::new();
-    for (user, task, tag) in tag_rows {
-        tags_of_task.entry(task).or_default().insert(tag.clone());
-        *expected_tag_counts.entry((user, tag)).or_default() += 1;
+    for (list, task, tag) in tag_rows {
+        tags_of_task.entry(task).or_default().insert((list, tag.clone()));
+        *expected_tag_counts.entry((list, tag)).or_default() += 1;
     }
-    let mut expected_task_counts: BTreeMap<Uuid, (i64, i64)> = BTreeMap::new();
-    for (user, id, completed, tags) in &tasks {
-        let column: BTreeSet<String> = tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect();
+    let mut expected_list_counts: BTreeMap<Uuid, (i64, i64)> = BTreeMap::new();
+    let mut expected_creator_counts: BTreeMap<Uuid, i64> = BTreeMap::new();
+    for (list, id, completed, tags, creator) in &tasks {
+        let column: BTreeSet<(Uuid, String)> =
+            tags.split(',').filter(|t| !t.is_empty()).map(|t| (*list, t.to_owned())).collect();
         assert_eq!(column, tags_of_task.remove(id).unwrap_or_default(), "tags of task {id}");
-        let counts = expected_task_counts.entry(*user).or_default();
+        let counts = expected_list_counts.entry(*list).or_default();
         counts.0 += 1;
         counts.1 += i64::from(*completed);
+        if let Some(creator) = creator {
+            *expected_creator_counts.entry(*creator).or_default() += 1;
+        }
     }
     assert!(tags_of_task.is_empty(), "tag rows of tasks that do not exist: {tags_of_task:?}");
-    for (user, total, completed) in task_counts {
-        assert_eq!(expected_task_counts.remove(&user).unwrap_or_default(), (total, completed), "counts of {user}");
+    for (list, total, completed) in list_counts {
+        assert_eq!(expected_list_counts.remove(&list).unwrap_or_default(), (total, completed), "counts of {list}");
     }
-    assert!(expected_task_counts.is_empty(), "tasks of users without counts");
+    assert!(expected_list_counts.is_empty(), "tasks of lists without counts");
+    for (user, total) in creator_counts {
+        assert_eq!(expected_creator_counts.remove(&user).unwrap_or_default(), total, "tasks created by {user}");
+    }
+    assert!(expected_creator_counts.is_empty(), "tasks of creators without counts");
     let kept: BTreeMap<(Uuid, String), i64> = tag_counts.into_iter().map(|(u, t, c)| ((u, t), c)).collect();
     assert_eq!(kept, expected_tag_counts, "tag counts");
 }
@@ -428,7 +441,7 @@ async fn a_database_outage_is_a_quick_503_and_the_server_recovers_by_itself() {
         .map(|t| t["title"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(titles, BTreeSet::from(["before".to_owned(), "after".to_owned()]), "the refused write stayed out");
-    assert_eq!(app.count("tasks where user_id = $1", &user).await, 2);
+    assert_eq!(app.count("tasks where list_id = $1", &user).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -451,7 +464,7 @@ async fn a_request_stuck_past_the_timeout_gets_503_and_changes_nothing() {
     tokio::time::sleep(Duration::from_secs(4)).await;
     lock.end().await;
     assert_eq!(client.post("/api/tasks/create", &[("title", "later")]).await.status, StatusCode::OK);
-    assert_eq!(app.count("tasks where user_id = $1", &user).await, 1, "the timed-out write was not applied");
+    assert_eq!(app.count("tasks where list_id = $1", &user).await, 1, "the timed-out write was not applied");
 }
 
 /// Sends a request head, then `body` in chunks of 4 KiB (chunked encoding), and returns the
@@ -582,7 +595,7 @@ async fn hostile_input_gets_a_json_4xx_changes_nothing_and_the_server_stays_up()
     // Nothing changed, nobody else appeared, and the server is still there.
     let after = client.get("/api/tasks/get", &[("id", &id)]).await;
     assert_eq!(after.json, task);
-    assert_eq!(app.count("tasks where user_id = $1", &user).await, 1);
+    assert_eq!(app.count("tasks where list_id = $1", &user).await, 1);
     assert_eq!(app.count("users", "").await, 1);
     assert_eq!(client.get("/healthz", &[]).await.status, StatusCode::OK);
     assert_eq!(client.get("/api/auth/me", &[]).await.status, StatusCode::OK);

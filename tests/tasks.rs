@@ -31,9 +31,12 @@ fn ids(list: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_created_task_has_every_documented_field() {
     let app = spawn().await;
-    let (client, _) = app.user("ada@example.com").await;
+    let (client, ada_id) = app.user("ada@example.com").await;
     let task = create(&client, &[("title", "  Buy milk  ")]).await;
     assert_eq!(task["title"], "Buy milk");
+    assert_eq!(task["list_id"], ada_id.as_str(), "a new task goes to the Inbox, whose id is the account's");
+    assert_eq!(task["assignee"], Value::Null);
+    assert_eq!(task["created_by"], json!({"id": ada_id, "name": "Test User"}));
     assert_eq!(task["description"], "");
     assert_eq!(task["completed"], false);
     assert_eq!(task["priority"], "none");
@@ -46,12 +49,15 @@ async fn a_created_task_has_every_documented_field() {
     assert_eq!(
         keys,
         [
+            "assignee",
             "completed",
             "completed_at",
             "created_at",
+            "created_by",
             "description",
             "due_date",
             "id",
+            "list_id",
             "priority",
             "tags",
             "title",
@@ -119,7 +125,7 @@ async fn task_fields_are_checked_on_both_sides_of_each_limit() {
             assert!(response.json["fields"][field].is_string(), "{field} not named: {}", response.text);
         }
     }
-    assert_eq!(app.count("tasks where user_id = $1", &id).await, created);
+    assert_eq!(app.count("tasks where list_id = $1", &id).await, created);
 }
 
 #[tokio::test]
@@ -258,7 +264,7 @@ async fn ids_are_checked_and_other_peoples_tasks_do_not_exist() {
     // Bob's task is exactly as he left it.
     let unchanged = bob.get("/api/tasks/get", &[("id", bob_task)]).await;
     assert_eq!(unchanged.json, bobs);
-    assert_eq!(app.count("tasks where user_id = $1", &bob_id).await, 1);
+    assert_eq!(app.count("tasks where list_id = $1", &bob_id).await, 1);
 }
 
 #[tokio::test]
@@ -270,7 +276,7 @@ async fn delete_answers_once_then_not_found() {
     let deleted = client.post("/api/tasks/delete", &[("id", id)]).await;
     assert_eq!(deleted.json, json!({"deleted": 1}));
     assert_eq!(client.post("/api/tasks/delete", &[("id", id)]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.count("task_tags where user_id = $1", &user_id).await, 0);
+    assert_eq!(app.count("task_tags where list_id = $1", &user_id).await, 0);
 }
 
 #[tokio::test]
@@ -290,8 +296,8 @@ async fn bulk_calls_touch_only_the_callers_tasks() {
     assert_eq!(list(&bob, &[("status", "completed")]).await["total"], 1, "bob's open task stays open");
 
     assert_eq!(ada.post("/api/tasks/clear-completed", &[]).await.json, json!({"deleted": 3}));
-    assert_eq!(app.count("tasks where user_id = $1", &ada_id).await, 0);
-    assert_eq!(app.count("tasks where user_id = $1", &bob_id).await, 2, "bob's completed task was not cleared");
+    assert_eq!(app.count("tasks where list_id = $1", &ada_id).await, 0);
+    assert_eq!(app.count("tasks where list_id = $1", &bob_id).await, 2, "bob's completed task was not cleared");
 
     assert_eq!(bob.post("/api/tasks/complete-all", &[("completed", "false")]).await.json, json!({"updated": 1}));
     let bad = bob.post("/api/tasks/complete-all", &[("completed", "maybe")]).await;
@@ -308,7 +314,7 @@ async fn the_task_cap_is_enforced() {
     let over = client.post("/api/tasks/create", &[("title", "one too many")]).await;
     assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(over.code(), "limit_reached");
-    assert_eq!(app.count("tasks where user_id = $1", &id).await, 3);
+    assert_eq!(app.count("tasks where list_id = $1", &id).await, 3);
 }
 
 #[tokio::test]

@@ -211,7 +211,8 @@ pub async fn logout_all() -> Result<Done, AppError> {
     Ok(Done {})
 }
 
-/// Deletes the account with its sessions and all its tasks.
+/// Deletes the account with its sessions and the lists nobody else uses; each shared list it
+/// owns goes to its longest-standing editor (or viewer).
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/auth/delete-account", tag = "auth",
     request_body(content = DeleteAccountInput, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -228,7 +229,7 @@ pub async fn delete_account(#[server(flatten)] input: DeleteAccountInput) -> Res
         return Err(AppError::field("password", "Enter your password to confirm."));
     }
     confirm_password(&state, &auth.user, input.password).await?;
-    store::delete_user(&state.db, auth.user.id).await?;
+    crate::lists::store::delete_account(&state.db, auth.user.id, &auth.user.email).await?;
     Request::current()?.set_cookie(&state.sessions.clear_cookie());
     tracing::info!(user = %auth.user.id, "account deleted");
     Ok(Done {})

@@ -52,6 +52,17 @@ pub struct User {
     pub created_at: Moment,
 }
 
+/// Another person as the API names them beside something they did or were given (a task's
+/// creator or assignee): their id and display name, never their email.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Person {
+    /// The account's id.
+    pub id: Uuid,
+    /// The name shown in the app.
+    pub name: String,
+}
+
 /// An empty JSON object, the answer of calls that only have an effect.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

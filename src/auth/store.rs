@@ -76,12 +76,6 @@ pub async fn set_password(db: &Db, user_id: Uuid, password_hash: &str) -> Result
     Ok(())
 }
 
-/// Deletes a user; their sessions and tasks go with them (`on delete cascade`).
-pub async fn delete_user(db: &Db, user_id: Uuid) -> Result<(), AppError> {
-    execute!(db, |conn| sqlx::query("delete from users where id = $1").bind(user_id).execute(conn))?;
-    Ok(())
-}
-
 pub async fn create_session(
     db: &Db,
     id: Uuid,

@@ -21,8 +21,16 @@ type Answer = (&'static str, &'static str);
 const BAD_REQUEST: Answer = ("400", "`bad_request`: an argument is missing or cannot be decoded.");
 const UNAUTHENTICATED: Answer = ("401", "`unauthenticated`: no valid session.");
 const CROSS_SITE: Answer = ("403", "`csrf_rejected`: the request came from another site.");
-const NOT_YOURS: Answer =
-    ("404", "`not_found`: there is no such object of yours (another person's is not found either).");
+const NOT_YOURS: Answer = (
+    "404",
+    "`not_found`: there is no such object in a list of yours (one in a list you are not a member of is not \
+     found either).",
+);
+const FORBIDDEN: Answer = (
+    "403",
+    "`forbidden`: your role in the list does not allow this (viewers only read; only the owner shares, renames \
+     or deletes a list); or `csrf_rejected`: the request came from another site.",
+);
 const BODY_TIMEOUT: Answer = ("408", "`request_timeout`: the body did not arrive in time.");
 const TOO_LARGE: Answer = ("413", "`payload_too_large`: the body is over 64 KiB.");
 const NOT_A_FORM: Answer = ("415", "`unsupported_media_type`: a body that is not `application/x-www-form-urlencoded`.");
@@ -108,6 +116,12 @@ error_set!(
     OwnWriteErrors = ANY,
     WRITE,
     [UNAUTHENTICATED, NOT_YOURS, INVALID_FIELDS]
+);
+error_set!(
+    /// Errors of a change to a list, or to a task of one, that needs a role in the list.
+    MemberWriteErrors = ANY,
+    WRITE,
+    [UNAUTHENTICATED, NOT_YOURS, INVALID_FIELDS, FORBIDDEN]
 );
 error_set!(
     /// A call with fields to check.

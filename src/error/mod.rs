@@ -46,6 +46,9 @@ pub enum AppError {
     /// 403: a state-changing request from another site.
     #[error("This request came from another site and was refused.")]
     CsrfRejected,
+    /// 403: a member of a list whose role does not allow this (a viewer editing, say).
+    #[error("Your role in this list does not allow that.")]
+    Forbidden,
     /// 404: nothing here, or nothing of yours.
     #[error("Not found.")]
     NotFound,
@@ -96,7 +99,7 @@ impl AppError {
         match self {
             Self::BadRequest(_) => 400,
             Self::Unauthenticated | Self::InvalidCredentials => 401,
-            Self::WrongPassword | Self::CsrfRejected => 403,
+            Self::WrongPassword | Self::CsrfRejected | Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::EmailTaken => 409,
@@ -119,6 +122,7 @@ impl AppError {
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials | Self::WrongPassword => "invalid_credentials",
             Self::CsrfRejected => "csrf_rejected",
+            Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::EmailTaken => "email_taken",
@@ -144,7 +148,8 @@ impl AppError {
             "Login: unknown email or wrong password (403 when confirming an action with the wrong password).",
         ),
         ("csrf_rejected", 403, "A state-changing request from another site."),
-        ("not_found", 404, "No such endpoint, or no such object of yours."),
+        ("forbidden", 403, "Your role in the list does not allow this (a viewer only reads; only the owner shares)."),
+        ("not_found", 404, "No such endpoint, or no such object in a list of yours."),
         ("method_not_allowed", 405, "The endpoint exists with another method."),
         ("email_taken", 409, "Signup: the email already has an account."),
         ("request_timeout", 408, "The request (its headers or body) did not arrive in time."),
@@ -252,6 +257,7 @@ impl From<ErrorBody> for AppError {
             "unauthenticated" => Self::Unauthenticated,
             "invalid_credentials" => Self::InvalidCredentials,
             "csrf_rejected" => Self::CsrfRejected,
+            "forbidden" => Self::Forbidden,
             "not_found" => Self::NotFound,
             "method_not_allowed" => Self::MethodNotAllowed,
             "email_taken" => Self::EmailTaken,

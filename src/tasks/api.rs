@@ -1,6 +1,6 @@
 //! The server functions of tasks: the whole API under `/api/tasks/`. Each starts with the
-//! session's user and passes its id to every query ([`super::store`]), so no call can reach
-//! another person's tasks.
+//! session's user and passes its id to every query ([`super::store`]), whose statements reach
+//! only the lists the user is a member of, and change only those where their role allows.
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
@@ -9,24 +9,25 @@ use super::input::{parse_bool, parse_id};
 #[cfg(feature = "ssr")]
 use super::store;
 use super::{
-    CompleteAllInput, Deleted, ListQuery, NewTask, SetCompletedInput, TagList, Task, TaskId, TaskList, TaskUpdate,
-    Updated,
+    CompleteAllInput, Deleted, ListQuery, ListScope, NewTask, SetCompletedInput, TagList, Task, TaskId, TaskList,
+    TaskUpdate, Updated,
 };
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
-    auth::extract::require_user,
+    auth::{Person, extract::require_user},
     error::{
         ErrorBody,
-        docs::{InvalidFields, OwnReadErrors, OwnWriteErrors, SessionErrors, SessionWriteErrors},
+        docs::{InvalidFields, MemberWriteErrors, OwnReadErrors},
     },
     state::state,
 };
 
-/// Lists the user's tasks: filtered, searched, sorted, a page at a time.
+/// Lists the tasks of one list, or of every list the user is a member of: filtered,
+/// searched, sorted, a page at a time.
 #[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tasks/list", tag = "tasks",
     params(ListQuery),
-    responses((status = 200, description = "A page of tasks.", body = TaskList), SessionErrors, InvalidFields),
+    responses((status = 200, description = "A page of tasks.", body = TaskList), OwnReadErrors),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/list", input = GetUrl)]
 pub async fn list_tasks(#[server(flatten)] query: ListQuery) -> Result<TaskList, AppError> {
@@ -35,7 +36,7 @@ pub async fn list_tasks(#[server(flatten)] query: ListQuery) -> Result<TaskList,
     store::list(&state()?.db, user.user.id, &filter, today()).await
 }
 
-/// One task of the user's.
+/// One task of a list the user is a member of.
 #[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tasks/get", tag = "tasks",
     params(TaskId),
     responses((status = 200, description = "The task.", body = Task), OwnReadErrors),
@@ -47,7 +48,8 @@ pub async fn get_task(#[server(flatten)] input: TaskId) -> Result<Task, AppError
     store::get(&state()?.db, user.user.id, id).await?.ok_or(AppError::NotFound)
 }
 
-/// Creates a task.
+/// Creates a task, in the Inbox unless `list_id` names a list where the user is the owner or
+/// an editor.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/create", tag = "tasks",
     request_body(content = NewTask, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -60,9 +62,10 @@ pub async fn get_task(#[server(flatten)] input: TaskId) -> Result<Task, AppError
             )),
             ("DeleteTask" = (operation_id = "delete_task", request_body = json!({"id": "$response.body#/id"}))),
         )),
-        SessionWriteErrors,
-        (status = 422, body = ErrorBody, description = "`validation_failed`: `fields` names each bad field; \
-            or `limit_reached`: the account holds the most tasks allowed."),
+        MemberWriteErrors,
+        (status = 422, body = ErrorBody, description = "`validation_failed`: `fields` names each bad field \
+            (an assignee who is not a member of the list included); or `limit_reached`: the user created the \
+            most tasks allowed."),
     ),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/create")]
@@ -70,69 +73,72 @@ pub async fn create_task(#[server(flatten)] input: NewTask) -> Result<Task, AppE
     let user = require_user().await?;
     let draft = input.parse()?;
     let state = state()?;
-    store::create(&state.db, user.user.id, draft, state.config.max_tasks_per_user).await
+    let creator = Person { id: user.user.id, name: user.user.name.clone() };
+    store::create(&state.db, &creator, draft, state.config.max_tasks_per_user).await
 }
 
-/// Changes some fields of a task.
+/// Changes some fields of a task, moves it to another list, or (un)assigns it.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/update", tag = "tasks",
     request_body(content = TaskUpdate, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "The task as it is now.", body = Task), OwnWriteErrors),
+    responses((status = 200, description = "The task as it is now.", body = Task), MemberWriteErrors),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/update")]
 pub async fn update_task(#[server(flatten)] input: TaskUpdate) -> Result<Task, AppError> {
     let user = require_user().await?;
     let (id, changes) = input.parse()?;
-    store::update(&state()?.db, user.user.id, id, changes).await?.ok_or(AppError::NotFound)
+    store::update(&state()?.db, user.user.id, id, changes).await
 }
 
 /// Completes or reopens a task.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/set-completed", tag = "tasks",
     request_body(content = SetCompletedInput, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "The task as it is now.", body = Task), OwnWriteErrors),
+    responses((status = 200, description = "The task as it is now.", body = Task), MemberWriteErrors),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/set-completed")]
 pub async fn set_completed(#[server(flatten)] input: SetCompletedInput) -> Result<Task, AppError> {
     let user = require_user().await?;
     let id = parse_id(&input.id)?;
     let completed = parse_bool("completed", &input.completed)?;
-    store::set_completed(&state()?.db, user.user.id, id, completed).await?.ok_or(AppError::NotFound)
+    store::set_completed(&state()?.db, user.user.id, id, completed).await
 }
 
 /// Deletes a task.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/delete", tag = "tasks",
     request_body(content = TaskId, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "`{\"deleted\": 1}`.", body = Deleted), OwnWriteErrors),
+    responses((status = 200, description = "`{\"deleted\": 1}`.", body = Deleted), MemberWriteErrors),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/delete")]
 pub async fn delete_task(#[server(flatten)] input: TaskId) -> Result<Deleted, AppError> {
     let user = require_user().await?;
     let id = parse_id(&input.id)?;
-    match store::delete(&state()?.db, user.user.id, id).await? {
-        0 => Err(AppError::NotFound),
-        deleted => Ok(Deleted { deleted }),
-    }
-}
-
-/// Deletes every completed task of the user's, all or nothing.
-#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/clear-completed", tag = "tasks",
-    responses(
-        (status = 200, description = "How many completed tasks were deleted.", body = Deleted),
-        SessionWriteErrors,
-    ),
-))]
-#[server(prefix = "/api", endpoint = "tasks/clear-completed")]
-pub async fn clear_completed() -> Result<Deleted, AppError> {
-    let user = require_user().await?;
-    let deleted = store::clear_completed(&state()?.db, user.user.id).await?;
+    let deleted = store::delete(&state()?.db, user.user.id, id).await?;
     Ok(Deleted { deleted })
 }
 
-/// Completes (or reopens) every task of the user's, all or nothing.
+/// Deletes every completed task of one list, or of every list the user may edit, all or
+/// nothing.
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/clear-completed", tag = "tasks",
+    request_body(content = ListScope, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "How many completed tasks were deleted.", body = Deleted),
+        MemberWriteErrors,
+    ),
+))]
+#[server(prefix = "/api", endpoint = "tasks/clear-completed")]
+pub async fn clear_completed(#[server(flatten)] input: ListScope) -> Result<Deleted, AppError> {
+    let user = require_user().await?;
+    let list_id = input.parse()?;
+    let deleted = store::clear_completed(&state()?.db, user.user.id, list_id).await?;
+    Ok(Deleted { deleted })
+}
+
+/// Completes (or reopens) every task of one list, or of every list the user may edit, all
+/// or nothing.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/complete-all", tag = "tasks",
     request_body(content = CompleteAllInput, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "How many tasks changed.", body = Updated),
-        SessionWriteErrors,
+        MemberWriteErrors,
         InvalidFields,
     ),
 ))]
@@ -140,18 +146,21 @@ pub async fn clear_completed() -> Result<Deleted, AppError> {
 pub async fn complete_all(#[server(flatten)] input: CompleteAllInput) -> Result<Updated, AppError> {
     let user = require_user().await?;
     let completed = parse_bool("completed", &input.completed)?;
-    let updated = store::complete_all(&state()?.db, user.user.id, completed).await?;
+    let list_id = ListScope { list_id: input.list_id }.parse()?;
+    let updated = store::complete_all(&state()?.db, user.user.id, list_id, completed).await?;
     Ok(Updated { updated })
 }
 
-/// The user's tags, with how many tasks carry each.
+/// The tags of one list, or of every list of the user's, with how many tasks carry each.
 #[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tasks/tags", tag = "tasks",
-    responses((status = 200, description = "The user's tags with their counts.", body = TagList), SessionErrors),
+    params(ListScope),
+    responses((status = 200, description = "The tags with their counts.", body = TagList), OwnReadErrors),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/tags", input = GetUrl)]
-pub async fn list_tags() -> Result<TagList, AppError> {
+pub async fn list_tags(#[server(flatten)] input: ListScope) -> Result<TagList, AppError> {
     let user = require_user().await?;
-    let tags = store::tags(&state()?.db, user.user.id).await?;
+    let list_id = input.parse()?;
+    let tags = store::tags(&state()?.db, user.user.id, list_id).await?;
     Ok(TagList { tags })
 }
 

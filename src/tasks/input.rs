@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Due, ListFilter, Priority, Sort, Status, TaskChanges, TaskDraft, limits};
+use super::{Assignee, Due, ListFilter, Priority, Sort, Status, TaskChanges, TaskDraft, limits};
 use crate::{
     dates::parse_date,
     error::{AppError, FieldErrors},
@@ -17,6 +17,12 @@ use crate::{
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct ListQuery {
+    /// Only this list's tasks; absent or empty: every list the user is a member of.
+    #[cfg_attr(feature = "ssr", param(nullable = false, format = Uuid))]
+    pub list_id: Option<String>,
+    /// `me`, a member's id, or `none` (tasks assigned to nobody).
+    #[cfg_attr(feature = "ssr", param(nullable = false, example = "me"))]
+    pub assignee: Option<String>,
     /// `all` (default), `active` or `completed`. In every parameter an empty value means the
     /// default, as HTML forms send it.
     #[cfg_attr(
@@ -172,10 +178,24 @@ impl ListQuery {
                 None
             }
         });
+        let list_id = optional_id(present(&self.list_id)).map_err(|e| fields.insert("list_id".into(), e)).ok();
+        let assignee = match present(&self.assignee) {
+            None => None,
+            Some("me") => Some(Assignee::Me),
+            Some("none") => Some(Assignee::Nobody),
+            Some(raw) => match Uuid::try_parse(raw) {
+                Ok(id) => Some(Assignee::User(id)),
+                Err(_) => {
+                    fields.insert("assignee".into(), "Must be me, none or a member's id.".into());
+                    None
+                }
+            },
+        };
         if !fields.is_empty() {
             return Err(AppError::Validation(fields));
         }
-        Ok(ListFilter { status, q, priority, tag, due, sort, ascending, limit, offset })
+        let list_id = list_id.flatten();
+        Ok(ListFilter { list_id, assignee, status, q, priority, tag, due, sort, ascending, limit, offset })
     }
 }
 
@@ -246,6 +266,14 @@ pub fn parse_tags(raw: &str) -> Result<Vec<String>, String> {
     Ok(tags)
 }
 
+/// An optional id (of a list or a member); empty or absent is none.
+pub fn optional_id(raw: Option<&str>) -> Result<Option<Uuid>, String> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => Uuid::try_parse(raw).map(Some).map_err(|_| "Not a valid id.".into()),
+    }
+}
+
 /// A task id; a malformed one is a 422 on `id`.
 pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::try_parse(raw.trim()).map_err(|_| AppError::field("id", "Not a valid task id."))
@@ -280,6 +308,12 @@ pub struct NewTask {
     /// Comma-separated tags: at most 10, each 1 to 32 letters, digits, `-` or `_`.
     #[cfg_attr(feature = "ssr", schema(nullable = false, example = "home,errands"))]
     pub tags: Option<String>,
+    /// The list to add it to (the user needs to be its owner or an editor); default: the Inbox.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, format = Uuid))]
+    pub list_id: Option<String>,
+    /// A member of the list to assign it to; empty for nobody.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, format = Uuid))]
+    pub assignee_id: Option<String>,
 }
 
 /// Collects per-field results into one validation error.
@@ -308,8 +342,12 @@ impl NewTask {
         let priority = c.check("priority", parse_priority(self.priority.as_deref().unwrap_or_default()));
         let due_date = c.check("due_date", parse_date(self.due_date.as_deref().unwrap_or_default()));
         let tags = c.check("tags", parse_tags(self.tags.as_deref().unwrap_or_default()));
+        let list_id = c.check("list_id", optional_id(self.list_id.as_deref()));
+        let assignee = c.check("assignee_id", optional_id(self.assignee_id.as_deref()));
         let draft = (|| {
             Some(TaskDraft {
+                list_id: list_id?,
+                assignee: assignee?,
                 title: title?,
                 description: description?,
                 priority: priority?,
@@ -342,6 +380,12 @@ pub struct TaskUpdate {
     /// New comma-separated tags, replacing the old ones; empty clears them.
     #[cfg_attr(feature = "ssr", schema(nullable = false))]
     pub tags: Option<String>,
+    /// A list to move it to (the user needs editor rights on both lists).
+    #[cfg_attr(feature = "ssr", schema(nullable = false, format = Uuid))]
+    pub list_id: Option<String>,
+    /// A member of its list to assign it to; empty unassigns it.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, format = Uuid))]
+    pub assignee_id: Option<String>,
 }
 
 impl TaskUpdate {
@@ -355,6 +399,8 @@ impl TaskUpdate {
             priority: self.priority.as_deref().and_then(|p| c.check("priority", parse_priority(p))),
             due_date: self.due_date.as_deref().and_then(|d| c.check("due_date", parse_date(d))),
             tags: self.tags.as_deref().and_then(|t| c.check("tags", parse_tags(t))),
+            list_id: self.list_id.as_deref().and_then(|l| c.check("list_id", optional_id(Some(l))).flatten()),
+            assignee: self.assignee_id.as_deref().and_then(|a| c.check("assignee_id", optional_id(Some(a)))),
         };
         c.finish(Some((id, changes)))
     }
@@ -389,6 +435,26 @@ pub struct CompleteAllInput {
     /// `true` completes every open task, `false` reopens every completed one.
     #[cfg_attr(feature = "ssr", schema(pattern = "^(true|false)$"))]
     pub completed: String,
+    /// Only in this list; absent or empty: in every list the user may edit.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, format = Uuid))]
+    pub list_id: Option<String>,
+}
+
+/// The lists a call applies to (`tags`, `clear-completed`): one, or all of the user's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct ListScope {
+    /// One list; absent or empty: every list of the user's (for a change: that they may edit).
+    #[cfg_attr(feature = "ssr", schema(nullable = false, format = Uuid), param(nullable = false, format = Uuid))]
+    pub list_id: Option<String>,
+}
+
+impl ListScope {
+    /// The list, if one is named.
+    pub fn parse(&self) -> Result<Option<Uuid>, AppError> {
+        optional_id(self.list_id.as_deref()).map_err(|e| AppError::field("list_id", e))
+    }
 }
 
 #[cfg(test)]
@@ -499,9 +565,11 @@ mod tests {
             priority: Some("urgent".into()),
             due_date: Some("2023-02-30".into()),
             tags: Some("a b".into()),
+            list_id: Some("inbox".into()),
+            assignee_id: None,
         };
         let AppError::Validation(fields) = input.parse().unwrap_err() else { panic!() };
-        assert_eq!(fields.keys().collect::<Vec<_>>(), ["due_date", "priority", "tags", "title"]);
+        assert_eq!(fields.keys().collect::<Vec<_>>(), ["due_date", "list_id", "priority", "tags", "title"]);
     }
 
     #[test]

@@ -1,17 +1,18 @@
-//! Tasks: each person's own list, with priorities, due dates and tags.
+//! Tasks: what the lists hold, with priorities, due dates, tags and an assignee.
 //!
 //! - this module: the types the API speaks ([`Task`], [`TaskList`], ...) and the limits
 //!   shared by the forms and the server;
 //! - [`input`]: the forms and queries as they arrive, and their validation;
 //! - [`api`]: the server functions, the whole API under `/api/tasks/`;
-//! - [`store`]: the SQL, every statement scoped by the session user's id;
+//! - [`store`]: the SQL, every statement scoped by the lists the session's user is a member
+//!   of (and, for a change, their role there);
 //! - [`ui`]: the task page, which calls the same server functions.
 
 use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
-use crate::dates::Moment;
+use crate::{auth::Person, dates::Moment};
 
 pub mod api;
 pub mod input;
@@ -25,8 +26,8 @@ pub use api::{
     update_task,
 };
 pub use input::{
-    CompleteAllInput, ListQuery, NewTask, SetCompletedInput, TaskId, TaskUpdate, normalize_description, normalize_tag,
-    normalize_title, parse_id, parse_priority, parse_tags,
+    CompleteAllInput, ListQuery, ListScope, NewTask, SetCompletedInput, TaskId, TaskUpdate, normalize_description,
+    normalize_tag, normalize_title, parse_id, parse_priority, parse_tags,
 };
 
 /// Limits of the task fields, shared by the forms and the server.
@@ -99,6 +100,8 @@ impl Priority {
 pub struct Task {
     /// The task's id.
     pub id: Uuid,
+    /// The list it belongs to.
+    pub list_id: Uuid,
     /// 1 to 200 characters.
     pub title: String,
     /// At most 2,000 characters; empty when there is none.
@@ -113,6 +116,10 @@ pub struct Task {
     pub due_date: Option<Date>,
     /// Lower-case tags, sorted.
     pub tags: Vec<String>,
+    /// The member it is assigned to; `null` when nobody.
+    pub assignee: Option<Person>,
+    /// Who created it; `null` once their account is deleted.
+    pub created_by: Option<Person>,
     /// When it was created (RFC 3339, UTC).
     #[serde(with = "crate::dates::moment")]
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
@@ -127,7 +134,7 @@ pub struct Task {
     pub completed_at: Option<Moment>,
 }
 
-/// How many tasks a user has, whatever the filters.
+/// How many tasks the lists in view hold, whatever the other filters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Counts {
@@ -151,7 +158,8 @@ pub struct TaskList {
     pub limit: i64,
     /// The offset used.
     pub offset: i64,
-    /// The user's totals, regardless of filters.
+    /// The totals of the lists in view (one list, or every list of the user's), regardless of
+    /// the other filters.
     pub counts: Counts,
     /// The server's date (UTC) that the `due` filters and overdue marks are relative to.
     #[serde(with = "crate::dates::iso_date")]
@@ -234,9 +242,24 @@ pub enum Sort {
     Title,
 }
 
+/// Whose tasks a list shows, by assignee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Assignee {
+    /// Assigned to the caller.
+    Me,
+    /// Assigned to this member.
+    User(Uuid),
+    /// Assigned to nobody.
+    Nobody,
+}
+
 /// A parsed, valid list query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ListFilter {
+    /// One list; `None`: every list the caller is a member of.
+    pub list_id: Option<Uuid>,
+    /// Assignee filter.
+    pub assignee: Option<Assignee>,
     /// Completion filter.
     pub status: Status,
     /// Lower-cased search text.
@@ -260,6 +283,10 @@ pub struct ListFilter {
 /// A valid new task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskDraft {
+    /// Its list; `None`: the caller's Inbox.
+    pub list_id: Option<Uuid>,
+    /// Its assignee, a member of the list.
+    pub assignee: Option<Uuid>,
     /// Title.
     pub title: String,
     /// Description.
@@ -275,6 +302,10 @@ pub struct TaskDraft {
 /// Valid changes to a task.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskChanges {
+    /// The list to move it to.
+    pub list_id: Option<Uuid>,
+    /// A new assignee (`Some(None)` unassigns).
+    pub assignee: Option<Option<Uuid>>,
     /// New title.
     pub title: Option<String>,
     /// New description.

@@ -1,49 +1,77 @@
-//! SQL for tasks. Every statement is scoped by the owner's id in its `where` clause.
+//! SQL for tasks. Every statement reaches tasks only through the lists the caller is a
+//! member of ([`member_lists`]), and changes them only in lists where their role allows it
+//! ([`editable_lists`]), in its own `where` clause: there is no check apart from the act.
 //!
 //! Besides the user's fields, a task row keeps two derived columns: `search` (title and
 //! description, lower-cased, for substring search) and `title_key` (the lower-cased title,
 //! for sorting), computed here in Rust so that both databases search and sort alike. Tags are
 //! kept twice: as a comma-separated column for display, and in `task_tags` for filtering and
 //! counting with an index; the database writes the second from the first (triggers of
-//! migration 0009), in the same statement.
+//! migration 0012), in the same statement.
 
 use sqlx::{Arguments, Connection, Database, Encode, Type};
 use time::Date;
 use uuid::Uuid;
 
-use super::{Counts, Due, ListFilter, Priority, Sort, Status, TagCount, Task, TaskChanges, TaskDraft, TaskList};
+use super::{
+    Assignee, Counts, Due, ListFilter, Priority, Sort, Status, TagCount, Task, TaskChanges, TaskDraft, TaskList,
+};
 use crate::{
+    auth::Person,
     db::{Db, Timestamp, execute, with_pool, with_writer},
     error::AppError,
+    lists::{
+        Role,
+        store::{editable_lists, member_lists, role_of},
+    },
 };
 
-const COLUMNS: &str =
-    "id, title, description, completed, priority, due_date, tags, created_at, updated_at, completed_at";
+/// A task's columns with its assignee's and creator's names, read from [`FROM`].
+const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_date, t.tags, \
+     t.assignee_id, a.name as assignee_name, t.created_by, c.name as creator_name, \
+     t.created_at, t.updated_at, t.completed_at";
+const FROM: &str = "tasks t left join users a on a.id = t.assignee_id left join users c on c.id = t.created_by";
+/// The same columns in a `returning` clause (which has no joins).
+const RETURNING: &str = "id, list_id, title, description, completed, priority, due_date, tags, assignee_id, \
+     (select name from users where id = tasks.assignee_id) as assignee_name, created_by, \
+     (select name from users where id = tasks.created_by) as creator_name, created_at, updated_at, completed_at";
 
 #[derive(sqlx::FromRow)]
 struct TaskRow {
     id: Uuid,
+    list_id: Uuid,
     title: String,
     description: String,
     completed: bool,
     priority: i16,
     due_date: Option<Date>,
     tags: String,
+    assignee_id: Option<Uuid>,
+    assignee_name: Option<String>,
+    created_by: Option<Uuid>,
+    creator_name: Option<String>,
     created_at: Timestamp,
     updated_at: Timestamp,
     completed_at: Option<Timestamp>,
+}
+
+fn person(id: Option<Uuid>, name: Option<String>) -> Option<Person> {
+    Some(Person { id: id?, name: name.unwrap_or_default() })
 }
 
 impl From<TaskRow> for Task {
     fn from(row: TaskRow) -> Self {
         Self {
             id: row.id,
+            list_id: row.list_id,
             title: row.title,
             description: row.description,
             completed: row.completed,
             priority: Priority::from_rank(row.priority),
             due_date: row.due_date,
             tags: if row.tags.is_empty() { Vec::new() } else { row.tags.split(',').map(str::to_owned).collect() },
+            assignee: person(row.assignee_id, row.assignee_name),
+            created_by: person(row.created_by, row.creator_name),
             created_at: row.created_at.0,
             updated_at: row.updated_at.0,
             completed_at: row.completed_at.map(|t| t.0),
@@ -117,44 +145,90 @@ where
     Ok(out)
 }
 
-/// The `where` clause of a list query (starting with the owner), shared by the page and its count.
-fn filter_clause(sql: &mut Sql, user_id: Uuid, filter: &ListFilter, today: Date) {
-    sql.push(" where user_id = ").bind(Arg::Uuid(user_id));
+/// Which lists a query reads: one (of which the caller must be a member), or all of theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    One(Uuid),
+    All,
+}
+
+impl Scope {
+    /// SQL: the scope's lists, for a `list_id in` test (`$1` is the first value bound by
+    /// [`filter_clause`]: the list for one, the user for all).
+    fn lists(self) -> String {
+        match self {
+            Self::One(_) => "($1)".to_owned(),
+            Self::All => member_lists("$1"),
+        }
+    }
+
+    /// SQL: the scope's totals of a `list_counts` column.
+    fn count(self, column: &str) -> String {
+        format!("(select cast(sum({column}) as bigint) from list_counts where list_id in {})", self.lists())
+    }
+}
+
+/// The `where` clause of a list query (starting with the lists in scope, checked against the
+/// caller's memberships), shared by the page and its count.
+fn filter_clause(sql: &mut Sql, user_id: Uuid, scope: Scope, filter: &ListFilter, today: Date) {
+    match scope {
+        Scope::One(list_id) => {
+            sql.push(" where t.list_id = ").bind(Arg::Uuid(list_id));
+            sql.push(" and $1 in (select list_id from list_members where user_id = ")
+                .bind(Arg::Uuid(user_id))
+                .push(")");
+        }
+        Scope::All => {
+            sql.push(" where t.list_id in (select list_id from list_members where user_id = ")
+                .bind(Arg::Uuid(user_id))
+                .push(")");
+        }
+    }
+    match filter.assignee {
+        None => {}
+        Some(Assignee::Me) => {
+            sql.push(" and t.assignee_id = ").bind(Arg::Uuid(user_id));
+        }
+        Some(Assignee::User(id)) => {
+            sql.push(" and t.assignee_id = ").bind(Arg::Uuid(id));
+        }
+        Some(Assignee::Nobody) => {
+            sql.push(" and t.assignee_id is null");
+        }
+    }
     match filter.status {
         Status::All => {}
         Status::Active => {
-            sql.push(" and completed = ").bind(Arg::Bool(false));
+            sql.push(" and t.completed = ").bind(Arg::Bool(false));
         }
         Status::Completed => {
-            sql.push(" and completed = ").bind(Arg::Bool(true));
+            sql.push(" and t.completed = ").bind(Arg::Bool(true));
         }
     }
     if let Some(q) = &filter.q {
-        sql.push(" and search like ").bind(Arg::Text(format!("%{}%", escape_like(q)))).push(" escape '\\'");
+        sql.push(" and t.search like ").bind(Arg::Text(format!("%{}%", escape_like(q)))).push(" escape '\\'");
     }
     if let Some(priority) = filter.priority {
-        sql.push(" and priority = ").bind(Arg::SmallInt(priority.rank()));
+        sql.push(" and t.priority = ").bind(Arg::SmallInt(priority.rank()));
     }
     if let Some(tag) = &filter.tag {
-        sql.push(" and id in (select task_id from task_tags where user_id = ")
-            .bind(Arg::Uuid(user_id))
-            .push(" and tag = ")
+        sql.push(&format!(" and t.id in (select task_id from task_tags where list_id in {} and tag = ", scope.lists()))
             .bind(Arg::Text(tag.clone()))
             .push(")");
     }
     match filter.due {
         None => {}
         Some(Due::Overdue) => {
-            sql.push(" and completed = ").bind(Arg::Bool(false)).push(" and due_date < ").bind(Arg::Date(today));
+            sql.push(" and t.completed = ").bind(Arg::Bool(false)).push(" and t.due_date < ").bind(Arg::Date(today));
         }
         Some(Due::Today) => {
-            sql.push(" and due_date = ").bind(Arg::Date(today));
+            sql.push(" and t.due_date = ").bind(Arg::Date(today));
         }
         Some(Due::Upcoming) => {
-            sql.push(" and due_date > ").bind(Arg::Date(today));
+            sql.push(" and t.due_date > ").bind(Arg::Date(today));
         }
         Some(Due::None) => {
-            sql.push(" and due_date is null");
+            sql.push(" and t.due_date is null");
         }
     }
 }
@@ -174,19 +248,19 @@ fn escape_like(text: &str) -> String {
 fn order_clause(filter: &ListFilter) -> String {
     let dir = if filter.ascending { "asc" } else { "desc" };
     let key = match filter.sort {
-        Sort::Created => format!("created_at {dir}"),
-        Sort::Updated => format!("updated_at {dir}"),
+        Sort::Created => format!("t.created_at {dir}"),
+        Sort::Updated => format!("t.updated_at {dir}"),
         // Tasks without a due date come last whichever the order; each order has an index
-        // (`tasks_user_due_asc` and `_desc`) that these expressions match.
-        Sort::Due if filter.ascending => "(due_date is null) asc, due_date asc".to_owned(),
-        Sort::Due => "(due_date is not null) desc, due_date desc".to_owned(),
-        Sort::Priority => format!("priority {dir}"),
-        Sort::Title => format!("title_key {dir}"),
+        // (`tasks_list_due_asc` and `_desc`) that these expressions match.
+        Sort::Due if filter.ascending => "(t.due_date is null) asc, t.due_date asc".to_owned(),
+        Sort::Due => "(t.due_date is not null) desc, t.due_date desc".to_owned(),
+        Sort::Priority => format!("t.priority {dir}"),
+        Sort::Title => format!("t.title_key {dir}"),
     };
-    format!(" order by {key}, id {dir}")
+    format!(" order by {key}, t.id {dir}")
 }
 
-/// A page row with the user's counts alongside (computed once per query by both databases).
+/// A page row with the scope's counts alongside (computed once per query by both databases).
 #[derive(sqlx::FromRow)]
 struct PageRow {
     #[sqlx(flatten)]
@@ -195,34 +269,55 @@ struct PageRow {
     completed_count: i64,
 }
 
-/// The user's counts, kept up to date by triggers (migration 0007).
-const COUNT_ALL: &str = "select total from task_counts where user_id = $1";
-const COUNT_COMPLETED: &str = "select completed from task_counts where user_id = $1";
+/// The lists a query reads: the one asked for, or every list of the caller's. A caller with
+/// only their Inbox (most people) is read as one list, whose index gives the page in order;
+/// across several lists the database merges their rows and sorts them.
+async fn scope(db: &Db, user_id: Uuid, list_id: Option<Uuid>) -> Result<Scope, AppError> {
+    if let Some(list_id) = list_id {
+        return Ok(Scope::One(list_id));
+    }
+    let lists: Vec<Uuid> = with_pool!(db.read(), |pool| {
+        sqlx::query_scalar("select list_id from list_members where user_id = $1 limit 2")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(match lists.as_slice() {
+        [only] => Scope::One(*only),
+        _ => Scope::All,
+    })
+}
 
-/// One page of a user's tasks, with the filtered total and the unfiltered counts.
+/// One page of the tasks in scope, with the filtered total and the scope's counts.
 ///
-/// Usually one query: the counts ride along with the page, and when only the completion
-/// filter applies the total is one of them. An empty page (or other filters) costs one more.
+/// Usually one query besides the scope's: the counts ride along with the page, and when only
+/// the completion filter applies the total is one of them. An empty page (or other filters)
+/// costs one more.
 pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: Date) -> Result<TaskList, AppError> {
-    // `$1` in the counts is the user id, the first value `filter_clause` binds.
+    let scope = scope(db, user_id, filter.list_id).await?;
     let mut page = Sql::new(&format!(
-        "select {COLUMNS}, coalesce(({COUNT_ALL}), 0) as all_count, \
-         coalesce(({COUNT_COMPLETED}), 0) as completed_count from tasks"
+        "select {COLUMNS}, coalesce({}, 0) as all_count, coalesce({}, 0) as completed_count from {FROM}",
+        scope.count("total"),
+        scope.count("completed"),
     ));
-    filter_clause(&mut page, user_id, filter, today);
+    filter_clause(&mut page, user_id, scope, filter, today);
     page.push(&order_clause(filter))
         .push(" limit ")
         .bind(Arg::Int(filter.limit))
         .push(" offset ")
         .bind(Arg::Int(filter.offset));
-    let only_status = filter.q.is_none() && filter.priority.is_none() && filter.tag.is_none() && filter.due.is_none();
+    let only_status = filter.q.is_none()
+        && filter.priority.is_none()
+        && filter.tag.is_none()
+        && filter.due.is_none()
+        && filter.assignee.is_none();
     let count = (!only_status).then(|| {
-        let mut count = Sql::new("select count(*) from tasks");
-        filter_clause(&mut count, user_id, filter, today);
+        let mut count = Sql::new("select count(*) from tasks t");
+        filter_clause(&mut count, user_id, scope, filter, today);
         count
     });
 
-    let (rows, total, counts): (Vec<PageRow>, Option<i64>, Option<(i64, i64)>) = with_pool!(db.read(), |pool: DB| {
+    let (rows, total): (Vec<PageRow>, Option<i64>) = with_pool!(db.read(), |pool: DB| {
         let mut conn = pool.acquire().await?;
         let rows = sqlx::query_as_with::<DB, PageRow, _>(&page.text, arguments::<DB>(&page.args)?)
             .fetch_all(&mut *conn)
@@ -235,20 +330,12 @@ pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: Date) -> R
             ),
             None => None,
         };
-        let counts = match rows.first() {
-            Some(row) => Some((row.all_count, row.completed_count)),
-            None => Some(
-                sqlx::query_as::<DB, (i64, i64)>(&format!(
-                    "select coalesce(({COUNT_ALL}), 0), coalesce(({COUNT_COMPLETED}), 0)"
-                ))
-                .bind(user_id)
-                .fetch_one(&mut *conn)
-                .await?,
-            ),
-        };
-        Ok::<_, AppError>((rows, total, counts))
+        Ok::<_, AppError>((rows, total))
     })?;
-    let (all, completed) = counts.unwrap_or_default();
+    let (all, completed) = match rows.first() {
+        Some(row) => (row.all_count, row.completed_count),
+        None => empty_counts(db, user_id, scope).await?,
+    };
     let counts = Counts { all, active: all - completed, completed };
     let total = total.unwrap_or(match filter.status {
         Status::All => counts.all,
@@ -259,16 +346,75 @@ pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: Date) -> R
     Ok(TaskList { tasks, total, limit: filter.limit, offset: filter.offset, counts, today })
 }
 
-/// One of a user's tasks.
+/// The counts of a scope whose page came back empty; a list the caller is not a member of is
+/// not found (rather than empty).
+async fn empty_counts(db: &Db, user_id: Uuid, scope: Scope) -> Result<(i64, i64), AppError> {
+    let (bound, checked) = match scope {
+        Scope::One(list_id) => (list_id, format!(" and $1 in {}", member_lists("$2"))),
+        Scope::All => (user_id, String::new()),
+    };
+    let counts: Option<(Option<i64>, Option<i64>)> = with_pool!(db.read(), |pool| {
+        sqlx::query_as(&format!(
+            "select cast(sum(total) as bigint), cast(sum(completed) as bigint) from list_counts \
+             where list_id in {}{checked} having count(*) > 0",
+            scope.lists()
+        ))
+        .bind(bound)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    match (scope, counts) {
+        (Scope::One(_), None) => Err(AppError::NotFound),
+        (_, counts) => {
+            let (all, completed) = counts.unwrap_or_default();
+            Ok((all.unwrap_or(0), completed.unwrap_or(0)))
+        }
+    }
+}
+
+/// One task of a list the caller is a member of.
 pub async fn get(db: &Db, user_id: Uuid, id: Uuid) -> Result<Option<Task>, AppError> {
     let row: Option<TaskRow> = with_pool!(db.read(), |pool| {
-        sqlx::query_as(&format!("select {COLUMNS} from tasks where id = $1 and user_id = $2"))
+        sqlx::query_as(&format!("select {COLUMNS} from {FROM} where t.id = $1 and t.list_id in {}", member_lists("$2")))
             .bind(id)
             .bind(user_id)
             .fetch_optional(pool)
             .await
     })?;
     Ok(row.map(Task::from))
+}
+
+/// Why a change to a task was refused: its list is not the caller's (404, the same as a task
+/// that does not exist), or their role there only reads (403).
+pub async fn refusal(db: &Db, user_id: Uuid, id: Uuid) -> AppError {
+    let role: Result<Option<String>, AppError> = with_pool!(db.read(), |pool| {
+        sqlx::query_scalar(
+            "select m.role from tasks t join list_members m on m.list_id = t.list_id and m.user_id = $2 \
+             where t.id = $1",
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(AppError::from)
+    });
+    match role.map(|r| r.as_deref().and_then(Role::parse)) {
+        Ok(Some(role)) if !role.can_edit() => AppError::Forbidden,
+        Ok(_) => AppError::NotFound,
+        Err(e) => e,
+    }
+}
+
+/// Why a change to a list's tasks was refused: 404 for a list the caller is not a member of,
+/// 403 for a viewer, `otherwise` when their role allows it (another condition failed).
+async fn list_refusal(db: &Db, user_id: Uuid, list_id: Uuid, otherwise: AppError) -> AppError {
+    match role_of(db, user_id, list_id).await {
+        Ok(None) => AppError::NotFound,
+        Ok(Some(role)) if !role.can_edit() => AppError::Forbidden,
+        Ok(Some(_)) => otherwise,
+        Err(e) => e,
+    }
 }
 
 /// Binds a task's fields to the next seven placeholders of `$query`: the columns `title,
@@ -291,51 +437,83 @@ fn search_text(title: &str, description: &str) -> String {
     format!("{}\n{}", title.to_lowercase(), description.to_lowercase())
 }
 
-/// Creates a task, unless the user already has `max_tasks`.
-pub async fn create(db: &Db, user_id: Uuid, draft: TaskDraft, max_tasks: i64) -> Result<Task, AppError> {
+fn not_a_member(field: &str) -> AppError {
+    AppError::field(field, "This person is not a member of the list.")
+}
+
+/// The display name of an account.
+async fn name_of(db: &Db, user_id: Uuid) -> Result<Option<String>, AppError> {
+    Ok(with_pool!(db.read(), |pool| {
+        sqlx::query_scalar("select name from users where id = $1").bind(user_id).fetch_optional(pool).await
+    })?)
+}
+
+/// Creates a task in a list where the caller may edit (their Inbox by default), unless they
+/// have created `max_tasks` that still exist.
+pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64) -> Result<Task, AppError> {
     let now = Timestamp::now();
+    let list_id = draft.list_id.unwrap_or(creator.id);
+    let assignee = match draft.assignee {
+        Some(id) => Some(Person { id, name: name_of(db, id).await?.unwrap_or_default() }),
+        None => None,
+    };
     let task = Task {
         id: Uuid::now_v7(),
+        list_id,
         title: draft.title,
         description: draft.description,
         completed: false,
         priority: draft.priority,
         due_date: draft.due_date,
         tags: draft.tags,
+        assignee,
+        created_by: Some(creator.clone()),
         created_at: now.0,
         updated_at: now.0,
         completed_at: None,
     };
-    // One statement checks the cap and inserts (the tag rows follow by trigger, migration
-    // 0009); SQLite runs it under the single writer, so the cap is exact there (PostgreSQL
-    // may let concurrent creates overshoot it slightly).
-    let insert = "insert into tasks (id, user_id, title, description, priority, due_date, tags, search, title_key, \
-                  completed, created_at, updated_at) \
-                  select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 \
-                  where coalesce((select total from task_counts where user_id = $2), 0) < $12";
+    // One statement checks the role, the assignee and the cap, and inserts (the tag rows and
+    // counts follow by trigger, migration 0012). SQLite runs it under the single writer, so
+    // the cap is exact there (PostgreSQL may let concurrent creates overshoot it slightly).
+    let insert = format!(
+        "insert into tasks (id, list_id, created_by, assignee_id, title, description, priority, due_date, tags, \
+         search, title_key, completed, created_at, updated_at) \
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13 \
+         where $2 in {editable} \
+           and coalesce((select total from creator_counts where user_id = $3), 0) < $14 \
+           and ($4 is null or exists (select 1 from list_members where list_id = $2 and user_id = $4))",
+        editable = editable_lists("$3")
+    );
     let inserted = execute!(db, |conn| {
-        bind_fields!(sqlx::query(insert).bind(task.id).bind(user_id), task)
+        bind_fields!(sqlx::query(&insert).bind(task.id).bind(list_id).bind(creator.id).bind(draft.assignee), task)
             .bind(false)
             .bind(now)
             .bind(max_tasks)
             .execute(conn)
     })?;
     if inserted == 0 {
-        return Err(AppError::LimitReached(format!(
+        let limit = AppError::LimitReached(format!(
             "You have reached the limit of {max_tasks} tasks. Delete some to add more."
-        )));
+        ));
+        let otherwise = match draft.assignee {
+            Some(id) if role_of(db, id, list_id).await?.is_none() => not_a_member("assignee_id"),
+            _ => limit,
+        };
+        return Err(list_refusal(db, creator.id, list_id, otherwise).await);
     }
     Ok(task)
 }
 
-/// Applies changes to one of a user's tasks; `None` when it is not theirs (or not there).
-pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> Result<Option<Task>, AppError> {
+/// Applies changes to a task of a list where the caller may edit. Moving it needs that right
+/// in the list it goes to as well; an assignee who is not a member there is unassigned.
+pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> Result<Task, AppError> {
     let now = Timestamp::now();
-    with_writer!(db, |conn| {
+    let explicit_assignee = changes.assignee.is_some();
+    let outcome: Result<Option<Task>, Uuid> = with_writer!(db, |conn| async move {
         let mut tx = conn.begin().await?;
-        let select = format!("select {COLUMNS} from tasks where id = $1 and user_id = $2");
+        let select = format!("select {COLUMNS} from {FROM} where t.id = $1 and t.list_id in {}", editable_lists("$2"));
         let current: Option<TaskRow> = sqlx::query_as(&select).bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
-        let Some(current) = current else { return Ok(None) };
+        let Some(current) = current else { return Ok::<_, AppError>(Ok(None)) };
         let mut task = Task::from(current);
         if let Some(title) = changes.title {
             task.title = title;
@@ -352,23 +530,54 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         if let Some(tags) = changes.tags {
             task.tags = tags;
         }
-        task.updated_at = now.0;
-        let update = "update tasks set title = $1, description = $2, priority = $3, due_date = $4, tags = $5, \
-                      search = $6, title_key = $7, updated_at = $8 where id = $9 and user_id = $10";
-        bind_fields!(sqlx::query(update), task).bind(now).bind(id).bind(user_id).execute(&mut *tx).await?;
+        let list_id = changes.list_id.unwrap_or(task.list_id);
+        let assignee = changes.assignee.unwrap_or(task.assignee.as_ref().map(|a| a.id));
+        let update = format!(
+            "update tasks set title = $1, description = $2, priority = $3, due_date = $4, tags = $5, \
+             search = $6, title_key = $7, updated_at = $8, list_id = $9, \
+             assignee_id = case when exists (select 1 from list_members where list_id = $9 and user_id = $10) \
+               then $10 else null end \
+             where id = $11 and list_id in {editable} and $9 in {editable} \
+               and (not $12 or $10 is null \
+                    or exists (select 1 from list_members where list_id = $9 and user_id = $10))",
+            editable = editable_lists("$13")
+        );
+        let changed = bind_fields!(sqlx::query(&update), task)
+            .bind(now)
+            .bind(list_id)
+            .bind(assignee)
+            .bind(id)
+            .bind(explicit_assignee)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Ok(Err(list_id));
+        }
+        let select = format!("select {COLUMNS} from {FROM} where t.id = $1");
+        let row: TaskRow = sqlx::query_as(&select).bind(id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
-        Ok::<_, AppError>(Some(task))
-    })
+        Ok(Ok(Some(Task::from(row))))
+    }
+    .await)?;
+    match outcome {
+        Ok(Some(task)) => Ok(task),
+        Ok(None) => Err(refusal(db, user_id, id).await),
+        // The task was the caller's to change: the list it goes to, or the assignee, is not.
+        Err(list_id) => Err(list_refusal(db, user_id, list_id, not_a_member("assignee_id")).await),
+    }
 }
 
-/// Completes or reopens one of a user's tasks.
-pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) -> Result<Option<Task>, AppError> {
+/// Completes or reopens a task of a list where the caller may edit.
+pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) -> Result<Task, AppError> {
     let now = Timestamp::now();
     let completed_at = completed.then_some(now);
     let row: Option<TaskRow> = with_writer!(db, |conn| {
         sqlx::query_as(&format!(
             "update tasks set completed = $1, completed_at = case when completed = $1 then completed_at else $2 end, \
-             updated_at = $3 where id = $4 and user_id = $5 returning {COLUMNS}"
+             updated_at = $3 where id = $4 and list_id in {} returning {RETURNING}",
+            editable_lists("$5")
         ))
         .bind(completed)
         .bind(completed_at)
@@ -378,47 +587,91 @@ pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) ->
         .fetch_optional(conn)
         .await
     })?;
-    Ok(row.map(Task::from))
+    match row {
+        Some(row) => Ok(Task::from(row)),
+        None => Err(refusal(db, user_id, id).await),
+    }
 }
 
-/// Deletes one of a user's tasks; returns 1, or 0 when it is not theirs (or not there).
+/// Deletes a task of a list where the caller may edit; returns 1.
 pub async fn delete(db: &Db, user_id: Uuid, id: Uuid) -> Result<u64, AppError> {
-    Ok(execute!(db, |conn| {
-        sqlx::query("delete from tasks where id = $1 and user_id = $2").bind(id).bind(user_id).execute(conn)
-    })?)
+    let delete = format!("delete from tasks where id = $1 and list_id in {}", editable_lists("$2"));
+    let deleted = execute!(db, |conn| { sqlx::query(&delete).bind(id).bind(user_id).execute(conn) })?;
+    if deleted == 0 {
+        return Err(refusal(db, user_id, id).await);
+    }
+    Ok(deleted)
 }
 
-/// Deletes all of a user's completed tasks in one statement.
-pub async fn clear_completed(db: &Db, user_id: Uuid) -> Result<u64, AppError> {
-    Ok(execute!(db, |conn| {
-        sqlx::query("delete from tasks where user_id = $1 and completed = $2").bind(user_id).bind(true).execute(conn)
-    })?)
+/// SQL: the lists a bulk change applies to: the one named (`$2`, where the caller `$1` may
+/// edit), or every list where they may edit.
+fn bulk_scope(list_id: Option<Uuid>) -> String {
+    match list_id {
+        Some(_) => format!("list_id = $2 and $2 in {}", editable_lists("$1")),
+        None => format!("list_id in {} and $2 is null", editable_lists("$1")),
+    }
 }
 
-/// Completes (or reopens) all of a user's tasks in one statement; returns how many changed.
-pub async fn complete_all(db: &Db, user_id: Uuid, completed: bool) -> Result<u64, AppError> {
+/// After a bulk change that changed nothing: a list the caller may not edit is an error.
+async fn bulk_outcome(db: &Db, user_id: Uuid, list_id: Option<Uuid>, changed: u64) -> Result<u64, AppError> {
+    match list_id {
+        Some(list_id) if changed == 0 => match list_refusal(db, user_id, list_id, AppError::Internal).await {
+            AppError::Internal => Ok(0),
+            refused => Err(refused),
+        },
+        _ => Ok(changed),
+    }
+}
+
+/// Deletes the completed tasks of one list, or of every list where the caller may edit, in
+/// one statement.
+pub async fn clear_completed(db: &Db, user_id: Uuid, list_id: Option<Uuid>) -> Result<u64, AppError> {
+    let delete = format!("delete from tasks where {} and completed = $3", bulk_scope(list_id));
+    let deleted = execute!(db, |conn| { sqlx::query(&delete).bind(user_id).bind(list_id).bind(true).execute(conn) })?;
+    bulk_outcome(db, user_id, list_id, deleted).await
+}
+
+/// Completes (or reopens) the tasks of one list, or of every list where the caller may edit,
+/// in one statement; returns how many changed.
+pub async fn complete_all(db: &Db, user_id: Uuid, list_id: Option<Uuid>, completed: bool) -> Result<u64, AppError> {
     let now = Timestamp::now();
-    Ok(execute!(db, |conn| {
-        sqlx::query(
-            "update tasks set completed = $1, completed_at = $2, updated_at = $3 \
-             where user_id = $4 and completed <> $1",
-        )
-        .bind(completed)
-        .bind(completed.then_some(now))
-        .bind(now)
-        .bind(user_id)
-        .execute(conn)
-    })?)
+    let update = format!(
+        "update tasks set completed = $3, completed_at = $4, updated_at = $5 where {} and completed <> $3",
+        bulk_scope(list_id)
+    );
+    let updated = execute!(db, |conn| {
+        sqlx::query(&update)
+            .bind(user_id)
+            .bind(list_id)
+            .bind(completed)
+            .bind(completed.then_some(now))
+            .bind(now)
+            .execute(conn)
+    })?;
+    bulk_outcome(db, user_id, list_id, updated).await
 }
 
-/// A user's tags with their task counts, alphabetically.
-pub async fn tags(db: &Db, user_id: Uuid) -> Result<Vec<TagCount>, AppError> {
+/// The tags of one list, or of all the caller's, with their task counts, alphabetically.
+pub async fn tags(db: &Db, user_id: Uuid, list_id: Option<Uuid>) -> Result<Vec<TagCount>, AppError> {
+    let scope = match list_id {
+        Some(_) => format!("list_id = $2 and $2 in {}", member_lists("$1")),
+        None => format!("list_id in {} and $2 is null", member_lists("$1")),
+    };
     let rows: Vec<(String, i64)> = with_pool!(db.read(), |pool| {
-        sqlx::query_as("select tag, count from tag_counts where user_id = $1 order by tag")
-            .bind(user_id)
-            .fetch_all(pool)
-            .await
+        sqlx::query_as(&format!(
+            "select tag, cast(sum(count) as bigint) from tag_counts where {scope} group by tag order by tag"
+        ))
+        .bind(user_id)
+        .bind(list_id)
+        .fetch_all(pool)
+        .await
     })?;
+    if rows.is_empty()
+        && let Some(list_id) = list_id
+        && role_of(db, user_id, list_id).await?.is_none()
+    {
+        return Err(AppError::NotFound);
+    }
     Ok(rows.into_iter().map(|(name, count)| TagCount { name, count }).collect())
 }
 
@@ -437,14 +690,16 @@ mod tests {
         filter_clause(
             &mut sql,
             Uuid::nil(),
+            Scope::All,
             &ListFilter { status: Status::Active, q: Some("x".into()), tag: Some("t".into()), ..ListFilter::default() },
             time::macros::date!(2026 - 01 - 01),
         );
         assert_eq!(
             sql.text,
-            "select 1 from tasks where user_id = $1 and completed = $2 and search like $3 escape '\\' \
-             and id in (select task_id from task_tags where user_id = $4 and tag = $5)"
+            "select 1 from tasks where t.list_id in (select list_id from list_members where user_id = $1) \
+             and t.completed = $2 and t.search like $3 escape '\\' and t.id in (select task_id from task_tags \
+             where list_id in (select list_id from list_members where user_id = $1) and tag = $4)"
         );
-        assert_eq!(sql.args.len(), 5);
+        assert_eq!(sql.args.len(), 4);
     }
 }

@@ -229,12 +229,15 @@ mod tests {
         let now = time::OffsetDateTime::UNIX_EPOCH;
         let task = |id: &Uuid| Task {
             id: *id,
+            list_id: Uuid::nil(),
             title: "t".into(),
             description: String::new(),
             completed: false,
             priority: crate::tasks::Priority::None,
             due_date: None,
             tags: vec![],
+            assignee: None,
+            created_by: None,
             created_at: now,
             updated_at: now,
             completed_at: None,

@@ -70,6 +70,8 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             priority: changed(field("priority"), task.priority.as_str()),
             due_date: changed(field("due_date"), &task.due_date.map(|d| d.to_string()).unwrap_or_default()),
             tags: changed(field("tags"), &task.tags.join(", ")),
+            list_id: None,
+            assignee_id: None,
         };
         let nothing = input.title.is_none()
             && input.description.is_none()

@@ -7,7 +7,7 @@ use super::{
     view::View,
 };
 use crate::{
-    tasks::{ClearCompleted, CompleteAll, CompleteAllInput, Counts, clear_completed, complete_all},
+    tasks::{ClearCompleted, CompleteAll, CompleteAllInput, Counts, ListScope, clear_completed, complete_all},
     ui::Sent,
 };
 
@@ -24,17 +24,23 @@ pub(super) fn ListFooter(counts: Counts) -> impl IntoView {
         format!("{active} {} left", if active == 1 { "item" } else { "items" })
     };
     let busy = move || board.bulk.get().is_some();
+    // The bulk changes apply to the list in view (all of the user's lists when there is none).
+    let list_id = move || Some(board.view.get_untracked().list).filter(|l| !l.is_empty());
     let on_bulk = move |bulk: Bulk| {
         move |event: ev::SubmitEvent| {
             event.prevent_default();
             board.bulk.set(Some(bulk));
             let (what, change): (&str, Sent) = match bulk {
                 Bulk::Complete(completed) => {
-                    let input = CompleteAllInput { completed: completed.to_string() };
+                    let input = CompleteAllInput { completed: completed.to_string(), list_id: list_id() };
                     ("Could not change the tasks", Box::pin(async move { complete_all(input).await.map(drop) }))
                 }
                 Bulk::ClearCompleted => {
-                    ("Could not clear the completed tasks", Box::pin(async move { clear_completed().await.map(drop) }))
+                    let input = ListScope { list_id: list_id() };
+                    (
+                        "Could not clear the completed tasks",
+                        Box::pin(async move { clear_completed(input).await.map(drop) }),
+                    )
                 }
             };
             board.send(
@@ -63,6 +69,7 @@ pub(super) fn ListFooter(counts: Counts) -> impl IntoView {
                         on:submit=on_bulk(Bulk::Complete(complete))
                     >
                         <input type="hidden" name="completed" value=complete.to_string() />
+                        <input type="hidden" name="list_id" value=list_id />
                         <button type="submit" disabled=busy>
                             {if complete { "Mark all complete" } else { "Mark all active" }}
                         </button>
@@ -76,6 +83,7 @@ pub(super) fn ListFooter(counts: Counts) -> impl IntoView {
                                     method="post"
                                     on:submit=on_bulk(Bulk::ClearCompleted)
                                 >
+                                    <input type="hidden" name="list_id" value=list_id />
                                     <button type="submit" disabled=busy>
                                         {format!("Clear completed ({completed})")}
                                     </button>

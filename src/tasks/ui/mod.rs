@@ -22,7 +22,9 @@ use leptos_router::{hooks::use_query_map, params::ParamsMap};
 use crate::{
     auth::ui::with_user,
     error::AppError,
-    tasks::{ClearCompleted, CompleteAll, CreateTask, DeleteTask, SetCompleted, UpdateTask, list_tags, list_tasks},
+    tasks::{
+        ClearCompleted, CompleteAll, CreateTask, DeleteTask, ListScope, SetCompleted, UpdateTask, list_tags, list_tasks,
+    },
     ui::{mark_hydrated, posted_error},
 };
 
@@ -96,7 +98,10 @@ fn TaskBoard(notice: Option<String>) -> impl IntoView {
     let board = Board::new(View::current(), notice);
     provide_context(board);
     let list = Resource::new(move || (board.view.get().query(), board.version.get()), |(query, _)| list_tasks(query));
-    let tags = Resource::new(move || board.version.get(), |_| list_tags());
+    let tags = Resource::new(
+        move || (board.view.with(|v| v.list.clone()), board.version.get()),
+        |(list, _)| list_tags(ListScope { list_id: Some(list).filter(|l| !l.is_empty()) }),
+    );
     listen_to_window(board);
     let content = move || {
         Suspend::new(async move {

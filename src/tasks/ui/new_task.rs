@@ -37,6 +37,8 @@ pub(super) fn NewTaskForm() -> impl IntoView {
             priority: field("priority"),
             due_date: field("due_date"),
             tags: field("tags"),
+            list_id: field("list_id"),
+            assignee_id: None,
         };
         if input.title.trim().is_empty() {
             error.set(Some(AppError::field("title", "Type what needs to be done first.")));
@@ -73,6 +75,7 @@ pub(super) fn NewTaskForm() -> impl IntoView {
             on:submit=on_submit
             aria-label="Add a task"
         >
+            <input type="hidden" name="list_id" value=move || board.view.get().list />
             <label id="new-task-label" for="new-task" class="visually-hidden">
                 "New task"
             </label>

@@ -17,6 +17,10 @@ pub(super) const PAGE_SIZE: i64 = limits::LIMIT_DEFAULT;
 /// The view the URL asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct View {
+    /// The list shown (its id); empty: every list of the user's.
+    pub(super) list: String,
+    /// `me`, `none` or a member's id; empty: anyone's.
+    pub(super) assignee: String,
     pub(super) status: String,
     pub(super) q: String,
     pub(super) priority: String,
@@ -33,6 +37,8 @@ impl View {
     fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
         let trimmed = |key: &str| get(key).map(|v| v.trim().to_owned()).unwrap_or_default();
         Self {
+            list: trimmed("list"),
+            assignee: trimmed("assignee"),
             status: trimmed("status"),
             q: get("q").unwrap_or_default(),
             priority: trimmed("priority"),
@@ -81,6 +87,8 @@ impl View {
         let some = |v: &String| (!v.is_empty()).then(|| v.clone());
         let order = if self.order.is_empty() { Self::default_order(&self.sort).to_owned() } else { self.order.clone() };
         ListQuery {
+            list_id: some(&self.list),
+            assignee: some(&self.assignee),
             status: some(&self.status),
             q: some(&self.q),
             priority: some(&self.priority),
@@ -96,6 +104,8 @@ impl View {
     /// The URL of this view.
     pub(super) fn href(&self) -> String {
         let pairs = [
+            ("list", &self.list),
+            ("assignee", &self.assignee),
             ("status", &self.status),
             ("q", &self.q),
             ("priority", &self.priority),
@@ -118,6 +128,7 @@ impl View {
     /// This view changed by `change`, back on its first page and out of editing.
     pub(super) fn changed(&self, change: impl FnOnce(&mut Self)) -> Self {
         let mut next = Self { page: 1, edit: String::new(), ..self.clone() };
+        // (The list and the assignee are kept: filters narrow the list in view.)
         change(&mut next);
         next
     }
@@ -171,10 +182,14 @@ mod tests {
 
     #[test]
     fn a_query_decodes_to_its_view() {
-        let view = parse("status=active&q=+Milk+&priority=high&tag=home&due=today&sort=due&order=asc&page=3&edit=x");
+        let view = parse(
+            "list=L&assignee=me&status=active&q=+Milk+&priority=high&tag=home&due=today&sort=due&order=asc&page=3&edit=x",
+        );
         assert_eq!(
             view,
             View {
+                list: "L".into(),
+                assignee: "me".into(),
                 status: "active".into(),
                 q: " Milk ".into(),
                 priority: "high".into(),

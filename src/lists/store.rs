@@ -1,0 +1,582 @@
+//! SQL for lists, members and invitations.
+//!
+//! Every statement that reads or writes a list carries the caller's membership (and, for a
+//! change, their role) in its own `where` clause, so that no one can act on a list between a
+//! check and the act. When such a statement finds nothing to do, [`refusal`] asks afterwards
+//! why, only to choose the error: 404 for a list the caller is not a member of (the same
+//! answer as a list that does not exist), 403 for a member whose role does not allow it.
+
+use sqlx::Connection;
+use uuid::Uuid;
+
+use super::{Invitation, Inviter, List, ListRef, Member, Members, Role, SentInvitation, limits};
+use crate::{
+    db::{Db, Timestamp, with_pool, with_writer},
+    error::AppError,
+};
+
+/// SQL: the lists that the account in placeholder `user` (`"$2"`, say) is a member of.
+pub fn member_lists(user: &str) -> String {
+    format!("(select list_id from list_members where user_id = {user})")
+}
+
+/// SQL: the lists whose tasks the account in placeholder `user` may change.
+pub fn editable_lists(user: &str) -> String {
+    format!("(select list_id from list_members where user_id = {user} and role <> 'viewer')")
+}
+
+/// SQL: the lists that the account in placeholder `user` owns.
+fn owned_lists(user: &str) -> String {
+    format!("(select list_id from list_members where user_id = {user} and role = 'owner')")
+}
+
+/// The caller's role in a list, if they are a member.
+pub async fn role_of(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<Option<Role>, AppError> {
+    let role: Option<String> = with_pool!(db.read(), |pool| {
+        sqlx::query_scalar("select role from list_members where list_id = $1 and user_id = $2")
+            .bind(list_id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(role.as_deref().and_then(Role::parse))
+}
+
+/// Why a change to a list was refused: not a member (404), or a role without the right
+/// (403); `otherwise` when the caller had the role `needed` (another condition failed).
+pub async fn refusal(
+    db: &Db,
+    user_id: Uuid,
+    list_id: Uuid,
+    needed: fn(Role) -> bool,
+    otherwise: impl FnOnce(Role) -> AppError,
+) -> AppError {
+    match role_of(db, user_id, list_id).await {
+        Ok(None) => AppError::NotFound,
+        Ok(Some(role)) if !needed(role) => AppError::Forbidden,
+        Ok(Some(role)) => otherwise(role),
+        Err(e) => e,
+    }
+}
+
+fn is_owner(role: Role) -> bool {
+    role == Role::Owner
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: Uuid,
+    name: String,
+    role: String,
+    inbox: bool,
+    members: i64,
+    open: i64,
+}
+
+impl From<ListRow> for List {
+    fn from(row: ListRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+            inbox: row.inbox,
+            shared: row.members > 1,
+            members: row.members,
+            open: row.open,
+        }
+    }
+}
+
+const LIST_SELECT: &str = "select l.id, l.name, m.role, l.inbox, \
+     (select count(*) from list_members x where x.list_id = l.id) as members, \
+     coalesce((select c.total - c.completed from list_counts c where c.list_id = l.id), 0) as open \
+     from list_members m join lists l on l.id = m.list_id";
+
+/// The lists the caller belongs to: the Inbox first, then by name (case-insensitively).
+pub async fn lists(db: &Db, user_id: Uuid) -> Result<Vec<List>, AppError> {
+    let rows: Vec<ListRow> = with_pool!(db.read(), |pool| {
+        sqlx::query_as(&format!("{LIST_SELECT} where m.user_id = $1 limit $2"))
+            .bind(user_id)
+            .bind(limits::LISTS_MAX)
+            .fetch_all(pool)
+            .await
+    })?;
+    let mut lists: Vec<List> = rows.into_iter().map(List::from).collect();
+    lists.sort_by_cached_key(|l| (!l.inbox, l.name.to_lowercase(), l.id));
+    Ok(lists)
+}
+
+/// One list of the caller's.
+pub async fn get(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<Option<List>, AppError> {
+    let row: Option<ListRow> = with_pool!(db.read(), |pool| {
+        sqlx::query_as(&format!("{LIST_SELECT} where m.user_id = $1 and l.id = $2"))
+            .bind(user_id)
+            .bind(list_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(row.map(List::from))
+}
+
+/// Makes a list owned by the caller, unless they belong to [`limits::LISTS_MAX`] lists.
+pub async fn create(db: &Db, user_id: Uuid, name: &str) -> Result<List, AppError> {
+    let id = Uuid::now_v7();
+    let now = Timestamp::now();
+    let created = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let inserted = sqlx::query(
+            "insert into lists (id, name, inbox, created_at, updated_at) select $1, $2, $3, $4, $4 \
+             where (select count(*) from list_members where user_id = $5) < $6",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(false)
+        .bind(now)
+        .bind(user_id)
+        .bind(limits::LISTS_MAX)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            sqlx::query("insert into list_members (list_id, user_id, role, joined_at) values ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(user_id)
+                .bind(Role::Owner.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok::<_, AppError>(inserted == 1)
+    })?;
+    if !created {
+        return Err(lists_limit());
+    }
+    Ok(List { id, name: name.to_owned(), role: Role::Owner, inbox: false, shared: false, members: 1, open: 0 })
+}
+
+fn lists_limit() -> AppError {
+    AppError::LimitReached(format!(
+        "You belong to {} lists, the most allowed. Leave or delete one first.",
+        limits::LISTS_MAX
+    ))
+}
+
+fn inbox_error(field: &str, what: &str) -> AppError {
+    AppError::field(field, format!("Your Inbox cannot be {what}."))
+}
+
+/// Renames a list the caller owns (not the Inbox).
+pub async fn rename(db: &Db, user_id: Uuid, list_id: Uuid, name: &str) -> Result<List, AppError> {
+    let update = format!(
+        "update lists set name = $1, updated_at = $2 where id = $3 and inbox = $4 and id in {}",
+        owned_lists("$5")
+    );
+    let changed = crate::db::execute!(db, |conn| {
+        sqlx::query(&update).bind(name).bind(Timestamp::now()).bind(list_id).bind(false).bind(user_id).execute(conn)
+    })?;
+    if changed == 0 {
+        return Err(refusal(db, user_id, list_id, is_owner, |_| inbox_error("id", "renamed")).await);
+    }
+    get(db, user_id, list_id).await?.ok_or(AppError::NotFound)
+}
+
+/// Deletes a list the caller owns (not the Inbox), with its tasks.
+pub async fn delete(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<u64, AppError> {
+    let delete = format!("delete from lists where id = $1 and inbox = $2 and id in {}", owned_lists("$3"));
+    let deleted =
+        crate::db::execute!(db, |conn| { sqlx::query(&delete).bind(list_id).bind(false).bind(user_id).execute(conn) })?;
+    if deleted == 0 {
+        return Err(refusal(db, user_id, list_id, is_owner, |_| inbox_error("id", "deleted")).await);
+    }
+    Ok(deleted)
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SentRow {
+    id: Uuid,
+    email: String,
+    role: String,
+    created_at: Timestamp,
+}
+
+/// A list's members, the owner first, then by role, name and email; the pending invitations
+/// for its owner.
+pub async fn members(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<Members, AppError> {
+    let (members, sent): (Vec<MemberRow>, Vec<SentRow>) = with_pool!(db.read(), |pool| {
+        let mut conn = pool.acquire().await?;
+        let members = sqlx::query_as(&format!(
+            "select u.id, u.email, u.name, m.role from list_members m join users u on u.id = m.user_id \
+             where m.list_id = $1 and $1 in {}",
+            member_lists("$2")
+        ))
+        .bind(list_id)
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let sent = sqlx::query_as(&format!(
+            "select id, email, role, created_at from invitations where list_id = $1 and $1 in {} \
+             order by created_at desc, id",
+            owned_lists("$2")
+        ))
+        .bind(list_id)
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok::<_, AppError>((members, sent))
+    })?;
+    // A list always has its owner: no rows means the caller is not a member.
+    if members.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut members: Vec<Member> = members
+        .into_iter()
+        .map(|m| Member { id: m.id, email: m.email, name: m.name, role: Role::parse(&m.role).unwrap_or(Role::Viewer) })
+        .collect();
+    members.sort_by_cached_key(|m| (m.role, m.name.to_lowercase(), m.email.clone()));
+    let invitations = sent
+        .into_iter()
+        .map(|i| SentInvitation {
+            id: i.id,
+            email: i.email,
+            role: Role::parse(&i.role).unwrap_or(Role::Viewer),
+            created_at: i.created_at.0,
+        })
+        .collect();
+    Ok(Members { members, invitations })
+}
+
+/// Invites an email to a list the caller owns (not the Inbox), with a role; inviting an
+/// email again replaces the pending invitation. Nothing here depends on whether the email
+/// has an account, so neither does the answer.
+pub async fn invite(
+    db: &Db,
+    (user_id, own_email): (Uuid, &str),
+    list_id: Uuid,
+    email: &str,
+    role: Role,
+) -> Result<(), AppError> {
+    let insert = format!(
+        "insert into invitations (id, list_id, email, role, invited_by, created_at) \
+             select $1, $2, $3, $4, $5, $6 \
+             where $2 in {owned} \
+               and not exists (select 1 from lists where id = $2 and inbox = $7) \
+               and not exists (select 1 from list_members m join users u on u.id = m.user_id \
+                               where m.list_id = $2 and u.email = $3) \
+               and (select count(*) from list_members where list_id = $2) \
+                 + (select count(*) from invitations where list_id = $2 and email <> $3) < $8 \
+             on conflict (list_id, email) do update set role = excluded.role, invited_by = excluded.invited_by, \
+               created_at = excluded.created_at",
+        owned = owned_lists("$5")
+    );
+    let invited = crate::db::execute!(db, |conn| {
+        sqlx::query(&insert)
+            .bind(Uuid::now_v7())
+            .bind(list_id)
+            .bind(email)
+            .bind(role.as_str())
+            .bind(user_id)
+            .bind(Timestamp::now())
+            .bind(true)
+            .bind(limits::MEMBERS_MAX)
+            .execute(conn)
+    })?;
+    if invited == 1 {
+        return Ok(());
+    }
+    let why = refusal(db, user_id, list_id, is_owner, |_| AppError::Internal).await;
+    if why != AppError::Internal {
+        return Err(why);
+    }
+    // The caller owns the list: it is their Inbox, the email is a member's, or it is full.
+    let (inbox, member_email): (bool, Option<String>) = with_pool!(db.read(), |pool| {
+        let mut conn = pool.acquire().await?;
+        let inbox = sqlx::query_scalar("select inbox from lists where id = $1").bind(list_id).fetch_one(&mut *conn);
+        let inbox = inbox.await?;
+        let member = sqlx::query_scalar(
+            "select u.email from list_members m join users u on u.id = m.user_id where m.list_id = $1 and u.email = $2",
+        )
+        .bind(list_id)
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok::<_, AppError>((inbox, member))
+    })?;
+    Err(if inbox {
+        AppError::field("id", "Your Inbox cannot be shared. Make a list to share.")
+    } else if member_email.as_deref() == Some(own_email) {
+        AppError::field("email", "You cannot invite yourself.")
+    } else if member_email.is_some() {
+        AppError::field("email", "This person is already a member of the list.")
+    } else {
+        AppError::LimitReached(format!("A list has at most {} members and invitations.", limits::MEMBERS_MAX))
+    })
+}
+
+/// Changes a member's role in a list the caller owns. Making someone the owner hands the
+/// list over: the caller becomes an editor, in the same transaction.
+pub async fn set_role(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid, role: Role) -> Result<(), AppError> {
+    if member == user_id {
+        return Err(match refusal(db, user_id, list_id, is_owner, |_| AppError::Internal).await {
+            AppError::Internal => AppError::field("user_id", "Hand the list over to another member instead."),
+            other => other,
+        });
+    }
+    let done = with_writer!(db, |conn| async move {
+        let mut tx = conn.begin().await?;
+        if role == Role::Owner {
+            // Demote first: a list has one owner (the `list_members_one_owner` index).
+            let demoted = sqlx::query(
+                "update list_members set role = $1 where list_id = $2 and user_id = $3 and role = $4 \
+                 and exists (select 1 from list_members where list_id = $2 and user_id = $5)",
+            )
+            .bind(Role::Editor.as_str())
+            .bind(list_id)
+            .bind(user_id)
+            .bind(Role::Owner.as_str())
+            .bind(member)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if demoted == 0 {
+                return Ok::<_, AppError>(false);
+            }
+        }
+        let changed = sqlx::query(&format!(
+            "update list_members set role = $1 where list_id = $2 and user_id = $3 and role <> $4 and ($5 or $2 in {})",
+            owned_lists("$6")
+        ))
+        .bind(role.as_str())
+        .bind(list_id)
+        .bind(member)
+        .bind(Role::Owner.as_str())
+        // Once demoted, the caller no longer owns the list.
+        .bind(role == Role::Owner)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            tx.commit().await?;
+        }
+        Ok(changed == 1)
+    }
+    .await)?;
+    if done {
+        tracing::info!(list = %list_id, member = %member, role = role.as_str(), "role changed");
+        return Ok(());
+    }
+    Err(refusal(db, user_id, list_id, is_owner, |_| not_a_member()).await)
+}
+
+/// Unassigns a former member's tasks in a list (`$1`, the member `$2`).
+const UNASSIGN: &str = "update tasks set assignee_id = null where list_id = $1 and assignee_id = $2";
+
+fn not_a_member() -> AppError {
+    AppError::field("user_id", "This person is not a member of the list.")
+}
+
+/// Removes a member (not the owner) from a list the caller owns; their tasks there are
+/// unassigned. They lose access at once: every query checks membership.
+pub async fn remove_member(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid) -> Result<(), AppError> {
+    let removed = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let removed = sqlx::query(&format!(
+            "delete from list_members where list_id = $1 and user_id = $2 and role <> $3 and $1 in {}",
+            owned_lists("$4")
+        ))
+        .bind(list_id)
+        .bind(member)
+        .bind(Role::Owner.as_str())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if removed == 1 {
+            sqlx::query(UNASSIGN).bind(list_id).bind(member).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(removed == 1)
+    })?;
+    if removed {
+        return Ok(());
+    }
+    Err(refusal(db, user_id, list_id, is_owner, |_| {
+        if member == user_id {
+            AppError::field("user_id", "The owner cannot be removed. Hand the list over first.")
+        } else {
+            not_a_member()
+        }
+    })
+    .await)
+}
+
+/// Leaves a list the caller is an editor or viewer of; their tasks there are unassigned.
+pub async fn leave(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<(), AppError> {
+    let left = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let left = sqlx::query("delete from list_members where list_id = $1 and user_id = $2 and role <> $3")
+            .bind(list_id)
+            .bind(user_id)
+            .bind(Role::Owner.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if left == 1 {
+            sqlx::query(UNASSIGN).bind(list_id).bind(user_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(left == 1)
+    })?;
+    if left {
+        return Ok(());
+    }
+    Err(match role_of(db, user_id, list_id).await? {
+        None => AppError::NotFound,
+        Some(_) if list_id == user_id => inbox_error("id", "left"),
+        Some(_) => AppError::field("id", "You own this list: hand it over to another member before you leave."),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    id: Uuid,
+    list_id: Uuid,
+    list_name: String,
+    role: String,
+    inviter_name: String,
+    inviter_email: String,
+}
+
+/// The invitations waiting for the caller (by their email), newest first.
+pub async fn pending(db: &Db, email: &str) -> Result<Vec<Invitation>, AppError> {
+    let rows: Vec<InvitationRow> = with_pool!(db.read(), |pool| {
+        sqlx::query_as(
+            "select i.id, i.list_id, l.name as list_name, i.role, u.name as inviter_name, u.email as inviter_email \
+             from invitations i join lists l on l.id = i.list_id join users u on u.id = i.invited_by \
+             where i.email = $1 order by i.created_at desc, i.id limit $2",
+        )
+        .bind(email)
+        .bind(limits::LISTS_MAX)
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Invitation {
+            id: r.id,
+            list: ListRef { id: r.list_id, name: r.list_name },
+            role: Role::parse(&r.role).unwrap_or(Role::Viewer),
+            invited_by: Inviter { name: r.inviter_name, email: r.inviter_email },
+        })
+        .collect())
+}
+
+/// Accepts an invitation addressed to the caller's email: they join the list with the role
+/// offered (or keep the role they have, should they be a member already).
+pub async fn accept(db: &Db, user_id: Uuid, email: &str, invitation: Uuid) -> Result<List, AppError> {
+    let now = Timestamp::now();
+    let joined: Option<Result<Uuid, AppError>> = with_writer!(db, |conn| async move {
+        let mut tx = conn.begin().await?;
+        let taken: Option<(Uuid, String)> =
+            sqlx::query_as("delete from invitations where id = $1 and email = $2 returning list_id, role")
+                .bind(invitation)
+                .bind(email)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((list_id, role)) = taken else { return Ok::<_, AppError>(None) };
+        let inserted = sqlx::query(
+            "insert into list_members (list_id, user_id, role, joined_at) select $1, $2, $3, $4 \
+             where (select count(*) from list_members where user_id = $2) < $5 \
+             on conflict (list_id, user_id) do nothing",
+        )
+        .bind(list_id)
+        .bind(user_id)
+        .bind(&role)
+        .bind(now)
+        .bind(limits::LISTS_MAX)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let member: bool =
+            sqlx::query_scalar("select exists (select 1 from list_members where list_id = $1 and user_id = $2)")
+                .bind(list_id)
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !member {
+            return Ok(Some(Err(lists_limit())));
+        }
+        tx.commit().await?;
+        if inserted == 1 {
+            tracing::info!(list = %list_id, member = %user_id, "invitation accepted");
+        }
+        Ok(Some(Ok(list_id)))
+    }
+    .await)?;
+    let list_id = joined.ok_or(AppError::NotFound)??;
+    get(db, user_id, list_id).await?.ok_or(AppError::NotFound)
+}
+
+/// Declines an invitation addressed to the caller's email.
+pub async fn decline(db: &Db, email: &str, invitation: Uuid) -> Result<(), AppError> {
+    let deleted = crate::db::execute!(db, |conn| {
+        sqlx::query("delete from invitations where id = $1 and email = $2").bind(invitation).bind(email).execute(conn)
+    })?;
+    if deleted == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// Deletes an account. Each list it owns that others use is handed to its longest-standing
+/// editor (or, without one, viewer) first; the lists nobody else uses go with the account,
+/// their tasks with them. Tasks it created or was assigned elsewhere stay, without it.
+pub async fn delete_account(db: &Db, user_id: Uuid, email: &str) -> Result<(), AppError> {
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let heirs: Vec<(Uuid, Option<Uuid>)> = sqlx::query_as(
+            "select m.list_id, (select x.user_id from list_members x where x.list_id = m.list_id and x.user_id <> $1 \
+               order by case when x.role = $2 then 0 else 1 end, x.joined_at, x.user_id limit 1) \
+             from list_members m where m.user_id = $1 and m.role = $3",
+        )
+        .bind(user_id)
+        .bind(Role::Editor.as_str())
+        .bind(Role::Owner.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        for (list_id, heir) in &heirs {
+            match heir {
+                Some(heir) => {
+                    sqlx::query("delete from list_members where list_id = $1 and user_id = $2")
+                        .bind(list_id)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("update list_members set role = $1 where list_id = $2 and user_id = $3")
+                        .bind(Role::Owner.as_str())
+                        .bind(list_id)
+                        .bind(heir)
+                        .execute(&mut *tx)
+                        .await?;
+                    tracing::info!(list = %list_id, owner = %heir, "list handed over with a deleted account");
+                }
+                None => {
+                    sqlx::query("delete from lists where id = $1").bind(list_id).execute(&mut *tx).await?;
+                }
+            }
+        }
+        sqlx::query("delete from invitations where email = $1").bind(email).execute(&mut *tx).await?;
+        sqlx::query("delete from users where id = $1").bind(user_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    })
+}
