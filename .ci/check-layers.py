@@ -54,6 +54,7 @@ LAYERS = [
     "tasks::input",
     "lists::store",
     "tasks::store",
+    "tasks::store::listing",
     "auth::api",  # deleting an account hands its shared lists over (lists::store)
     "lists::api",
     "tasks::api",

@@ -182,9 +182,10 @@ mod tests {
 
     #[test]
     fn a_query_decodes_to_its_view() {
-        let view = parse(
-            "list=L&assignee=me&status=active&q=+Milk+&priority=high&tag=home&due=today&sort=due&order=asc&page=3&edit=x",
-        );
+        let view = parse(concat!(
+            "list=L&assignee=me&status=active&q=+Milk+&priority=high&tag=home&due=today",
+            "&sort=due&order=asc&page=3&edit=x"
+        ));
         assert_eq!(
             view,
             View {
