@@ -39,6 +39,7 @@ LAYERS = [
     "auth",
     "lists",
     "tasks",
+    "trash",
     # The database and what builds on it alone.
     "db",
     "rate_limit",
@@ -53,11 +54,15 @@ LAYERS = [
     "lists::input",
     "tasks::input",
     "lists::store",
+    "lists::store::members",
     "tasks::store",
     "tasks::store::listing",
+    "trash::input",
+    "trash::store",
     "auth::api",  # deleting an account hands its shared lists over (lists::store)
     "lists::api",
     "tasks::api",
+    "trash::api",
     # Shared components, then each feature's pages.
     "ui",
     "auth::ui",  # the session context every page reads, before the account pages

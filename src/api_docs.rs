@@ -11,7 +11,7 @@ use utoipa::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, error::ErrorBody, lists, state::AppState, tasks};
+use crate::{auth, error::ErrorBody, lists, state::AppState, tasks, trash};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -52,6 +52,9 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         lists::api::list_invitations,
         lists::api::accept_invitation,
         lists::api::decline_invitation,
+        trash::api::list_trash,
+        trash::api::restore_from_trash,
+        trash::api::empty_trash,
         tasks::api::list_tasks,
         tasks::api::get_task,
         tasks::api::create_task,
@@ -68,7 +71,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Accounts and sessions"),
-        (name = "lists", description = "Lists, their members and invitations"),
+        (name = "lists", description = "Lists, their members and invitations, and the trash"),
         (name = "tasks", description = "The tasks of the lists the logged-in user is a member of"),
     ),
 )]

@@ -6,7 +6,7 @@
 //!
 //! Its modules form layers, each using only the ones before it (`.ci/check-layers.py` keeps it
 //! so; the README's "Architecture" draws them): `hex`, `config`, `error` and `dates` at the
-//! bottom; each feature's types (`auth`, `lists`, `tasks`); the database (`db`) and what builds on it
+//! bottom; each feature's types (`auth`, `lists`, `tasks`, `trash`); the database (`db`) and what builds on it
 //! alone; the request's state (`state`) and user (`auth::extract`); each feature's inputs,
 //! SQL and server functions; then the pages (`ui`, each feature's `ui`, `app`); and on top
 //! the API's description (`api_docs`) and the HTTP server (`server`), which nothing in the
@@ -18,6 +18,7 @@ pub mod dates;
 pub mod error;
 pub mod lists;
 pub mod tasks;
+pub mod trash;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -567,3 +567,131 @@ async fn old_release_database(
         }
     }
 }
+
+async fn restore(client: &Client, kind: &str, id: &str) -> common::Response {
+    client.post("/api/trash/restore", &[("kind", kind), ("id", id)]).await
+}
+
+#[tokio::test]
+async fn a_deleted_task_waits_in_the_trash_for_whoever_could_delete_it() {
+    let app = spawn().await;
+    let w = world(&app).await;
+    ok(
+        w.owner
+            .client
+            .post("/api/tasks/update", &[("id", &w.task), ("tags", "garden"), ("assignee_id", &w.editor.id)])
+            .await,
+        "tag",
+    );
+    ok(w.owner.client.post("/api/tasks/delete", &[("id", &w.task)]).await, "delete");
+    assert_eq!(w.editor.client.get("/api/tasks/get", &[("id", &w.task)]).await.status, StatusCode::NOT_FOUND);
+    let lists = ok(w.editor.client.get("/api/lists/list", &[]).await, "lists");
+    assert_eq!(lists["lists"][1]["open"], 0);
+    assert_eq!(
+        ok(w.editor.client.get("/api/tasks/tags", &[("list_id", &w.list)]).await, "tags")["tags"],
+        serde_json::json!([])
+    );
+
+    // The editor sees it in the trash, deleted by the owner; the viewer and the stranger do not.
+    let trash = ok(w.editor.client.get("/api/trash/list", &[]).await, "trash");
+    assert_eq!(trash["tasks_total"], 1);
+    assert_eq!(trash["tasks"][0]["id"], w.task.as_str());
+    assert_eq!(trash["tasks"][0]["list"]["name"], "Household");
+    assert_eq!(trash["tasks"][0]["deleted_by"]["id"], w.owner.id.as_str());
+    assert!(trash["tasks"][0]["deleted_at"].is_string());
+    assert_eq!(ok(w.viewer.client.get("/api/trash/list", &[]).await, "trash")["tasks_total"], 0);
+    assert_eq!(restore(&w.viewer.client, "task", &w.task).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(restore(&w.stranger.client, "task", &w.task).await.status, StatusCode::NOT_FOUND);
+
+    // The editor leaves and comes back: the assignee of a restored task must still be a member.
+    ok(w.editor.client.post("/api/lists/leave", &[("id", &w.list)]).await, "leave");
+    join(&w.owner, &w.list, &w.editor, "editor").await;
+    let back = ok(restore(&w.editor.client, "task", &w.task).await, "restore");
+    assert_eq!(back["id"], w.task.as_str());
+    assert_eq!(back["title"], "Water the plants");
+    assert_eq!(back["tags"], serde_json::json!(["garden"]));
+    assert_eq!(back["assignee"], Value::Null, "unassigned when its assignee left");
+    assert_eq!(
+        ok(w.viewer.client.get("/api/tasks/tags", &[("list_id", &w.list)]).await, "tags")["tags"][0]["count"],
+        1
+    );
+    assert_eq!(restore(&w.editor.client, "task", &w.task).await.status, StatusCode::NOT_FOUND, "restored once");
+    let bad = w.owner.client.post("/api/trash/restore", &[("kind", "folder"), ("id", "x")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.json["fields"]["kind"].is_string() && bad.json["fields"]["id"].is_string());
+}
+
+#[tokio::test]
+async fn a_deleted_list_goes_to_the_trash_with_its_tasks_and_comes_back() {
+    let app = spawn().await;
+    let w = world(&app).await;
+    add_task(&w.editor.client, &w.list, "Second").await;
+    ok(w.owner.client.post("/api/lists/delete", &[("id", &w.list)]).await, "delete");
+    for member in [&w.editor, &w.viewer] {
+        let lists = ok(member.client.get("/api/lists/list", &[]).await, "lists");
+        assert_eq!(lists["lists"].as_array().unwrap().len(), 1, "only the Inbox is left");
+        assert_eq!(member.client.get("/api/tasks/get", &[("id", &w.task)]).await.status, StatusCode::NOT_FOUND);
+        let r = member.client.get("/api/tasks/list", &[("list_id", &w.list)]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+        assert_eq!(ok(member.client.get("/api/tasks/list", &[]).await, "all")["total"], 0);
+    }
+    let trash = ok(w.owner.client.get("/api/trash/list", &[]).await, "trash");
+    assert_eq!(trash["lists"][0]["id"], w.list.as_str());
+    assert_eq!(trash["lists"][0]["deleted_by"]["id"], w.owner.id.as_str());
+    assert_eq!(ok(w.editor.client.get("/api/trash/list", &[]).await, "trash")["lists"], serde_json::json!([]));
+    assert_eq!(restore(&w.editor.client, "list", &w.list).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(restore(&w.stranger.client, "list", &w.list).await.status, StatusCode::NOT_FOUND);
+    // Nothing can be done to a list in the trash but restoring it.
+    assert_eq!(
+        w.owner.client.post("/api/lists/rename", &[("id", &w.list), ("name", "x")]).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let back = ok(restore(&w.owner.client, "list", &w.list).await, "restore");
+    assert_eq!(back["name"], "Household");
+    assert_eq!(back["members"], 3);
+    assert_eq!(back["open"], 2);
+    let tasks = ok(w.viewer.client.get("/api/tasks/list", &[("list_id", &w.list)]).await, "tasks");
+    assert_eq!(tasks["total"], 2);
+}
+
+#[tokio::test]
+async fn emptying_the_trash_purges_only_ones_own_deletions_and_old_ones_expire() {
+    let app = spawn().await;
+    let w = world(&app).await;
+    let mine = add_task(&w.editor.client, &w.list, "Mine").await;
+    ok(w.editor.client.post("/api/tasks/delete", &[("id", &mine)]).await, "delete");
+    ok(w.owner.client.post("/api/tasks/set-completed", &[("id", &w.task), ("completed", "true")]).await, "complete");
+    let cleared = ok(w.owner.client.post("/api/tasks/clear-completed", &[("list_id", &w.list)]).await, "clear");
+    assert_eq!(cleared["deleted"], 1);
+    assert_eq!(
+        ok(w.owner.client.get("/api/trash/list", &[]).await, "trash")["tasks_total"],
+        2,
+        "cleared tasks are in the trash"
+    );
+    let emptied = ok(w.editor.client.post("/api/trash/empty", &[]).await, "empty");
+    assert_eq!(emptied["deleted"], 1, "the editor purges what they deleted, not the owner's");
+    let trash = ok(w.owner.client.get("/api/trash/list", &[]).await, "trash");
+    assert_eq!(trash["tasks_total"], 1);
+    assert_eq!(trash["tasks"][0]["id"], w.task.as_str());
+
+    // After 30 days the trash forgets on its own.
+    let old = doable::db::Timestamp::now() - std::time::Duration::from_secs(31 * 24 * 3600);
+    doable::execute!(app.db, |conn| sqlx::query("update trashed_tasks set deleted_at = $1").bind(old).execute(conn))
+        .unwrap();
+    assert_eq!(doable::trash::store::purge_expired(&app.db).await.unwrap(), 1);
+    assert_eq!(ok(w.owner.client.get("/api/trash/list", &[]).await, "trash")["tasks_total"], 0);
+}
+
+#[tokio::test]
+async fn tasks_in_the_trash_count_towards_the_cap() {
+    let app = common::spawn_with(&[("DOABLE_MAX_TASKS", "2")]).await;
+    let ada = person(&app, "ada@example.com").await;
+    let first = add_task(&ada.client, &ada.id, "one").await;
+    add_task(&ada.client, &ada.id, "two").await;
+    ok(ada.client.post("/api/tasks/delete", &[("id", &first)]).await, "delete");
+    let refused = ada.client.post("/api/tasks/create", &[("title", "three")]).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::UNPROCESSABLE_ENTITY, "limit_reached"));
+    ok(ada.client.post("/api/trash/empty", &[]).await, "empty");
+    add_task(&ada.client, &ada.id, "three").await;
+}

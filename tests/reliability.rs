@@ -53,7 +53,14 @@ async fn assert_consistent(db: &Db) {
         let list_counts =
             sqlx::query_as("select list_id, total, completed from list_counts").fetch_all(pool).await.unwrap();
         let tag_counts = sqlx::query_as("select list_id, tag, count from tag_counts").fetch_all(pool).await.unwrap();
-        let creator_counts = sqlx::query_as("select user_id, total from creator_counts").fetch_all(pool).await.unwrap();
+        // A creator's count includes their tasks in the trash.
+        let creator_counts = sqlx::query_as(
+            "select c.user_id, c.total - (select count(*) from trashed_tasks t where t.created_by = c.user_id) \
+             from creator_counts c",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
         ((tasks, tag_rows, list_counts), tag_counts, creator_counts)
     });
 

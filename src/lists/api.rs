@@ -60,7 +60,8 @@ pub async fn rename_list(#[server(flatten)] input: RenameInput) -> Result<List, 
     store::rename(&state()?.db, user.user.id, id, &name).await
 }
 
-/// Deletes a list with its tasks (its owner only; not the Inbox).
+/// Moves a list with its tasks to the trash (its owner only; not the Inbox), where its owner
+/// may restore it for 30 days. Its members no longer see it meanwhile.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/lists/delete", tag = "lists",
     request_body(content = ListId, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "`{\"deleted\": 1}`.", body = Deleted), MemberWriteErrors),

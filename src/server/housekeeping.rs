@@ -8,8 +8,9 @@ use crate::state::AppState;
 const HASHER_MEMORY_IDLE: Duration = Duration::from_secs(10);
 
 /// The work that runs beside the server: SQLite's checkpoints, giving back the password
-/// hashers' memory after a quiet spell, and an hourly clean-up of expired sessions and
-/// rate-limit windows. Stop it ([`Housekeeping::stop`]) before closing the database.
+/// hashers' memory after a quiet spell, and an hourly clean-up of expired sessions,
+/// rate-limit windows and what has been in the trash for 30 days. Stop it
+/// ([`Housekeeping::stop`]) before closing the database.
 pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
     let mut tasks = Vec::new();
     tasks.extend(state.db.spawn_checkpoints());
@@ -27,8 +28,11 @@ pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
             every_hour.tick().await;
             let sessions = crate::auth::session::forget_expired(&state.db).await;
             let limits = state.limiter.forget_expired(&state.db).await;
-            match (sessions, limits) {
-                (Ok(sessions), Ok(limits)) => tracing::debug!(sessions, limits, "expired rows removed"),
+            let trash = crate::trash::store::purge_expired(&state.db).await;
+            match (sessions, limits, trash) {
+                (Ok(sessions), Ok(limits), Ok(trash)) => {
+                    tracing::debug!(sessions, limits, trash, "expired rows removed")
+                }
                 _ => tracing::warn!("housekeeping failed; will retry in an hour"),
             }
         }

@@ -102,7 +102,8 @@ pub async fn set_completed(#[server(flatten)] input: SetCompletedInput) -> Resul
     store::set_completed(&state()?.db, user.user.id, id, completed).await
 }
 
-/// Deletes a task.
+/// Moves a task to the trash, where the owner and the editors of its list may restore it for
+/// 30 days.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/delete", tag = "tasks",
     request_body(content = TaskId, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "`{\"deleted\": 1}`.", body = Deleted), MemberWriteErrors),
@@ -115,8 +116,8 @@ pub async fn delete_task(#[server(flatten)] input: TaskId) -> Result<Deleted, Ap
     Ok(Deleted { deleted })
 }
 
-/// Deletes every completed task of one list, or of every list the user may edit, all or
-/// nothing.
+/// Moves every completed task of one list, or of every list the user may edit, to the trash,
+/// all or nothing.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/clear-completed", tag = "tasks",
     request_body(content = ListScope, content_type = "application/x-www-form-urlencoded"),
     responses(

@@ -99,7 +99,7 @@ pub async fn refusal(db: &Db, user_id: Uuid, id: Uuid) -> AppError {
     let role: Result<Option<String>, AppError> = with_pool!(db.read(), |pool| {
         sqlx::query_scalar(
             "select m.role from tasks t join list_members m on m.list_id = t.list_id and m.user_id = $2 \
-             where t.id = $1",
+             join lists l on l.id = t.list_id where t.id = $1 and l.deleted_at is null",
         )
         .bind(id)
         .bind(user_id)
@@ -301,10 +301,51 @@ pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) ->
     }
 }
 
-/// Deletes a task of a list where the caller may edit; returns 1.
+/// A task's columns as stored, for moving it between `tasks` and `trashed_tasks`.
+pub const STORED_COLUMNS: &str = "id, list_id, created_by, assignee_id, title, description, completed, priority, \
+     due_date, tags, search, title_key, created_at, updated_at, completed_at";
+
+/// Moves the tasks `condition` picks to the trash, marked as deleted now by the caller; the
+/// condition reads the caller from `$1`, a list (or null) from `$2` and a task (or null) from
+/// `$3`. Returns how many moved.
+async fn trash(
+    db: &Db,
+    user_id: Uuid,
+    list_id: Option<Uuid>,
+    task_id: Option<Uuid>,
+    condition: &str,
+) -> Result<u64, AppError> {
+    let now = Timestamp::now();
+    let copy = format!(
+        "insert into trashed_tasks ({STORED_COLUMNS}, deleted_at, deleted_by) \
+         select {STORED_COLUMNS}, $4, $1 from tasks where {condition}"
+    );
+    // Exactly the rows just copied: the caller's deletions of this microsecond.
+    let delete =
+        "delete from tasks where id in (select id from trashed_tasks where deleted_by = $1 and deleted_at = $2)";
+    with_writer!(db, |conn| async move {
+        let mut tx = conn.begin().await?;
+        let moved = sqlx::query(&copy)
+            .bind(user_id)
+            .bind(list_id)
+            .bind(task_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if moved > 0 {
+            sqlx::query(delete).bind(user_id).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(moved)
+    }
+    .await)
+}
+
+/// Moves a task of a list where the caller may edit to the trash; returns 1.
 pub async fn delete(db: &Db, user_id: Uuid, id: Uuid) -> Result<u64, AppError> {
-    let delete = format!("delete from tasks where id = $1 and list_id in {}", editable_lists("$2"));
-    let deleted = execute!(db, |conn| { sqlx::query(&delete).bind(id).bind(user_id).execute(conn) })?;
+    let condition = format!("id = $3 and list_id in {} and $2 is null", editable_lists("$1"));
+    let deleted = trash(db, user_id, None, Some(id), &condition).await?;
     if deleted == 0 {
         return Err(refusal(db, user_id, id).await);
     }
@@ -331,11 +372,11 @@ async fn bulk_outcome(db: &Db, user_id: Uuid, list_id: Option<Uuid>, changed: u6
     }
 }
 
-/// Deletes the completed tasks of one list, or of every list where the caller may edit, in
-/// one statement.
+/// Moves the completed tasks of one list, or of every list where the caller may edit, to the
+/// trash, all or nothing.
 pub async fn clear_completed(db: &Db, user_id: Uuid, list_id: Option<Uuid>) -> Result<u64, AppError> {
-    let delete = format!("delete from tasks where {} and completed = $3", bulk_scope(list_id));
-    let deleted = execute!(db, |conn| { sqlx::query(&delete).bind(user_id).bind(list_id).bind(true).execute(conn) })?;
+    let condition = format!("{} and completed and $3 is null", bulk_scope(list_id));
+    let deleted = trash(db, user_id, list_id, None, &condition).await?;
     bulk_outcome(db, user_id, list_id, deleted).await
 }
 

@@ -108,14 +108,10 @@ fn filter_clause(sql: &mut Sql, user_id: Uuid, scope: Scope, filter: &ListFilter
     match scope {
         Scope::One(list_id) => {
             sql.push(" where t.list_id = ").bind(Arg::Uuid(list_id));
-            sql.push(" and $1 in (select list_id from list_members where user_id = ")
-                .bind(Arg::Uuid(user_id))
-                .push(")");
+            sql.push(&format!(" and $1 in {}", member_lists("$2"))).args.push(Arg::Uuid(user_id));
         }
         Scope::All => {
-            sql.push(" where t.list_id in (select list_id from list_members where user_id = ")
-                .bind(Arg::Uuid(user_id))
-                .push(")");
+            sql.push(&format!(" where t.list_id in {}", member_lists("$1"))).args.push(Arg::Uuid(user_id));
         }
     }
     match filter.assignee {
@@ -211,7 +207,7 @@ async fn scope(db: &Db, user_id: Uuid, list_id: Option<Uuid>) -> Result<Scope, A
         return Ok(Scope::One(list_id));
     }
     let lists: Vec<Uuid> = with_pool!(db.read(), |pool| {
-        sqlx::query_scalar("select list_id from list_members where user_id = $1 limit 2")
+        sqlx::query_scalar(&format!("select list_id from {} as mine limit 2", member_lists("$1")))
             .bind(user_id)
             .fetch_all(pool)
             .await
@@ -283,20 +279,18 @@ pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: Date) -> R
 /// The counts of a scope whose page came back empty; a list the caller is not a member of is
 /// not found (rather than empty).
 async fn empty_counts(db: &Db, user_id: Uuid, scope: Scope) -> Result<(i64, i64), AppError> {
-    let (bound, checked) = match scope {
-        Scope::One(list_id) => (list_id, format!(" and $1 in {}", member_lists("$2"))),
-        Scope::All => (user_id, String::new()),
-    };
+    let sums = "select cast(sum(total) as bigint), cast(sum(completed) as bigint) from list_counts";
     let counts: Option<(Option<i64>, Option<i64>)> = with_pool!(db.read(), |pool| {
-        sqlx::query_as(&format!(
-            "select cast(sum(total) as bigint), cast(sum(completed) as bigint) from list_counts \
-             where list_id in {}{checked} having count(*) > 0",
-            scope.lists()
-        ))
-        .bind(bound)
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await
+        match scope {
+            Scope::One(list_id) => {
+                let sql = format!("{sums} where list_id = $1 and $1 in {} having count(*) > 0", member_lists("$2"));
+                sqlx::query_as(&sql).bind(list_id).bind(user_id).fetch_optional(pool).await
+            }
+            Scope::All => {
+                let sql = format!("{sums} where list_id in {}", member_lists("$1"));
+                sqlx::query_as(&sql).bind(user_id).fetch_optional(pool).await
+            }
+        }
     })?;
     match (scope, counts) {
         (Scope::One(_), None) => Err(AppError::NotFound),
@@ -328,9 +322,11 @@ mod tests {
         );
         assert_eq!(
             sql.text,
-            "select 1 from tasks where t.list_id in (select list_id from list_members where user_id = $1) \
-             and t.completed = $2 and t.search like $3 escape '\\' and t.id in (select task_id from task_tags \
-             where list_id in (select list_id from list_members where user_id = $1) and tag = $4)"
+            format!(
+                "select 1 from tasks where t.list_id in {mine} and t.completed = $2 and t.search like $3 escape '\\' \
+                 and t.id in (select task_id from task_tags where list_id in {mine} and tag = $4)",
+                mine = member_lists("$1")
+            )
         );
         assert_eq!(sql.args.len(), 4);
     }

@@ -1,0 +1,278 @@
+//! SQL for a list's members: who they are, inviting, roles, removal and leaving (split from
+//! [`super`] for length).
+
+use sqlx::Connection;
+use uuid::Uuid;
+
+use super::{inbox_error, is_owner, member_lists, owned_lists, refusal, role_of};
+use crate::{
+    db::{Db, Timestamp, with_pool, with_writer},
+    error::AppError,
+    lists::{Member, Members, Role, SentInvitation, limits},
+};
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SentRow {
+    id: Uuid,
+    email: String,
+    role: String,
+    created_at: Timestamp,
+}
+
+/// A list's members, the owner first, then by role, name and email; the pending invitations
+/// for its owner.
+pub async fn members(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<Members, AppError> {
+    let (members, sent): (Vec<MemberRow>, Vec<SentRow>) = with_pool!(db.read(), |pool| {
+        let mut conn = pool.acquire().await?;
+        let members = sqlx::query_as(&format!(
+            "select u.id, u.email, u.name, m.role from list_members m join users u on u.id = m.user_id \
+             where m.list_id = $1 and $1 in {}",
+            member_lists("$2")
+        ))
+        .bind(list_id)
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let sent = sqlx::query_as(&format!(
+            "select id, email, role, created_at from invitations where list_id = $1 and $1 in {} \
+             order by created_at desc, id",
+            owned_lists("$2")
+        ))
+        .bind(list_id)
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok::<_, AppError>((members, sent))
+    })?;
+    // A list always has its owner: no rows means the caller is not a member.
+    if members.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut members: Vec<Member> = members
+        .into_iter()
+        .map(|m| Member { id: m.id, email: m.email, name: m.name, role: Role::parse(&m.role).unwrap_or(Role::Viewer) })
+        .collect();
+    members.sort_by_cached_key(|m| (m.role, m.name.to_lowercase(), m.email.clone()));
+    let invitations = sent
+        .into_iter()
+        .map(|i| SentInvitation {
+            id: i.id,
+            email: i.email,
+            role: Role::parse(&i.role).unwrap_or(Role::Viewer),
+            created_at: i.created_at.0,
+        })
+        .collect();
+    Ok(Members { members, invitations })
+}
+
+/// Invites an email to a list the caller owns (not the Inbox), with a role; inviting an
+/// email again replaces the pending invitation. Nothing here depends on whether the email
+/// has an account, so neither does the answer.
+pub async fn invite(
+    db: &Db,
+    (user_id, own_email): (Uuid, &str),
+    list_id: Uuid,
+    email: &str,
+    role: Role,
+) -> Result<(), AppError> {
+    let insert = format!(
+        "insert into invitations (id, list_id, email, role, invited_by, created_at) \
+             select $1, $2, $3, $4, $5, $6 \
+             where $2 in {owned} \
+               and not exists (select 1 from lists where id = $2 and inbox = $7) \
+               and not exists (select 1 from list_members m join users u on u.id = m.user_id \
+                               where m.list_id = $2 and u.email = $3) \
+               and (select count(*) from list_members where list_id = $2) \
+                 + (select count(*) from invitations where list_id = $2 and email <> $3) < $8 \
+             on conflict (list_id, email) do update set role = excluded.role, invited_by = excluded.invited_by, \
+               created_at = excluded.created_at",
+        owned = owned_lists("$5")
+    );
+    let invited = crate::db::execute!(db, |conn| {
+        sqlx::query(&insert)
+            .bind(Uuid::now_v7())
+            .bind(list_id)
+            .bind(email)
+            .bind(role.as_str())
+            .bind(user_id)
+            .bind(Timestamp::now())
+            .bind(true)
+            .bind(limits::MEMBERS_MAX)
+            .execute(conn)
+    })?;
+    if invited == 1 {
+        return Ok(());
+    }
+    let why = refusal(db, user_id, list_id, is_owner, |_| AppError::Internal).await;
+    if why != AppError::Internal {
+        return Err(why);
+    }
+    // The caller owns the list: it is their Inbox, the email is a member's, or it is full.
+    let (inbox, member_email): (bool, Option<String>) = with_pool!(db.read(), |pool| {
+        let mut conn = pool.acquire().await?;
+        let inbox = sqlx::query_scalar("select inbox from lists where id = $1").bind(list_id).fetch_one(&mut *conn);
+        let inbox = inbox.await?;
+        let member = sqlx::query_scalar(
+            "select u.email from list_members m join users u on u.id = m.user_id where m.list_id = $1 and u.email = $2",
+        )
+        .bind(list_id)
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok::<_, AppError>((inbox, member))
+    })?;
+    Err(if inbox {
+        AppError::field("id", "Your Inbox cannot be shared. Make a list to share.")
+    } else if member_email.as_deref() == Some(own_email) {
+        AppError::field("email", "You cannot invite yourself.")
+    } else if member_email.is_some() {
+        AppError::field("email", "This person is already a member of the list.")
+    } else {
+        AppError::LimitReached(format!("A list has at most {} members and invitations.", limits::MEMBERS_MAX))
+    })
+}
+
+/// Changes a member's role in a list the caller owns. Making someone the owner hands the
+/// list over: the caller becomes an editor, in the same transaction.
+pub async fn set_role(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid, role: Role) -> Result<(), AppError> {
+    if member == user_id {
+        return Err(match refusal(db, user_id, list_id, is_owner, |_| AppError::Internal).await {
+            AppError::Internal => AppError::field("user_id", "Hand the list over to another member instead."),
+            other => other,
+        });
+    }
+    let done = with_writer!(db, |conn| async move {
+        let mut tx = conn.begin().await?;
+        if role == Role::Owner {
+            // Demote first: a list has one owner (the `list_members_one_owner` index).
+            let demoted = sqlx::query(
+                "update list_members set role = $1 where list_id = $2 and user_id = $3 and role = $4 \
+                 and exists (select 1 from list_members where list_id = $2 and user_id = $5) \
+                 and exists (select 1 from lists where id = $2 and deleted_at is null)",
+            )
+            .bind(Role::Editor.as_str())
+            .bind(list_id)
+            .bind(user_id)
+            .bind(Role::Owner.as_str())
+            .bind(member)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if demoted == 0 {
+                return Ok::<_, AppError>(false);
+            }
+        }
+        let changed = sqlx::query(&format!(
+            "update list_members set role = $1 where list_id = $2 and user_id = $3 and role <> $4 and ($5 or $2 in {})",
+            owned_lists("$6")
+        ))
+        .bind(role.as_str())
+        .bind(list_id)
+        .bind(member)
+        .bind(Role::Owner.as_str())
+        // Once demoted, the caller no longer owns the list.
+        .bind(role == Role::Owner)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            tx.commit().await?;
+        }
+        Ok(changed == 1)
+    }
+    .await)?;
+    if done {
+        tracing::info!(list = %list_id, member = %member, role = role.as_str(), "role changed");
+        return Ok(());
+    }
+    Err(refusal(db, user_id, list_id, is_owner, |_| not_a_member()).await)
+}
+
+/// Unassigns a former member's tasks in a list (`$1`, the member `$2`), and those in the trash.
+const UNASSIGN: [&str; 2] = [
+    "update tasks set assignee_id = null where list_id = $1 and assignee_id = $2",
+    "update trashed_tasks set assignee_id = null where list_id = $1 and assignee_id = $2",
+];
+
+fn not_a_member() -> AppError {
+    AppError::field("user_id", "This person is not a member of the list.")
+}
+
+/// Removes a member (not the owner) from a list the caller owns; their tasks there are
+/// unassigned. They lose access at once: every query checks membership.
+pub async fn remove_member(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid) -> Result<(), AppError> {
+    let removed = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let removed = sqlx::query(&format!(
+            "delete from list_members where list_id = $1 and user_id = $2 and role <> $3 and $1 in {}",
+            owned_lists("$4")
+        ))
+        .bind(list_id)
+        .bind(member)
+        .bind(Role::Owner.as_str())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if removed == 1 {
+            for unassign in UNASSIGN {
+                sqlx::query(unassign).bind(list_id).bind(member).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(removed == 1)
+    })?;
+    if removed {
+        return Ok(());
+    }
+    Err(refusal(db, user_id, list_id, is_owner, |_| {
+        if member == user_id {
+            AppError::field("user_id", "The owner cannot be removed. Hand the list over first.")
+        } else {
+            not_a_member()
+        }
+    })
+    .await)
+}
+
+/// Leaves a list the caller is an editor or viewer of; their tasks there are unassigned.
+pub async fn leave(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<(), AppError> {
+    let leave = format!(
+        "delete from list_members where list_id = $1 and user_id = $2 and role <> $3 and $1 in {}",
+        member_lists("$2")
+    );
+    let left = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let left = sqlx::query(&leave)
+            .bind(list_id)
+            .bind(user_id)
+            .bind(Role::Owner.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if left == 1 {
+            for unassign in UNASSIGN {
+                sqlx::query(unassign).bind(list_id).bind(user_id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(left == 1)
+    })?;
+    if left {
+        return Ok(());
+    }
+    Err(match role_of(db, user_id, list_id).await? {
+        None => AppError::NotFound,
+        Some(_) if list_id == user_id => inbox_error("id", "left"),
+        Some(_) => AppError::field("id", "You own this list: hand it over to another member before you leave."),
+    })
+}

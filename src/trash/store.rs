@@ -1,0 +1,186 @@
+//! SQL for the trash. Like every statement of lists and tasks, each carries the caller's
+//! membership and role in its own `where` clause.
+
+use sqlx::Connection;
+use uuid::Uuid;
+
+use super::{KEPT_DAYS, TASKS_SHOWN, Trash, TrashedList, TrashedTask};
+use crate::{
+    auth::Person,
+    db::{Db, Timestamp, execute, with_pool, with_writer},
+    error::AppError,
+    lists::{
+        ListRef, Role,
+        store::{self as lists, editable_lists},
+    },
+    tasks::{Task, store as tasks},
+};
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: Uuid,
+    name: String,
+    deleted_at: Timestamp,
+    deleted_by: Option<Uuid>,
+    deleter_name: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    id: Uuid,
+    title: String,
+    list_id: Uuid,
+    list_name: String,
+    deleted_at: Timestamp,
+    deleted_by: Option<Uuid>,
+    deleter_name: Option<String>,
+}
+
+fn deleter(id: Option<Uuid>, name: Option<String>) -> Option<Person> {
+    Some(Person { id: id?, name: name.unwrap_or_default() })
+}
+
+/// SQL: the lists (live or in the trash) that the account in placeholder `user` owns.
+fn owned_any(user: &str) -> String {
+    format!("(select list_id from list_members where user_id = {user} and role = 'owner')")
+}
+
+/// What the caller may restore, most recently deleted first.
+pub async fn list(db: &Db, user_id: Uuid) -> Result<Trash, AppError> {
+    let lists_sql = format!(
+        "select l.id, l.name, l.deleted_at, l.deleted_by, u.name as deleter_name from lists l \
+         left join users u on u.id = l.deleted_by \
+         where l.deleted_at is not null and l.id in {} order by l.deleted_at desc, l.id limit $2",
+        owned_any("$1")
+    );
+    let tasks_sql = format!(
+        "select t.id, t.title, t.list_id, l.name as list_name, t.deleted_at, t.deleted_by, u.name as deleter_name \
+         from trashed_tasks t join lists l on l.id = t.list_id left join users u on u.id = t.deleted_by \
+         where t.list_id in {} order by t.deleted_at desc, t.id desc limit $2",
+        editable_lists("$1")
+    );
+    let total_sql = format!("select count(*) from trashed_tasks where list_id in {}", editable_lists("$1"));
+    let (lists, tasks, tasks_total): (Vec<ListRow>, Vec<TaskRow>, i64) = with_pool!(db.read(), |pool| {
+        let mut conn = pool.acquire().await?;
+        let lists = sqlx::query_as(&lists_sql).bind(user_id).bind(crate::lists::limits::LISTS_MAX);
+        let lists = lists.fetch_all(&mut *conn).await?;
+        let tasks = sqlx::query_as(&tasks_sql).bind(user_id).bind(TASKS_SHOWN).fetch_all(&mut *conn).await?;
+        let total = sqlx::query_scalar(&total_sql).bind(user_id).fetch_one(&mut *conn).await?;
+        Ok::<_, AppError>((lists, tasks, total))
+    })?;
+    Ok(Trash {
+        lists: lists
+            .into_iter()
+            .map(|l| TrashedList {
+                id: l.id,
+                name: l.name,
+                deleted_at: l.deleted_at.0,
+                deleted_by: deleter(l.deleted_by, l.deleter_name),
+            })
+            .collect(),
+        tasks: tasks
+            .into_iter()
+            .map(|t| TrashedTask {
+                id: t.id,
+                title: t.title,
+                list: ListRef { id: t.list_id, name: t.list_name },
+                deleted_at: t.deleted_at.0,
+                deleted_by: deleter(t.deleted_by, t.deleter_name),
+            })
+            .collect(),
+        tasks_total,
+    })
+}
+
+/// Puts a task back in its list (which must be live, and where the caller may edit). An
+/// assignee who has left the list meanwhile is not brought back.
+pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppError> {
+    let copy = format!(
+        "insert into tasks ({columns}) \
+         select id, list_id, created_by, \
+           case when exists (select 1 from list_members m where m.list_id = trashed_tasks.list_id \
+                             and m.user_id = trashed_tasks.assignee_id) then assignee_id else null end, \
+           title, description, completed, priority, due_date, tags, search, title_key, created_at, updated_at, \
+           completed_at \
+         from trashed_tasks where id = $1 and list_id in {editable}",
+        columns = tasks::STORED_COLUMNS,
+        editable = editable_lists("$2")
+    );
+    let restored = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let restored = sqlx::query(&copy).bind(id).bind(user_id).execute(&mut *tx).await?.rows_affected();
+        if restored == 1 {
+            sqlx::query("delete from trashed_tasks where id = $1").bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(restored == 1)
+    })?;
+    if restored {
+        tracing::info!(task = %id, "task restored");
+        return tasks::get(db, user_id, id).await?.ok_or(AppError::NotFound);
+    }
+    let role: Option<String> = with_pool!(db.read(), |pool| {
+        sqlx::query_scalar(
+            "select m.role from trashed_tasks t join list_members m on m.list_id = t.list_id and m.user_id = $2 \
+             join lists l on l.id = t.list_id where t.id = $1 and l.deleted_at is null",
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    Err(match role.as_deref().and_then(Role::parse) {
+        Some(role) if !role.can_edit() => AppError::Forbidden,
+        _ => AppError::NotFound,
+    })
+}
+
+/// Brings a list the caller owns back from the trash, with its tasks.
+pub async fn restore_list(db: &Db, user_id: Uuid, id: Uuid) -> Result<crate::lists::List, AppError> {
+    let restore = format!(
+        "update lists set deleted_at = null, deleted_by = null where id = $1 and deleted_at is not null and id in {}",
+        owned_any("$2")
+    );
+    let restored = execute!(db, |conn| sqlx::query(&restore).bind(id).bind(user_id).execute(conn))?;
+    if restored == 1 {
+        tracing::info!(list = %id, "list restored");
+        return lists::get(db, user_id, id).await?.ok_or(AppError::NotFound);
+    }
+    let member: bool = with_pool!(db.read(), |pool| {
+        sqlx::query_scalar(
+            "select exists (select 1 from list_members m join lists l on l.id = m.list_id \
+             where m.list_id = $1 and m.user_id = $2 and l.deleted_at is not null)",
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_one(pool)
+        .await
+    })?;
+    Err(if member { AppError::Forbidden } else { AppError::NotFound })
+}
+
+/// Empties the caller's part of the trash for good: the tasks they deleted and the lists they
+/// own (with their tasks). What others deleted stays theirs to restore until it expires.
+pub async fn empty(db: &Db, user_id: Uuid) -> Result<u64, AppError> {
+    let lists_sql = format!("delete from lists where deleted_at is not null and id in {}", owned_any("$1"));
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let tasks = sqlx::query("delete from trashed_tasks where deleted_by = $1").bind(user_id).execute(&mut *tx);
+        let tasks = tasks.await?.rows_affected();
+        let lists = sqlx::query(&lists_sql).bind(user_id).execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok::<_, AppError>(tasks + lists)
+    })
+}
+
+/// Purges what has been in the trash longer than [`KEPT_DAYS`]; returns how many lists and
+/// tasks went.
+pub async fn purge_expired(db: &Db) -> Result<u64, AppError> {
+    let before = Timestamp::now() - std::time::Duration::from_secs(KEPT_DAYS.unsigned_abs() * 24 * 3600);
+    let tasks = execute!(db, |conn| {
+        sqlx::query("delete from trashed_tasks where deleted_at < $1").bind(before).execute(conn)
+    })?;
+    let lists =
+        execute!(db, |conn| { sqlx::query("delete from lists where deleted_at < $1").bind(before).execute(conn) })?;
+    Ok(tasks + lists)
+}
