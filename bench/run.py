@@ -2,7 +2,8 @@
 """`make bench`: throughput, latency, memory and size of the release build.
 
 Starts target/release/doable on a fresh SQLite database (and again on PostgreSQL when it is
-reachable, or when BENCH_PG=1; BENCH_PG=0 skips it), seeds 100 users with 1,000 tasks each,
+reachable, or when BENCH_PG=1; BENCH_PG=0 skips it), seeds 100 users with 1,000 tasks each
+(and 4 lists of 1,000 tasks, each shared by 5 of them),
 then drives each scenario with wrk for a fixed time at a fixed concurrency over loopback,
 sampling the server's peak RSS per scenario. Prints a table and writes bench/results.json.
 
@@ -42,7 +43,7 @@ PORT = 3400
 TARGETS = {
     "list_rps": 5000, "list_p99_ms": 10, "create_rps": 3000, "create_p99_ms": 20, "complete_rps": 3000,
     "page_rps": 1500, "login_share": 0.80, "list_beside_login_p99_ms": 25, "peak_rss_mb": 50,
-    "cold_start_ms": 300, "wasm_gzip_kb": 250,
+    "cold_start_ms": 300, "wasm_gzip_kb": 250, "list_shared_share": 0.90,
 }
 
 
@@ -132,6 +133,7 @@ def seed(port, users, tasks):
         status, cookie, body = client.call("POST", "/api/auth/signup", {"email": email, "password": PASSWORD, "name": f"Bench {u}"})
         assert status == 200, body
         session = cookie.split(";")[0].split("=", 1)[1]
+        user_id = json.loads(body)["id"]
         ids = []
         for i in range(tasks):
             due = "" if i % 5 == 0 else (today + timedelta(days=(i % 60) - 20)).isoformat()
@@ -144,14 +146,53 @@ def seed(port, users, tasks):
             if i % 3 == 0:
                 status, _, body = client.call("POST", "/api/tasks/set-completed", {"id": task_id, "completed": "true"}, session)
                 assert status == 200, body
-        return session, email, ids
+        return session, email, ids, user_id
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(one_user, range(users)))
     sessions = [r[0] for r in results]
     emails = [r[1] for r in results]
     pairs = [(r[0], task_id) for r in results for task_id in r[2]]
-    return sessions, emails, pairs
+    inboxes = [(r[0], r[3]) for r in results]
+    return sessions, emails, pairs, inboxes
+
+
+SHARED_GROUPS = 4
+SHARED_MEMBERS = 5
+
+
+def share(port, sessions, emails, tasks):
+    """Makes SHARED_GROUPS lists of `tasks` tasks (seeded like the Inboxes), each shared by its
+    owner with four more of the seeded users (two editors, two viewers), who accept. Returns
+    (session, list id) for every member of every shared list."""
+    today = date.today()
+    members = []
+    for g in range(SHARED_GROUPS):
+        client = Client(port)
+        group = [g * SHARED_MEMBERS + m for m in range(SHARED_MEMBERS)]
+        owner = sessions[group[0]]
+        status, _, body = client.call("POST", "/api/lists/create", {"name": f"Shared {g}"}, owner)
+        assert status == 200, body
+        list_id = json.loads(body)["id"]
+        for i in range(tasks):
+            due = "" if i % 5 == 0 else (today + timedelta(days=(i % 60) - 20)).isoformat()
+            form = {"title": f"Shared task {i}", "due_date": due, "list_id": list_id}
+            status, _, body = client.call("POST", "/api/tasks/create", form, owner)
+            assert status == 200, body
+            if i % 3 == 0:
+                task_id = json.loads(body)["id"]
+                status, _, body = client.call("POST", "/api/tasks/set-completed", {"id": task_id, "completed": "true"}, owner)
+                assert status == 200, body
+        for n, m in enumerate(group[1:]):
+            role = "editor" if n < 2 else "viewer"
+            status, _, body = client.call("POST", "/api/lists/invite", {"id": list_id, "email": emails[m], "role": role}, owner)
+            assert status == 200, body
+            status, _, body = client.call("GET", "/api/invitations/list", None, sessions[m])
+            invitation = next(i["id"] for i in json.loads(body)["invitations"] if i["list"]["id"] == list_id)
+            status, _, body = client.call("POST", "/api/invitations/accept", {"id": invitation}, sessions[m])
+            assert status == 200, body
+        members += [(sessions[m], list_id) for m in group]
+    return members
 
 
 def wrk(name, script, path, connections, threads, env, duration=DURATION):
@@ -255,7 +296,8 @@ def run_backend(backend, database_url):
         cold = server.start()
         log(f"{backend}: ready in {cold:.0f} ms; seeding {USERS} users x {TASKS} tasks")
         started = time.perf_counter()
-        sessions, emails, pairs = seed(PORT, USERS, TASKS)
+        sessions, emails, pairs, inboxes = seed(PORT, USERS, TASKS)
+        shared = share(PORT, sessions, emails, TASKS)
         log(f"{backend}: seeded in {time.perf_counter() - started:.0f} s")
         if database_url:
             # As pgbench does before each run: fresh planner statistics and visibility map, so
@@ -265,11 +307,17 @@ def run_backend(backend, database_url):
         (Path(work) / "sessions").write_text("\n".join(sessions) + "\n")
         (Path(work) / "emails").write_text("\n".join(emails) + "\n")
         (Path(work) / "tasks").write_text("".join(f"{s}\t{t}\n" for s, t in pairs))
+        # The list scenario reads each user's Inbox by its id; the shared one, with the same
+        # query, a list of as many tasks that five people share.
+        (Path(work) / "lists").write_text("".join(f"{s}\t{l}\n" for s, l in inboxes))
+        (Path(work) / "shared").write_text("".join(f"{s}\t{l}\n" for s, l in shared))
         env = {"BENCH_WORK": work, "BENCH_SESSIONS": f"{work}/sessions", "BENCH_EMAILS": f"{work}/emails",
-               "BENCH_TASKS": f"{work}/tasks"}
+               "BENCH_TASKS": f"{work}/tasks", "BENCH_LISTS": f"{work}/lists"}
         results = {"cold_start_ms": round(cold, 1)}
         results["baseline"] = scenario(server, "baseline", "plain.lua", "/healthz", env)
         results["list"] = scenario(server, "list", "list.lua", "/api/tasks/list", env)
+        shared_env = dict(env, BENCH_LISTS=f"{work}/shared")
+        results["list_shared"] = scenario(server, "list_shared", "list.lua", "/api/tasks/list", shared_env)
         results["page"] = scenario(server, "page", "page.lua", "/tasks", env)
         results["complete"] = scenario(server, "complete", "complete.lua", "/api/tasks/set-completed", env)
         results["create"] = scenario(server, "create", "create.lua", "/api/tasks/create", env)
@@ -284,8 +332,9 @@ def run_backend(backend, database_url):
 
 
 def verdicts(r, wasm):
-    scenarios = [r[k] for k in ("baseline", "list", "page", "complete", "create", "login", "login_with_list")]
+    scenarios = [r[k] for k in ("baseline", "list", "list_shared", "page", "complete", "create", "login", "login_with_list")]
     checks = {
+        "list_shared_share_of_list_rps": (round(r["list_shared"]["rps"] / r["list"]["rps"], 3), ">=", TARGETS["list_shared_share"]),
         "list_rps": (r["list"]["rps"], ">=", TARGETS["list_rps"]),
         "list_p99_ms": (r["list"]["p99_ms"], "<=", TARGETS["list_p99_ms"]),
         "create_rps": (r["create"]["rps"], ">=", TARGETS["create_rps"]),
@@ -305,7 +354,7 @@ def verdicts(r, wasm):
 def table(all_results):
     rows = [("scenario", *[f"{b} rps" for b in all_results], *[f"{b} p50/p99 ms" for b in all_results],
              *[f"{b} x baseline" for b in all_results], *[f"{b} peak RSS MB" for b in all_results])]
-    for name in ("baseline", "list", "create", "complete", "page", "login"):
+    for name in ("baseline", "list", "list_shared", "create", "complete", "page", "login"):
         cells = [name]
         cells += [f"{r[name]['rps']:.0f}" for r in all_results.values()]
         cells += [f"{r[name]['p50_ms']:.2f} / {r[name]['p99_ms']:.2f}" for r in all_results.values()]
