@@ -458,6 +458,8 @@ async fn deleting_an_account_hands_its_shared_lists_over() {
     join(&w.owner, &viewers_only, &w.viewer, "viewer").await;
     let alone = make_list(&w.owner, "Alone").await;
     let lonely_task = add_task(&w.owner.client, &alone, "Forgotten").await;
+    let pending = [("id", w.list.as_str()), ("email", "later@example.com"), ("role", "viewer")];
+    ok(w.owner.client.post("/api/lists/invite", &pending).await, "invite");
     ok(w.owner.client.post("/api/auth/delete-account", &[("password", PASSWORD)]).await, "delete the account");
 
     // The longest-standing editor owns the shared list; the viewer owns the other one.
@@ -469,6 +471,7 @@ async fn deleting_an_account_hands_its_shared_lists_over() {
         .map(|m| (m["email"].as_str().unwrap(), m["role"].as_str().unwrap()))
         .collect();
     assert_eq!(roles, [("editor@example.com", "owner"), ("viewer@example.com", "viewer")]);
+    assert_eq!(household["invitations"][0]["email"], "later@example.com", "pending invitations go on with the list");
     let other = ok(w.viewer.client.get("/api/lists/members", &[("id", &viewers_only)]).await, "members");
     assert_eq!(other["members"][0]["role"], "owner");
     // The shared task is still there, its creator gone.
@@ -639,7 +642,11 @@ async fn a_deleted_list_goes_to_the_trash_with_its_tasks_and_comes_back() {
     assert_eq!(trash["lists"][0]["id"], w.list.as_str());
     assert_eq!(trash["lists"][0]["deleted_by"]["id"], w.owner.id.as_str());
     assert_eq!(ok(w.editor.client.get("/api/trash/list", &[]).await, "trash")["lists"], serde_json::json!([]));
-    assert_eq!(restore(&w.editor.client, "list", &w.list).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        restore(&w.editor.client, "list", &w.list).await.status,
+        StatusCode::NOT_FOUND,
+        "invisible in the trash"
+    );
     assert_eq!(restore(&w.stranger.client, "list", &w.list).await.status, StatusCode::NOT_FOUND);
     // Nothing can be done to a list in the trash but restoring it.
     assert_eq!(
@@ -669,6 +676,12 @@ async fn emptying_the_trash_purges_only_ones_own_deletions_and_old_ones_expire()
         2,
         "cleared tasks are in the trash"
     );
+    // Demoted to viewer, the editor can no longer purge even what they deleted.
+    let demote = [("id", w.list.as_str()), ("user_id", w.editor.id.as_str()), ("role", "viewer")];
+    ok(w.owner.client.post("/api/lists/set-role", &demote).await, "demote");
+    assert_eq!(ok(w.editor.client.post("/api/trash/empty", &[]).await, "empty")["deleted"], 0);
+    let promote = [("id", w.list.as_str()), ("user_id", w.editor.id.as_str()), ("role", "editor")];
+    ok(w.owner.client.post("/api/lists/set-role", &promote).await, "promote");
     let emptied = ok(w.editor.client.post("/api/trash/empty", &[]).await, "empty");
     assert_eq!(emptied["deleted"], 1, "the editor purges what they deleted, not the owner's");
     let trash = ok(w.owner.client.get("/api/trash/list", &[]).await, "trash");

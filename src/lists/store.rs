@@ -322,28 +322,35 @@ pub async fn decline(db: &Db, email: &str, invitation: Uuid) -> Result<(), AppEr
 pub async fn delete_account(db: &Db, user_id: Uuid, email: &str) -> Result<(), AppError> {
     with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
-        let heirs: Vec<(Uuid, Option<Uuid>)> = sqlx::query_as(
-            "select m.list_id, (select x.user_id from list_members x where x.list_id = m.list_id and x.user_id <> $1 \
-               order by case when x.role = $2 then 0 else 1 end, x.joined_at, x.user_id limit 1) \
-             from list_members m where m.user_id = $1 and m.role = $3",
-        )
-        .bind(user_id)
-        .bind(Role::Editor.as_str())
-        .bind(Role::Owner.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
-        for (list_id, heir) in &heirs {
+        let owned: Vec<Uuid> = sqlx::query_scalar("select list_id from list_members where user_id = $1 and role = $2")
+            .bind(user_id)
+            .bind(Role::Owner.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+        for list_id in &owned {
+            sqlx::query("delete from list_members where list_id = $1 and user_id = $2")
+                .bind(list_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            // Picked and promoted in one statement: an heir who leaves meanwhile is not chosen.
+            let heir: Option<Uuid> = sqlx::query_scalar(
+                "update list_members set role = $1 where list_id = $2 and user_id = \
+                 (select x.user_id from list_members x where x.list_id = $2 \
+                  order by case when x.role = $3 then 0 else 1 end, x.joined_at, x.user_id limit 1) \
+                 returning user_id",
+            )
+            .bind(Role::Owner.as_str())
+            .bind(list_id)
+            .bind(Role::Editor.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
             match heir {
                 Some(heir) => {
-                    sqlx::query("delete from list_members where list_id = $1 and user_id = $2")
-                        .bind(list_id)
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("update list_members set role = $1 where list_id = $2 and user_id = $3")
-                        .bind(Role::Owner.as_str())
-                        .bind(list_id)
+                    // The list's pending invitations go on, now sent by its new owner.
+                    sqlx::query("update invitations set invited_by = $1 where list_id = $2")
                         .bind(heir)
+                        .bind(list_id)
                         .execute(&mut *tx)
                         .await?;
                     tracing::info!(list = %list_id, owner = %heir, "list handed over with a deleted account");

@@ -217,9 +217,15 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
 pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> Result<Task, AppError> {
     let now = Timestamp::now();
     let explicit_assignee = changes.assignee.is_some();
+    // On PostgreSQL the row is locked from the read to the write, or two editors saving at
+    // once would each write back the other's fields as they were (SQLite's single writer runs
+    // one transaction at a time).
+    let postgres = !db.is_sqlite();
+    let lock = if postgres { " for update of t" } else { "" };
     let outcome: Result<Option<Task>, Uuid> = with_writer!(db, |conn| async move {
         let mut tx = conn.begin().await?;
-        let select = format!("select {COLUMNS} from {FROM} where t.id = $1 and t.list_id in {}", editable_lists("$2"));
+        let select =
+            format!("select {COLUMNS} from {FROM} where t.id = $1 and t.list_id in {}{lock}", editable_lists("$2"));
         let current: Option<TaskRow> = sqlx::query_as(&select).bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
         let Some(current) = current else { return Ok::<_, AppError>(Ok(None)) };
         let mut task = Task::from(current);
@@ -240,6 +246,16 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         }
         let list_id = changes.list_id.unwrap_or(task.list_id);
         let assignee = changes.assignee.unwrap_or(task.assignee.as_ref().map(|a| a.id));
+        if let (true, Some(assignee)) = (postgres, assignee) {
+            // Holds the assignee's membership while the task is assigned: a removal running
+            // now either waits and then unassigns this task, or has committed and the
+            // statement below no longer sees the member.
+            sqlx::query("select 1 from list_members where list_id = $1 and user_id = $2 for share")
+                .bind(list_id)
+                .bind(assignee)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
         let update = format!(
             "update tasks set title = $1, description = $2, priority = $3, due_date = $4, tags = $5, \
              search = $6, title_key = $7, updated_at = $8, list_id = $9, \
@@ -316,6 +332,15 @@ async fn trash(
     condition: &str,
 ) -> Result<u64, AppError> {
     let now = Timestamp::now();
+    let single_writer = db.is_sqlite();
+    // PostgreSQL moves the rows in one statement, so that no other transaction can change or
+    // move them between the copy and the delete; SQLite's single writer runs nothing between
+    // its two statements, and it has no data-modifying `with`.
+    let move_rows = format!(
+        "with moved as (delete from tasks where {condition} returning {STORED_COLUMNS}) \
+         insert into trashed_tasks ({STORED_COLUMNS}, deleted_at, deleted_by) \
+         select {STORED_COLUMNS}, $4, $1 from moved"
+    );
     let copy = format!(
         "insert into trashed_tasks ({STORED_COLUMNS}, deleted_at, deleted_by) \
          select {STORED_COLUMNS}, $4, $1 from tasks where {condition}"
@@ -325,7 +350,8 @@ async fn trash(
         "delete from tasks where id in (select id from trashed_tasks where deleted_by = $1 and deleted_at = $2)";
     with_writer!(db, |conn| async move {
         let mut tx = conn.begin().await?;
-        let moved = sqlx::query(&copy)
+        let first = if single_writer { &copy } else { &move_rows };
+        let moved = sqlx::query(first)
             .bind(user_id)
             .bind(list_id)
             .bind(task_id)
@@ -334,7 +360,9 @@ async fn trash(
             .await?
             .rows_affected();
         if moved > 0 {
-            sqlx::query(delete).bind(user_id).bind(now).execute(&mut *tx).await?;
+            if single_writer {
+                sqlx::query(delete).bind(user_id).bind(now).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         }
         Ok::<_, AppError>(moved)

@@ -95,22 +95,31 @@ pub async fn list(db: &Db, user_id: Uuid) -> Result<Trash, AppError> {
 /// Puts a task back in its list (which must be live, and where the caller may edit). An
 /// assignee who has left the list meanwhile is not brought back.
 pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppError> {
-    let copy = format!(
-        "insert into tasks ({columns}) \
-         select id, list_id, created_by, \
-           case when exists (select 1 from list_members m where m.list_id = trashed_tasks.list_id \
-                             and m.user_id = trashed_tasks.assignee_id) then assignee_id else null end, \
-           title, description, completed, priority, due_date, tags, search, title_key, created_at, updated_at, \
-           completed_at \
-         from trashed_tasks where id = $1 and list_id in {editable}",
-        columns = tasks::STORED_COLUMNS,
-        editable = editable_lists("$2")
+    // The columns of a trashed row `r`, but the assignee only if still a member of the list.
+    let values = "r.id, r.list_id, r.created_by, \
+         case when exists (select 1 from list_members m where m.list_id = r.list_id and m.user_id = r.assignee_id) \
+           then r.assignee_id else null end, \
+         r.title, r.description, r.completed, r.priority, r.due_date, r.tags, r.search, r.title_key, r.created_at, \
+         r.updated_at, r.completed_at";
+    let (columns, editable) = (tasks::STORED_COLUMNS, editable_lists("$2"));
+    // As with deleting: PostgreSQL moves the row in one statement (a concurrent restore finds
+    // nothing), SQLite in two under its single writer.
+    let move_back = format!(
+        "with r as (delete from trashed_tasks where id = $1 and list_id in {editable} returning *) \
+         insert into tasks ({columns}) select {values} from r"
     );
+    let copy = format!(
+        "insert into tasks ({columns}) select {values} from trashed_tasks r where r.id = $1 and r.list_id in {editable}"
+    );
+    let single_writer = db.is_sqlite();
     let restored = with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
-        let restored = sqlx::query(&copy).bind(id).bind(user_id).execute(&mut *tx).await?.rows_affected();
+        let first = if single_writer { &copy } else { &move_back };
+        let restored = sqlx::query(first).bind(id).bind(user_id).execute(&mut *tx).await?.rows_affected();
         if restored == 1 {
-            sqlx::query("delete from trashed_tasks where id = $1").bind(id).execute(&mut *tx).await?;
+            if single_writer {
+                sqlx::query("delete from trashed_tasks where id = $1").bind(id).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         }
         Ok::<_, AppError>(restored == 1)
@@ -146,26 +155,21 @@ pub async fn restore_list(db: &Db, user_id: Uuid, id: Uuid) -> Result<crate::lis
         tracing::info!(list = %id, "list restored");
         return lists::get(db, user_id, id).await?.ok_or(AppError::NotFound);
     }
-    let member: bool = with_pool!(db.read(), |pool| {
-        sqlx::query_scalar(
-            "select exists (select 1 from list_members m join lists l on l.id = m.list_id \
-             where m.list_id = $1 and m.user_id = $2 and l.deleted_at is not null)",
-        )
-        .bind(id)
-        .bind(user_id)
-        .fetch_one(pool)
-        .await
-    })?;
-    Err(if member { AppError::Forbidden } else { AppError::NotFound })
+    // A list in the trash is invisible to everyone but its owner: not found for its members
+    // too, the same as a list that does not exist.
+    Err(AppError::NotFound)
 }
 
 /// Empties the caller's part of the trash for good: the tasks they deleted and the lists they
 /// own (with their tasks). What others deleted stays theirs to restore until it expires.
 pub async fn empty(db: &Db, user_id: Uuid) -> Result<u64, AppError> {
     let lists_sql = format!("delete from lists where deleted_at is not null and id in {}", owned_any("$1"));
+    // Only in lists the caller may still edit: a former editor cannot purge for good what the
+    // list's members may still want back.
+    let tasks_sql = format!("delete from trashed_tasks where deleted_by = $1 and list_id in {}", editable_lists("$1"));
     with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
-        let tasks = sqlx::query("delete from trashed_tasks where deleted_by = $1").bind(user_id).execute(&mut *tx);
+        let tasks = sqlx::query(&tasks_sql).bind(user_id).execute(&mut *tx);
         let tasks = tasks.await?.rows_affected();
         let lists = sqlx::query(&lists_sql).bind(user_id).execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
