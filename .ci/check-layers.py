@@ -69,6 +69,7 @@ LAYERS = [
     "auth::ui::fields",
     "auth::ui::credentials",
     "auth::ui::account",
+    "lists::ui",
     "tasks::ui::view",
     "tasks::ui::board",
     "tasks::ui::fields",

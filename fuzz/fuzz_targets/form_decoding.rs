@@ -4,9 +4,11 @@
 
 use doable::{
     auth::{ChangePassword, DeleteAccount, Login, Signup, validate_signup},
+    lists::{CreateList, InviteMember, RemoveMember, RenameList, SetRole, limits as list_limits},
     tasks::{
         CompleteAll, CreateTask, DeleteTask, GetTask, ListTasks, SetCompleted, TaskDraft, UpdateTask, limits, parse_id,
     },
+    trash::RestoreFromTrash,
 };
 use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;
@@ -72,6 +74,24 @@ fuzz_target!(|data: &[u8]| {
             assert!(!name.is_empty() && name.chars().count() <= 100);
         }
     }
+    let names = [
+        decode::<CreateList>(data).and_then(|a| a.input.parse().ok()),
+        decode::<RenameList>(data).and_then(|a| a.input.parse().ok().map(|(_, name)| name)),
+    ];
+    for name in names.into_iter().flatten() {
+        assert!((1..=list_limits::NAME_MAX).contains(&name.chars().count()));
+        assert_eq!(name.trim(), name);
+        assert!(!name.chars().any(char::is_control));
+    }
+    if let Some(args) = decode::<InviteMember>(data) {
+        if let Ok((_, email, role)) = args.input.parse() {
+            assert!(email.len() <= 254 && email.contains('@'));
+            assert_ne!(role, doable::lists::Role::Owner, "nobody is invited as the owner");
+        }
+    }
+    let _ = decode::<SetRole>(data).map(|a| a.input.parse());
+    let _ = decode::<RemoveMember>(data).map(|a| a.input.parse());
+    let _ = decode::<RestoreFromTrash>(data).map(|a| a.input.parse());
     let _ = decode::<Login>(data);
     let _ = decode::<ChangePassword>(data);
     let _ = decode::<DeleteAccount>(data);

@@ -6,7 +6,8 @@
 //! - [`input`]: the forms as they arrive, and their validation;
 //! - [`store`]: the SQL, where every statement checks the caller's membership and role in the
 //!   statement that reads or writes;
-//! - [`api`]: the server functions under `/api/lists/` and `/api/invitations/`.
+//! - [`api`]: the server functions under `/api/lists/` and `/api/invitations/`;
+//! - [`ui`]: the sidebar of the task page and the invitations waiting for an answer.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -17,6 +18,7 @@ pub mod api;
 pub mod input;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod ui;
 
 pub use api::{
     AcceptInvitation, CreateList, DeclineInvitation, DeleteList, InviteMember, LeaveList, ListInvitations, ListLists,

@@ -22,6 +22,10 @@ use leptos_router::{hooks::use_query_map, params::ParamsMap};
 use crate::{
     auth::ui::with_user,
     error::AppError,
+    lists::{
+        AcceptInvitation, CreateList, DeclineInvitation,
+        ui::{ListsSidebar, PendingInvitations},
+    },
     tasks::{
         ClearCompleted, CompleteAll, CreateTask, DeleteTask, ListScope, SetCompleted, UpdateTask, list_tags, list_tasks,
     },
@@ -51,7 +55,15 @@ pub fn TasksPage() -> impl IntoView {
         {with_user(move |_| {
             let params = params.read_untracked();
             let notice = no_script_error(&params);
-            view! { <TaskBoard notice /> }
+            view! {
+                <div class="tasks-layout">
+                    <ListsSidebar />
+                    <div class="tasks-main">
+                        <PendingInvitations />
+                        <TaskBoard notice />
+                    </div>
+                </div>
+            }
         })}
     }
 }
@@ -66,6 +78,9 @@ fn no_script_error(params: &ParamsMap) -> Option<String> {
         DeleteTask::url(),
         ClearCompleted::url(),
         CompleteAll::url(),
+        CreateList::url(),
+        AcceptInvitation::url(),
+        DeclineInvitation::url(),
     ];
     Some(match posted_error(params, &ours, field_hint)? {
         AppError::Validation(fields) if !fields.is_empty() => {
@@ -87,6 +102,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "tags" => "Use at most 10 tags, each of letters, digits, - and _.",
         "id" => "That task does not exist.",
         "completed" => "Completed is true or false.",
+        "name" => "A list needs a name of at most 100 characters.",
         _ => return None,
     })
 }
