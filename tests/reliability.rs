@@ -41,28 +41,30 @@ async fn tasks_by_user(db: &Db) -> BTreeMap<Uuid, BTreeMap<Uuid, bool>> {
 /// Checks that nothing is half-written: each task's tags match its tag rows (in its list),
 /// and the counts the triggers keep (per list, per tag, per creator) match what is there.
 async fn assert_consistent(db: &Db) {
-    type Rows = (Vec<(Uuid, Uuid, bool, String, Option<Uuid>)>, Vec<(Uuid, Uuid, String)>, Vec<(Uuid, i64, i64)>);
-    let ((tasks, tag_rows, list_counts), tag_counts, creator_counts): (
-        Rows,
-        Vec<(Uuid, String, i64)>,
-        Vec<(Uuid, i64)>,
-    ) = with_pool!(db.read(), |pool| {
-        let tasks =
-            sqlx::query_as("select list_id, id, completed, tags, created_by from tasks").fetch_all(pool).await.unwrap();
-        let tag_rows = sqlx::query_as("select list_id, task_id, tag from task_tags").fetch_all(pool).await.unwrap();
-        let list_counts =
-            sqlx::query_as("select list_id, total, completed from list_counts").fetch_all(pool).await.unwrap();
-        let tag_counts = sqlx::query_as("select list_id, tag, count from tag_counts").fetch_all(pool).await.unwrap();
-        // A creator's count includes their tasks in the trash.
-        let creator_counts = sqlx::query_as(
-            "select c.user_id, c.total - (select count(*) from trashed_tasks t where t.created_by = c.user_id) \
+    type Tasks = Vec<(Uuid, Uuid, bool, String, Option<Uuid>)>;
+    type Rows = (Tasks, Vec<(Uuid, Uuid, String)>, Vec<(Uuid, i64, i64)>);
+    type Counts = (Vec<(Uuid, String, i64)>, Vec<(Uuid, i64)>);
+    let ((tasks, tag_rows, list_counts), (tag_counts, creator_counts)): (Rows, Counts) =
+        with_pool!(db.read(), |pool| {
+            let tasks = sqlx::query_as("select list_id, id, completed, tags, created_by from tasks")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+            let tag_rows = sqlx::query_as("select list_id, task_id, tag from task_tags").fetch_all(pool).await.unwrap();
+            let list_counts =
+                sqlx::query_as("select list_id, total, completed from list_counts").fetch_all(pool).await.unwrap();
+            let tag_counts =
+                sqlx::query_as("select list_id, tag, count from tag_counts").fetch_all(pool).await.unwrap();
+            // A creator's count includes their tasks in the trash.
+            let creator_counts = sqlx::query_as(
+                "select c.user_id, c.total - (select count(*) from trashed_tasks t where t.created_by = c.user_id) \
              from creator_counts c",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        ((tasks, tag_rows, list_counts), tag_counts, creator_counts)
-    });
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            ((tasks, tag_rows, list_counts), (tag_counts, creator_counts))
+        });
 
     let mut tags_of_task: BTreeMap<Uuid, BTreeSet<(Uuid, String)>> = BTreeMap::new();
     let mut expected_tag_counts: BTreeMap<(Uuid, String), i64> = BTreeMap::new();
