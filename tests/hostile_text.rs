@@ -439,3 +439,35 @@ async fn hostile_text_in_a_link_renders_as_text() {
     }
     problems.assert_none();
 }
+
+#[tokio::test]
+async fn hostile_list_names_and_inviters_render_as_text() {
+    let app = spawn().await;
+    let mut problems = Problems::default();
+    let (invitee, _) = sign_up(&app, "invitee@example.com", "Invitee").await;
+    for (i, hostile) in HOSTILE.iter().enumerate() {
+        // A person with a hostile name makes a list with a hostile name and invites someone.
+        let (client, _) = sign_up(&app, &format!("owner-{i}@example.com"), hostile).await;
+        let list = client.post("/api/lists/create", &[("name", hostile)]).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+        let id = field(&list.json, "id").to_owned();
+        let invite = [("id", id.as_str()), ("email", "invitee@example.com"), ("role", "viewer")];
+        assert_eq!(client.post("/api/lists/invite", &invite).await.status, StatusCode::OK);
+        let page = fetch(&browser(&client), &mut problems, "/tasks", &[("list", &id)], StatusCode::OK).await;
+        let shown = page.one(&mut problems, "nav.sidebar a[aria-current=\"page\"] .list-name").map(text);
+        problems.same(&page, "the list's name in the sidebar", shown.as_deref(), hostile);
+    }
+    // The invitee sees each invitation (newest first): who sent it, and to which list.
+    let page = fetch(&browser(&invitee), &mut problems, "/tasks", &[], StatusCode::OK).await;
+    let invitations = page.select("li.invitation p");
+    if invitations.len() != HOSTILE.len() {
+        problems.add(&page, format!("{} invitations shown, expected {}", invitations.len(), HOSTILE.len()));
+    }
+    for (shown, (i, hostile)) in invitations.into_iter().zip(HOSTILE.iter().enumerate().rev()) {
+        let list = shown.select(&selector("strong")).next().map(text);
+        problems.same(&page, "an invitation's list", list.as_deref(), hostile);
+        let expected = format!("{hostile} (owner-{i}@example.com) invited you to {hostile} as viewer.");
+        problems.same(&page, "an invitation", Some(text(shown).as_str()), &expected);
+    }
+    problems.assert_none();
+}

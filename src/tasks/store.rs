@@ -107,10 +107,18 @@ pub async fn refusal(db: &Db, user_id: Uuid, id: Uuid) -> AppError {
         .await
         .map_err(AppError::from)
     });
-    match role.map(|r| r.as_deref().and_then(Role::parse)) {
-        Ok(Some(role)) if !role.can_edit() => AppError::Forbidden,
-        Ok(_) => AppError::NotFound,
+    match role {
+        Ok(role) => change_refused(role.as_deref()),
         Err(e) => e,
+    }
+}
+
+/// The error of a refused change to a task, by the caller's role in its list (a stored role
+/// name, or none): 403 for a viewer, 404 otherwise (not a member, or the task is not there).
+pub fn change_refused(role: Option<&str>) -> AppError {
+    match role.and_then(Role::parse) {
+        Some(role) if !role.can_edit() => AppError::Forbidden,
+        _ => AppError::NotFound,
     }
 }
 

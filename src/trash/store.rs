@@ -10,7 +10,7 @@ use crate::{
     db::{Db, Timestamp, execute, with_pool, with_writer},
     error::AppError,
     lists::{
-        ListRef, Role,
+        ListRef,
         store::{self as lists, editable_lists},
     },
     tasks::{Task, store as tasks},
@@ -138,10 +138,7 @@ pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppE
         .fetch_optional(pool)
         .await
     })?;
-    Err(match role.as_deref().and_then(Role::parse) {
-        Some(role) if !role.can_edit() => AppError::Forbidden,
-        _ => AppError::NotFound,
-    })
+    Err(tasks::change_refused(role.as_deref()))
 }
 
 /// Brings a list the caller owns back from the trash, with its tasks.

@@ -207,31 +207,29 @@ fn not_a_member() -> AppError {
     AppError::field("user_id", "This person is not a member of the list.")
 }
 
-/// Removes a member (not the owner) from a list the caller owns; their tasks there are
-/// unassigned. They lose access at once: every query checks membership.
-pub async fn remove_member(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid) -> Result<(), AppError> {
-    let removed = with_writer!(db, |conn| {
+/// Ends a membership (never the owner's) in one statement whose `where` adds `allowed`, a
+/// condition on the caller (`$4`), and unassigns the former member's tasks in the list, live
+/// and trashed; whether it did.
+async fn end_membership(db: &Db, caller: Uuid, list_id: Uuid, member: Uuid, allowed: &str) -> Result<bool, AppError> {
+    let delete = format!("delete from list_members where list_id = $1 and user_id = $2 and role <> $3 and {allowed}");
+    with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
-        let removed = sqlx::query(&format!(
-            "delete from list_members where list_id = $1 and user_id = $2 and role <> $3 and $1 in {}",
-            owned_lists("$4")
-        ))
-        .bind(list_id)
-        .bind(member)
-        .bind(Role::Owner.as_str())
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if removed == 1 {
+        let query = sqlx::query(&delete).bind(list_id).bind(member).bind(Role::Owner.as_str()).bind(caller);
+        let ended = query.execute(&mut *tx).await?.rows_affected() == 1;
+        if ended {
             for unassign in UNASSIGN {
                 sqlx::query(unassign).bind(list_id).bind(member).execute(&mut *tx).await?;
             }
             tx.commit().await?;
         }
-        Ok::<_, AppError>(removed == 1)
-    })?;
-    if removed {
+        Ok::<_, AppError>(ended)
+    })
+}
+
+/// Removes a member (not the owner) from a list the caller owns; their tasks there are
+/// unassigned. They lose access at once: every query checks membership.
+pub async fn remove_member(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid) -> Result<(), AppError> {
+    if end_membership(db, user_id, list_id, member, &format!("$1 in {}", owned_lists("$4"))).await? {
         return Ok(());
     }
     Err(refusal(db, user_id, list_id, is_owner, |_| {
@@ -244,30 +242,9 @@ pub async fn remove_member(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid) 
     .await)
 }
 
-/// Leaves a list the caller is an editor or viewer of; their tasks there are unassigned.
+/// Leaves a live list the caller is an editor or viewer of; their tasks there are unassigned.
 pub async fn leave(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<(), AppError> {
-    let leave = format!(
-        "delete from list_members where list_id = $1 and user_id = $2 and role <> $3 and $1 in {}",
-        member_lists("$2")
-    );
-    let left = with_writer!(db, |conn| {
-        let mut tx = conn.begin().await?;
-        let left = sqlx::query(&leave)
-            .bind(list_id)
-            .bind(user_id)
-            .bind(Role::Owner.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if left == 1 {
-            for unassign in UNASSIGN {
-                sqlx::query(unassign).bind(list_id).bind(user_id).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        }
-        Ok::<_, AppError>(left == 1)
-    })?;
-    if left {
+    if end_membership(db, user_id, list_id, user_id, &format!("$1 in {}", member_lists("$4"))).await? {
         return Ok(());
     }
     Err(match role_of(db, user_id, list_id).await? {
