@@ -74,6 +74,10 @@ fuzz: build ## Long fuzzing: cargo-fuzz targets for 5 minutes each, schemathesis
 bench: build ## Throughput, latency, memory and size of the release build (bench/results.json)
 	@$(TC) '.ci/bench.sh'
 
+.PHONY: bench-compare
+bench-compare: build ## A change against an earlier build, in one run: BASE=path/to/the/earlier/doable
+	@$(TC) 'BENCH_COMPARE=1 .ci/bench.sh'
+
 .PHONY: clean
 clean: ## Remove build output (keeps data/)
 	cargo clean

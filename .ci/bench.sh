@@ -17,4 +17,5 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+if [ -n "${BENCH_COMPARE:-}" ]; then exec python3 bench/compare.py; fi
 exec python3 bench/run.py
