@@ -40,6 +40,7 @@ LAYERS = [
     "lists",
     "tasks",
     "trash",
+    "history",
     # The database and what builds on it alone.
     "db",
     "rate_limit",
@@ -53,16 +54,20 @@ LAYERS = [
     "auth::input",
     "lists::input",
     "tasks::input",
+    "history::input",
+    "history::record",  # every change writes its events (lists, tasks and trash stores)
     "lists::store",
     "lists::store::members",
     "tasks::store",
     "tasks::store::listing",
     "trash::input",
     "trash::store",
+    "history::store",
     "auth::api",  # deleting an account hands its shared lists over (lists::store)
     "lists::api",
     "tasks::api",
     "trash::api",
+    "history::api",
     # Shared components, then each feature's pages.
     "ui",
     "auth::ui",  # the session context every page reads, before the account pages
@@ -70,6 +75,9 @@ LAYERS = [
     "auth::ui::credentials",
     "auth::ui::account",
     "lists::ui",
+    "lists::ui::settings",
+    "history::ui",
+    "trash::ui",
     "tasks::ui::view",
     "tasks::ui::board",
     "tasks::ui::fields",

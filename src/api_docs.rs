@@ -11,7 +11,7 @@ use utoipa::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, error::ErrorBody, lists, state::AppState, tasks, trash};
+use crate::{auth, error::ErrorBody, history, lists, state::AppState, tasks, trash};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -45,6 +45,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         lists::api::rename_list,
         lists::api::delete_list,
         lists::api::list_members,
+        lists::api::list_assignees,
         lists::api::invite_member,
         lists::api::set_role,
         lists::api::remove_member,
@@ -52,6 +53,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         lists::api::list_invitations,
         lists::api::accept_invitation,
         lists::api::decline_invitation,
+        history::api::list_history,
         trash::api::list_trash,
         trash::api::restore_from_trash,
         trash::api::empty_trash,

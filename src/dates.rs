@@ -27,6 +27,22 @@ pub fn day_of(moment: &Moment) -> String {
     return moment.chars().take(10).collect();
 }
 
+/// A moment to the minute, as people read it: `YYYY-MM-DD HH:MM UTC`.
+pub fn minute_of(moment: &Moment) -> String {
+    #[cfg(feature = "ssr")]
+    return format!("{} {:02}:{:02} UTC", moment.date(), moment.hour(), moment.minute());
+    #[cfg(not(feature = "ssr"))]
+    return format!("{} {} UTC", day_of(moment), moment.chars().skip(11).take(5).collect::<String>());
+}
+
+/// A moment as a `<time datetime>` value (RFC 3339).
+pub fn machine_of(moment: &Moment) -> String {
+    #[cfg(feature = "ssr")]
+    return moment.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    return moment.clone();
+}
+
 /// Serde for a [`Moment`]: RFC 3339 on the server, the text as it is in the browser.
 pub mod moment {
     #[cfg(feature = "ssr")]

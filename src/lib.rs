@@ -16,6 +16,7 @@ pub mod app;
 pub mod auth;
 pub mod dates;
 pub mod error;
+pub mod history;
 pub mod lists;
 pub mod tasks;
 pub mod trash;

@@ -456,6 +456,27 @@ async fn hostile_list_names_and_inviters_render_as_text() {
         let page = fetch(&browser(&client), &mut problems, "/tasks", &[("list", &id)], StatusCode::OK).await;
         let shown = page.one(&mut problems, "nav.sidebar a[aria-current=\"page\"] .list-name").map(text);
         problems.same(&page, "the list's name in the sidebar", shown.as_deref(), hostile);
+        // Its sharing page, its history and the trash name it, its owner and a task as typed.
+        let task = client.post("/api/tasks/create", &[("title", hostile), ("list_id", &id)]).await;
+        let task_id = field(&task.json, "id").to_owned();
+        assert_eq!(client.post("/api/tasks/delete", &[("id", &task_id)]).await.status, StatusCode::OK);
+        let page = fetch(&browser(&client), &mut problems, &format!("/lists/{id}"), &[], StatusCode::OK).await;
+        let title = page.one(&mut problems, "h1").map(text);
+        problems.same(&page, "the sharing page's title", title.as_deref(), hostile);
+        let owner = page.one(&mut problems, "li.member .member-name").map(text);
+        problems.same(&page, "the owner among the members", owner.as_deref(), hostile);
+        let path = format!("/lists/{id}/history");
+        let page = fetch(&browser(&client), &mut problems, &path, &[], StatusCode::OK).await;
+        let newest = page.select("ol.events li span").first().map(|e| text(*e));
+        problems.same(
+            &page,
+            "the newest event",
+            newest.as_deref(),
+            &format!("{hostile} moved “{hostile}” to the trash."),
+        );
+        let page = fetch(&browser(&client), &mut problems, "/trash", &[], StatusCode::OK).await;
+        let trashed = page.one(&mut problems, "ul.trash-items li strong").map(text);
+        problems.same(&page, "the task in the trash", trashed.as_deref(), hostile);
     }
     // The invitee sees each invitation (newest first): who sent it, and to which list.
     let page = fetch(&browser(&invitee), &mut problems, "/tasks", &[], StatusCode::OK).await;

@@ -6,79 +6,13 @@
 
 mod common;
 
-use common::{Client, PASSWORD, TestApp, spawn};
+use common::{
+    Client, PASSWORD, TestApp,
+    sharing::{World, add_task, invitation_to, join, make_list, ok, person, world},
+    spawn,
+};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-/// Someone with an account: their client, email and id.
-struct Person {
-    client: Client,
-    email: String,
-    id: String,
-}
-
-async fn person(app: &TestApp, email: &str) -> Person {
-    let (client, id) = app.user(email).await;
-    Person { client, email: email.to_owned(), id }
-}
-
-fn ok(response: common::Response, what: &str) -> Value {
-    assert_eq!(response.status, StatusCode::OK, "{what}: {}", response.text);
-    response.json
-}
-
-async fn make_list(owner: &Person, name: &str) -> String {
-    let list = ok(owner.client.post("/api/lists/create", &[("name", name)]).await, "create a list");
-    list["id"].as_str().unwrap().to_owned()
-}
-
-/// The id of the member's pending invitation to `list`.
-async fn invitation_to(member: &Person, list: &str) -> Option<String> {
-    let pending = ok(member.client.get("/api/invitations/list", &[]).await, "invitations");
-    pending["invitations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["list"]["id"] == list)
-        .map(|i| i["id"].as_str().unwrap().to_owned())
-}
-
-/// Invites `member` to `list` with `role` and has them accept.
-async fn join(owner: &Person, list: &str, member: &Person, role: &str) {
-    let invited =
-        owner.client.post("/api/lists/invite", &[("id", list), ("email", &member.email), ("role", role)]).await;
-    ok(invited, "invite");
-    let id = invitation_to(member, list).await.expect("the invitation reaches the invitee");
-    let joined = ok(member.client.post("/api/invitations/accept", &[("id", &id)]).await, "accept");
-    assert_eq!(joined["role"], role);
-}
-
-async fn add_task(client: &Client, list: &str, title: &str) -> String {
-    let task = ok(client.post("/api/tasks/create", &[("title", title), ("list_id", list)]).await, "create a task");
-    task["id"].as_str().unwrap().to_owned()
-}
-
-/// An owner, an editor, a viewer and a stranger around one shared list with one task.
-struct World {
-    owner: Person,
-    editor: Person,
-    viewer: Person,
-    stranger: Person,
-    list: String,
-    task: String,
-}
-
-async fn world(app: &TestApp) -> World {
-    let owner = person(app, "owner@example.com").await;
-    let editor = person(app, "editor@example.com").await;
-    let viewer = person(app, "viewer@example.com").await;
-    let stranger = person(app, "stranger@example.com").await;
-    let list = make_list(&owner, "Household").await;
-    join(&owner, &list, &editor, "editor").await;
-    join(&owner, &list, &viewer, "viewer").await;
-    let task = add_task(&owner.client, &list, "Water the plants").await;
-    World { owner, editor, viewer, stranger, list, task }
-}
 
 /// What a role may do, one endpoint at a time.
 #[derive(Debug, Clone, Copy)]
@@ -102,6 +36,8 @@ enum Op {
     CompleteAll,
     MoveOut,
     MoveIn,
+    History,
+    RestoreTask,
 }
 
 /// Runs `op` as `actor` (0 owner, 1 editor, 2 viewer, 3 stranger); what it acts on is made
@@ -158,6 +94,12 @@ async fn run(app: &TestApp, w: &World, op: Op, actor: usize) -> StatusCode {
             let task = add_task(c, &me.id, "Arriving").await;
             c.post("/api/tasks/update", &[("id", &task), ("list_id", list)]).await
         }
+        Op::History => c.get("/api/lists/history", &[("id", list)]).await,
+        Op::RestoreTask => {
+            let task = add_task(&w.owner.client, list, "Back soon").await;
+            ok(w.owner.client.post("/api/tasks/delete", &[("id", &task)]).await, "delete");
+            c.post("/api/trash/restore", &[("kind", "task"), ("id", &task)]).await
+        }
     };
     if response.status == StatusCode::FORBIDDEN {
         assert_eq!(response.code(), "forbidden", "{op:?} as {actor}: {}", response.text);
@@ -193,6 +135,8 @@ async fn every_role_against_every_endpoint() {
         (Op::CompleteAll, [200, 200, 403, 404]),
         (Op::MoveOut, [200, 200, 403, 404]),
         (Op::MoveIn, [200, 200, 403, 404]),
+        (Op::History, [200, 200, 200, 404]),
+        (Op::RestoreTask, [200, 200, 403, 404]),
     ];
     let mut wrong = Vec::new();
     for (op, expected) in matrix {

@@ -10,7 +10,10 @@ use leptos_router::{
 
 use crate::{
     auth::ui::{AccountPage, LoginPage, SignupPage, provide_auth},
+    history::ui::HistoryPage,
+    lists::ui::ListSettingsPage,
     tasks::ui::TasksPage,
+    trash::ui::TrashPage,
 };
 
 mod layout;
@@ -62,6 +65,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/tasks") view=TasksPage ssr=SsrMode::Async />
+                    <Route path=path!("/lists/:id") view=ListSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/lists/:id/history") view=HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

@@ -5,7 +5,7 @@
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 use super::{
-    InvitationId, Invitations, InviteInput, Invited, List, ListId, ListPage, MemberInput, Members, NewList,
+    Assignees, InvitationId, Invitations, InviteInput, Invited, List, ListId, ListPage, MemberInput, Members, NewList,
     RenameInput, SetRoleInput,
 };
 #[cfg(feature = "ssr")]
@@ -85,6 +85,17 @@ pub async fn list_members(#[server(flatten)] input: ListId) -> Result<Members, A
     let user = require_user().await?;
     let id = parse_uuid("id", &input.id)?;
     store::members(&state()?.db, user.user.id, id).await
+}
+
+/// The people the user may assign tasks to: the members of every list where the user may
+/// edit (in their Inbox, only the user), by list.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/lists/assignees", tag = "lists",
+    responses((status = 200, description = "Members by list, then by name.", body = Assignees), SessionErrors),
+))]
+#[server(prefix = "/api", endpoint = "lists/assignees", input = GetUrl)]
+pub async fn list_assignees() -> Result<Assignees, AppError> {
+    let user = require_user().await?;
+    Ok(Assignees { assignees: store::assignees(&state()?.db, user.user.id).await? })
 }
 
 /// Invites someone by email, with a role (the list's owner only; not the Inbox). The answer

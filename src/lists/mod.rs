@@ -21,9 +21,10 @@ pub mod store;
 pub mod ui;
 
 pub use api::{
-    AcceptInvitation, CreateList, DeclineInvitation, DeleteList, InviteMember, LeaveList, ListInvitations, ListLists,
-    ListMembers, RemoveMember, RenameList, SetRole, accept_invitation, create_list, decline_invitation, delete_list,
-    invite_member, leave_list, list_invitations, list_lists, list_members, remove_member, rename_list, set_role,
+    AcceptInvitation, CreateList, DeclineInvitation, DeleteList, InviteMember, LeaveList, ListAssignees,
+    ListInvitations, ListLists, ListMembers, RemoveMember, RenameList, SetRole, accept_invitation, create_list,
+    decline_invitation, delete_list, invite_member, leave_list, list_assignees, list_invitations, list_lists,
+    list_members, remove_member, rename_list, set_role,
 };
 pub use input::{InvitationId, InviteInput, ListId, MemberInput, NewList, RenameInput, SetRoleInput};
 
@@ -192,4 +193,25 @@ pub struct Invitation {
 pub struct Invitations {
     /// The invitations.
     pub invitations: Vec<Invitation>,
+}
+
+/// Someone a task of a list may be assigned to: a member of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Assignee {
+    /// The list.
+    pub list_id: Uuid,
+    /// The member's account id.
+    pub id: Uuid,
+    /// Their name.
+    pub name: String,
+}
+
+/// The people the caller may assign tasks to: the members of every list where they may edit,
+/// by list, then by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Assignees {
+    /// One entry for each member of each such list.
+    pub assignees: Vec<Assignee>,
 }

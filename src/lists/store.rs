@@ -11,12 +11,16 @@ use uuid::Uuid;
 
 mod members;
 
-pub use members::{invite, leave, members, remove_member, set_role};
+pub use members::{assignees, invite, leave, members, remove_member, set_role};
 
 use super::{Invitation, Inviter, List, ListRef, Role, limits};
 use crate::{
     db::{Db, Timestamp, with_pool, with_writer},
     error::AppError,
+    history::{
+        EventKind,
+        record::{NewEvent, record},
+    },
 };
 
 /// SQL: the live lists (not in the trash) that the account in placeholder `user` (`"$2"`,
@@ -40,6 +44,17 @@ fn lists_with_role(user: &str, role: &str) -> String {
         "(select m.list_id from list_members m join lists l on l.id = m.list_id \
          where m.user_id = {user}{role} and l.deleted_at is null)"
     )
+}
+
+/// SQL: every list that the account in placeholder `user` owns, those in the trash too (to
+/// restore or purge them).
+pub fn owned_lists_and_trashed(user: &str) -> String {
+    format!("(select m.list_id from list_members m where m.user_id = {user} and m.role = 'owner')")
+}
+
+/// The error for a person named in `field` who is not a member of the list.
+pub fn not_a_member(field: &str) -> AppError {
+    AppError::field(field, "This person is not a member of the list.")
 }
 
 /// The caller's role in a live list, if they are a member.
@@ -160,6 +175,7 @@ pub async fn create(db: &Db, user_id: Uuid, name: &str) -> Result<List, AppError
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+            record!(&mut *tx, NewEvent::new(id, now, Some(user_id), EventKind::ListCreated).detail(name)).await?;
         }
         tx.commit().await?;
         Ok::<_, AppError>(inserted == 1)
@@ -187,8 +203,17 @@ pub async fn rename(db: &Db, user_id: Uuid, list_id: Uuid, name: &str) -> Result
         "update lists set name = $1, updated_at = $2 where id = $3 and inbox = $4 and id in {}",
         owned_lists("$5")
     );
-    let changed = crate::db::execute!(db, |conn| {
-        sqlx::query(&update).bind(name).bind(Timestamp::now()).bind(list_id).bind(false).bind(user_id).execute(conn)
+    let now = Timestamp::now();
+    let changed = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let changed = sqlx::query(&update).bind(name).bind(now).bind(list_id).bind(false).bind(user_id);
+        let changed = changed.execute(&mut *tx).await?.rows_affected();
+        if changed == 1 {
+            let renamed = NewEvent::new(list_id, now, Some(user_id), EventKind::ListRenamed).detail(name);
+            record!(&mut *tx, renamed).await?;
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(changed)
     })?;
     if changed == 0 {
         return Err(refusal(db, user_id, list_id, is_owner, |_| inbox_error("id", "renamed")).await);
@@ -203,10 +228,11 @@ pub async fn delete(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<u64, AppErr
         "update lists set deleted_at = $1, deleted_by = $2 where id = $3 and inbox = $4 and id in {}",
         owned_lists("$2")
     );
+    let now = Timestamp::now();
     let deleted = with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
         let deleted = sqlx::query(&trash)
-            .bind(Timestamp::now())
+            .bind(now)
             .bind(user_id)
             .bind(list_id)
             .bind(false)
@@ -215,6 +241,7 @@ pub async fn delete(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<u64, AppErr
             .rows_affected();
         if deleted == 1 {
             sqlx::query("delete from invitations where list_id = $1").bind(list_id).execute(&mut *tx).await?;
+            record!(&mut *tx, NewEvent::new(list_id, now, Some(user_id), EventKind::ListDeleted)).await?;
         }
         tx.commit().await?;
         Ok::<_, AppError>(deleted)
@@ -294,6 +321,10 @@ pub async fn accept(db: &Db, user_id: Uuid, email: &str, invitation: Uuid) -> Re
         if !member {
             return Ok(Some(Err(lists_limit())));
         }
+        if inserted == 1 {
+            record!(&mut *tx, NewEvent::new(list_id, now, Some(user_id), EventKind::MemberJoined).detail(&role))
+                .await?;
+        }
         tx.commit().await?;
         if inserted == 1 {
             tracing::info!(list = %list_id, member = %user_id, "invitation accepted");
@@ -320,8 +351,16 @@ pub async fn decline(db: &Db, email: &str, invitation: Uuid) -> Result<(), AppEr
 /// editor (or, without one, viewer) first; the lists nobody else uses go with the account,
 /// their tasks with them. Tasks it created or was assigned elsewhere stay, without it.
 pub async fn delete_account(db: &Db, user_id: Uuid, email: &str) -> Result<(), AppError> {
+    let now = Timestamp::now();
+    // Every list the account leaves says so in its history (the account itself is gone from
+    // its events: they name nobody).
+    let left = format!(
+        "insert into list_events (list_id, at, kind) select list_id, $1, '{}' from list_members where user_id = $2",
+        EventKind::MemberLeft.as_str()
+    );
     with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
+        sqlx::query(&left).bind(now).bind(user_id).execute(&mut *tx).await?;
         let owned: Vec<Uuid> = sqlx::query_scalar("select list_id from list_members where user_id = $1 and role = $2")
             .bind(user_id)
             .bind(Role::Owner.as_str())
@@ -353,6 +392,8 @@ pub async fn delete_account(db: &Db, user_id: Uuid, email: &str) -> Result<(), A
                         .bind(list_id)
                         .execute(&mut *tx)
                         .await?;
+                    let handed = NewEvent::new(*list_id, now, None, EventKind::RoleChanged);
+                    record!(&mut *tx, handed.member(Some(heir)).detail(Role::Owner.as_str())).await?;
                     tracing::info!(list = %list_id, owner = %heir, "list handed over with a deleted account");
                 }
                 None => {

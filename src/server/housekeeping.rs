@@ -9,7 +9,8 @@ const HASHER_MEMORY_IDLE: Duration = Duration::from_secs(10);
 
 /// The work that runs beside the server: SQLite's checkpoints, giving back the password
 /// hashers' memory after a quiet spell, and an hourly clean-up of expired sessions,
-/// rate-limit windows and what has been in the trash for 30 days. Stop it
+/// rate-limit windows, what has been in the trash for 30 days and
+/// history older than a year. Stop it
 /// ([`Housekeeping::stop`]) before closing the database.
 pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
     let mut tasks = Vec::new();
@@ -29,9 +30,10 @@ pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
             let sessions = crate::auth::session::forget_expired(&state.db).await;
             let limits = state.limiter.forget_expired(&state.db).await;
             let trash = crate::trash::store::purge_expired(&state.db).await;
-            match (sessions, limits, trash) {
-                (Ok(sessions), Ok(limits), Ok(trash)) => {
-                    tracing::debug!(sessions, limits, trash, "expired rows removed")
+            let history = crate::history::record::purge_expired(&state.db).await;
+            match (sessions, limits, trash, history) {
+                (Ok(sessions), Ok(limits), Ok(trash), Ok(history)) => {
+                    tracing::debug!(sessions, limits, trash, history, "expired rows removed")
                 }
                 _ => tracing::warn!("housekeeping failed; will retry in an hour"),
             }

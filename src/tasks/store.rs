@@ -20,11 +20,15 @@ pub use listing::list;
 use super::{Priority, TagCount, Task, TaskChanges, TaskDraft};
 use crate::{
     auth::Person,
-    db::{Db, Timestamp, execute, with_pool, with_writer},
+    db::{Db, Timestamp, with_pool, with_writer},
     error::AppError,
+    history::{
+        EventKind,
+        record::{NewEvent, for_each_task, record},
+    },
     lists::{
         Role,
-        store::{editable_lists, member_lists, role_of},
+        store::{self as lists, editable_lists, member_lists, not_a_member, role_of},
     },
 };
 
@@ -125,12 +129,7 @@ pub fn change_refused(role: Option<&str>) -> AppError {
 /// Why a change to a list's tasks was refused: 404 for a list the caller is not a member of,
 /// 403 for a viewer, `otherwise` when their role allows it (another condition failed).
 async fn list_refusal(db: &Db, user_id: Uuid, list_id: Uuid, otherwise: AppError) -> AppError {
-    match role_of(db, user_id, list_id).await {
-        Ok(None) => AppError::NotFound,
-        Ok(Some(role)) if !role.can_edit() => AppError::Forbidden,
-        Ok(Some(_)) => otherwise,
-        Err(e) => e,
-    }
+    lists::refusal(db, user_id, list_id, Role::can_edit, |_| otherwise).await
 }
 
 /// Binds a task's fields to the next seven placeholders of `$query`: the columns `title,
@@ -151,10 +150,6 @@ macro_rules! bind_fields {
 
 fn search_text(title: &str, description: &str) -> String {
     format!("{}\n{}", title.to_lowercase(), description.to_lowercase())
-}
-
-fn not_a_member(field: &str) -> AppError {
-    AppError::field(field, "This person is not a member of the list.")
 }
 
 /// The display name of an account.
@@ -200,12 +195,22 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
            and ($4 is null or exists (select 1 from list_members where list_id = $2 and user_id = $4))",
         editable = editable_lists("$3")
     );
-    let inserted = execute!(db, |conn| {
-        bind_fields!(sqlx::query(&insert).bind(task.id).bind(list_id).bind(creator.id).bind(draft.assignee), task)
-            .bind(false)
-            .bind(now)
-            .bind(max_tasks)
-            .execute(conn)
+    let created = NewEvent::new(list_id, now, Some(creator.id), EventKind::TaskCreated).task(task.id, &task.title);
+    let inserted = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let inserted =
+            bind_fields!(sqlx::query(&insert).bind(task.id).bind(list_id).bind(creator.id).bind(draft.assignee), task)
+                .bind(false)
+                .bind(now)
+                .bind(max_tasks)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if inserted == 1 {
+            record!(&mut *tx, created).await?;
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(inserted)
     })?;
     if inserted == 0 {
         let limit = AppError::LimitReached(format!(
@@ -236,7 +241,8 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             format!("select {COLUMNS} from {FROM} where t.id = $1 and t.list_id in {}{lock}", editable_lists("$2"));
         let current: Option<TaskRow> = sqlx::query_as(&select).bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
         let Some(current) = current else { return Ok::<_, AppError>(Ok(None)) };
-        let mut task = Task::from(current);
+        let before = Task::from(current);
+        let mut task = before.clone();
         if let Some(title) = changes.title {
             task.title = title;
         }
@@ -289,8 +295,22 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         }
         let select = format!("select {COLUMNS} from {FROM} where t.id = $1");
         let row: TaskRow = sqlx::query_as(&select).bind(id).fetch_one(&mut *tx).await?;
+        let after = Task::from(row);
+        let edited = edited_fields(&before, &after);
+        let event = |list_id, kind| NewEvent::new(list_id, now, Some(user_id), kind).task(id, &after.title);
+        if !edited.is_empty() {
+            record!(&mut *tx, event(after.list_id, EventKind::TaskEdited).detail(&edited)).await?;
+        }
+        if before.list_id != after.list_id {
+            record!(&mut *tx, event(before.list_id, EventKind::TaskMoved).detail("out")).await?;
+            record!(&mut *tx, event(after.list_id, EventKind::TaskMoved).detail("in")).await?;
+        }
+        let assignee = after.assignee.as_ref().map(|a| a.id);
+        if before.assignee.as_ref().map(|a| a.id) != assignee {
+            record!(&mut *tx, event(after.list_id, EventKind::TaskAssigned).member(assignee)).await?;
+        }
         tx.commit().await?;
-        Ok(Ok(Some(Task::from(row))))
+        Ok(Ok(Some(after)))
     }
     .await)?;
     match outcome {
@@ -301,25 +321,53 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
     }
 }
 
+/// The fields a change edited, comma-separated (for the history; not the list or assignee,
+/// which have events of their own).
+fn edited_fields(before: &Task, after: &Task) -> String {
+    let fields = [
+        ("title", before.title != after.title),
+        ("description", before.description != after.description),
+        ("priority", before.priority != after.priority),
+        ("due_date", before.due_date != after.due_date),
+        ("tags", before.tags != after.tags),
+    ];
+    fields.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect::<Vec<_>>().join(",")
+}
+
 /// Completes or reopens a task of a list where the caller may edit.
 pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) -> Result<Task, AppError> {
     let now = Timestamp::now();
-    let completed_at = completed.then_some(now);
+    let kind = if completed { EventKind::TaskCompleted } else { EventKind::TaskReopened };
+    // Only a task that changes: completing a completed task writes nothing (and no event).
+    let update = format!(
+        "update tasks set completed = $1, completed_at = $2, updated_at = $3 \
+         where id = $4 and completed <> $1 and list_id in {} returning {RETURNING}",
+        editable_lists("$5")
+    );
     let row: Option<TaskRow> = with_writer!(db, |conn| {
-        sqlx::query_as(&format!(
-            "update tasks set completed = $1, completed_at = case when completed = $1 then completed_at else $2 end, \
-             updated_at = $3 where id = $4 and list_id in {} returning {RETURNING}",
-            editable_lists("$5")
-        ))
-        .bind(completed)
-        .bind(completed_at)
-        .bind(now)
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
+        let mut tx = conn.begin().await?;
+        let row: Option<TaskRow> = sqlx::query_as(&update)
+            .bind(completed)
+            .bind(completed.then_some(now))
+            .bind(now)
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = &row {
+            record!(&mut *tx, NewEvent::new(row.list_id, now, Some(user_id), kind).task(id, &row.title)).await?;
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(row)
     })?;
-    match row {
+    if let Some(row) = row {
+        return Ok(Task::from(row));
+    }
+    // Already so, in a list where the caller may edit: nothing to change.
+    let select = format!("select {COLUMNS} from {FROM} where t.id = $1 and t.list_id in {}", editable_lists("$2"));
+    let current: Option<TaskRow> =
+        with_pool!(db.read(), |pool| { sqlx::query_as(&select).bind(id).bind(user_id).fetch_optional(pool).await })?;
+    match current {
         Some(row) => Ok(Task::from(row)),
         None => Err(refusal(db, user_id, id).await),
     }
@@ -356,6 +404,7 @@ async fn trash(
     // Exactly the rows just copied: the caller's deletions of this microsecond.
     let delete =
         "delete from tasks where id in (select id from trashed_tasks where deleted_by = $1 and deleted_at = $2)";
+    let events = for_each_task("from trashed_tasks where deleted_by = $1 and deleted_at = $2", 3);
     with_writer!(db, |conn| async move {
         let mut tx = conn.begin().await?;
         let first = if single_writer { &copy } else { &move_rows };
@@ -371,6 +420,8 @@ async fn trash(
             if single_writer {
                 sqlx::query(delete).bind(user_id).bind(now).execute(&mut *tx).await?;
             }
+            let kind = EventKind::TaskDeleted.as_str();
+            sqlx::query(&events).bind(user_id).bind(now).bind(now).bind(user_id).bind(kind).execute(&mut *tx).await?;
             tx.commit().await?;
         }
         Ok::<_, AppError>(moved)
@@ -420,18 +471,41 @@ pub async fn clear_completed(db: &Db, user_id: Uuid, list_id: Option<Uuid>) -> R
 /// in one statement; returns how many changed.
 pub async fn complete_all(db: &Db, user_id: Uuid, list_id: Option<Uuid>, completed: bool) -> Result<u64, AppError> {
     let now = Timestamp::now();
+    let kind = if completed { EventKind::TaskCompleted } else { EventKind::TaskReopened };
+    let scope = bulk_scope(list_id);
     let update = format!(
-        "update tasks set completed = $3, completed_at = $4, updated_at = $5 where {} and completed <> $3",
-        bulk_scope(list_id)
+        "update tasks set completed = $3, completed_at = $4, updated_at = $5 where {scope} and completed <> $3"
     );
-    let updated = execute!(db, |conn| {
-        sqlx::query(&update)
+    // PostgreSQL writes the events of exactly the rows it changed, in the same statement;
+    // SQLite (no data-modifying `with`) those changed this microsecond, under its one writer.
+    let single_writer = db.is_sqlite();
+    let statement = if single_writer {
+        update
+    } else {
+        let events = for_each_task("from changed", 6);
+        format!("with changed as ({update} returning id, list_id, title) {events}")
+    };
+    let events = for_each_task(&format!("from tasks where {scope} and completed = $3 and updated_at = $4"), 5);
+    let updated = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let mut query = sqlx::query(&statement)
             .bind(user_id)
             .bind(list_id)
             .bind(completed)
             .bind(completed.then_some(now))
-            .bind(now)
-            .execute(conn)
+            .bind(now);
+        if !single_writer {
+            query = query.bind(now).bind(user_id).bind(kind.as_str());
+        }
+        let changed = query.execute(&mut *tx).await?.rows_affected();
+        if changed > 0 {
+            if single_writer {
+                let events = sqlx::query(&events).bind(user_id).bind(list_id).bind(completed).bind(now);
+                events.bind(now).bind(user_id).bind(kind.as_str()).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(changed)
     })?;
     bulk_outcome(db, user_id, list_id, updated).await
 }

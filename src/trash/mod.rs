@@ -5,7 +5,8 @@
 //! - this module: the types the API speaks ([`Trash`], [`Restored`]);
 //! - [`input`]: the restore form and its validation;
 //! - [`store`]: the SQL;
-//! - [`api`]: the server functions under `/api/trash/`.
+//! - [`api`]: the server functions under `/api/trash/`;
+//! - [`ui`]: the page `/trash`.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -21,6 +22,7 @@ pub mod api;
 pub mod input;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod ui;
 
 pub use api::{EmptyTrash, ListTrash, RestoreFromTrash, empty_trash, list_trash, restore_from_trash};
 pub use input::RestoreInput;

@@ -9,9 +9,13 @@ use crate::{
     auth::Person,
     db::{Db, Timestamp, execute, with_pool, with_writer},
     error::AppError,
+    history::{
+        EventKind,
+        record::{NewEvent, for_each_task, record},
+    },
     lists::{
         ListRef,
-        store::{self as lists, editable_lists},
+        store::{self as lists, editable_lists, owned_lists_and_trashed},
     },
     tasks::{Task, store as tasks},
 };
@@ -41,17 +45,13 @@ fn deleter(id: Option<Uuid>, name: Option<String>) -> Option<Person> {
 }
 
 /// SQL: the lists (live or in the trash) that the account in placeholder `user` owns.
-fn owned_any(user: &str) -> String {
-    format!("(select list_id from list_members where user_id = {user} and role = 'owner')")
-}
-
 /// What the caller may restore, most recently deleted first.
 pub async fn list(db: &Db, user_id: Uuid) -> Result<Trash, AppError> {
     let lists_sql = format!(
         "select l.id, l.name, l.deleted_at, l.deleted_by, u.name as deleter_name from lists l \
          left join users u on u.id = l.deleted_by \
          where l.deleted_at is not null and l.id in {} order by l.deleted_at desc, l.id limit $2",
-        owned_any("$1")
+        owned_lists_and_trashed("$1")
     );
     let tasks_sql = format!(
         "select t.id, t.title, t.list_id, l.name as list_name, t.deleted_at, t.deleted_by, u.name as deleter_name \
@@ -112,6 +112,7 @@ pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppE
         "insert into tasks ({columns}) select {values} from trashed_tasks r where r.id = $1 and r.list_id in {editable}"
     );
     let single_writer = db.is_sqlite();
+    let event = for_each_task("from tasks where id = $1", 2);
     let restored = with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
         let first = if single_writer { &copy } else { &move_back };
@@ -120,6 +121,8 @@ pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppE
             if single_writer {
                 sqlx::query("delete from trashed_tasks where id = $1").bind(id).execute(&mut *tx).await?;
             }
+            let event = sqlx::query(&event).bind(id).bind(Timestamp::now()).bind(user_id);
+            event.bind(EventKind::TaskRestored.as_str()).execute(&mut *tx).await?;
             tx.commit().await?;
         }
         Ok::<_, AppError>(restored == 1)
@@ -145,9 +148,18 @@ pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppE
 pub async fn restore_list(db: &Db, user_id: Uuid, id: Uuid) -> Result<crate::lists::List, AppError> {
     let restore = format!(
         "update lists set deleted_at = null, deleted_by = null where id = $1 and deleted_at is not null and id in {}",
-        owned_any("$2")
+        owned_lists_and_trashed("$2")
     );
-    let restored = execute!(db, |conn| sqlx::query(&restore).bind(id).bind(user_id).execute(conn))?;
+    let now = Timestamp::now();
+    let restored = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let restored = sqlx::query(&restore).bind(id).bind(user_id).execute(&mut *tx).await?.rows_affected();
+        if restored == 1 {
+            record!(&mut *tx, NewEvent::new(id, now, Some(user_id), EventKind::ListRestored)).await?;
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(restored)
+    })?;
     if restored == 1 {
         tracing::info!(list = %id, "list restored");
         return lists::get(db, user_id, id).await?.ok_or(AppError::NotFound);
@@ -160,7 +172,8 @@ pub async fn restore_list(db: &Db, user_id: Uuid, id: Uuid) -> Result<crate::lis
 /// Empties the caller's part of the trash for good: the tasks they deleted and the lists they
 /// own (with their tasks). What others deleted stays theirs to restore until it expires.
 pub async fn empty(db: &Db, user_id: Uuid) -> Result<u64, AppError> {
-    let lists_sql = format!("delete from lists where deleted_at is not null and id in {}", owned_any("$1"));
+    let owned = owned_lists_and_trashed("$1");
+    let lists_sql = format!("delete from lists where deleted_at is not null and id in {owned}");
     // Only in lists the caller may still edit: a former editor cannot purge for good what the
     // list's members may still want back.
     let tasks_sql = format!("delete from trashed_tasks where deleted_by = $1 and list_id in {}", editable_lists("$1"));

@@ -13,6 +13,8 @@ use serde_json::Value;
 use sqlx::{ConnectOptions, Connection, postgres::PgConnectOptions};
 use tokio::sync::oneshot;
 
+pub mod sharing;
+
 /// A password that passes every rule.
 pub const PASSWORD: &str = "correct horse battery staple";
 

@@ -4,11 +4,15 @@
 use sqlx::Connection;
 use uuid::Uuid;
 
-use super::{inbox_error, is_owner, member_lists, owned_lists, refusal, role_of};
+use super::{editable_lists, inbox_error, is_owner, member_lists, not_a_member, owned_lists, refusal, role_of};
 use crate::{
     db::{Db, Timestamp, with_pool, with_writer},
     error::AppError,
-    lists::{Member, Members, Role, SentInvitation, limits},
+    history::{
+        EventKind,
+        record::{NewEvent, record},
+    },
+    lists::{Assignee, Member, Members, Role, SentInvitation, limits},
 };
 
 #[derive(sqlx::FromRow)]
@@ -73,6 +77,23 @@ pub async fn members(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<Members, A
     Ok(Members { members, invitations })
 }
 
+/// The members of every live list where the caller may edit, by list, then by name: whom
+/// the caller may assign its tasks to. At most [`limits::LISTS_MAX`] lists of at most
+/// [`limits::MEMBERS_MAX`] members each.
+pub async fn assignees(db: &Db, user_id: Uuid) -> Result<Vec<Assignee>, AppError> {
+    let rows: Vec<(Uuid, Uuid, String)> = with_pool!(db.read(), |pool| {
+        sqlx::query_as(&format!(
+            "select m.list_id, u.id, u.name from list_members m join users u on u.id = m.user_id \
+             where m.list_id in {} order by m.list_id, u.name, u.id",
+            editable_lists("$1")
+        ))
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows.into_iter().map(|(list_id, id, name)| Assignee { list_id, id, name }).collect())
+}
+
 /// Invites an email to a list the caller owns (not the Inbox), with a role; inviting an
 /// email again replaces the pending invitation. Nothing here depends on whether the email
 /// has an account, so neither does the answer.
@@ -96,17 +117,27 @@ pub async fn invite(
                created_at = excluded.created_at",
         owned = owned_lists("$5")
     );
-    let invited = crate::db::execute!(db, |conn| {
-        sqlx::query(&insert)
+    let now = Timestamp::now();
+    let event = NewEvent::new(list_id, now, Some(user_id), EventKind::MemberInvited).email(email).detail(role.as_str());
+    let invited = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let invited = sqlx::query(&insert)
             .bind(Uuid::now_v7())
             .bind(list_id)
             .bind(email)
             .bind(role.as_str())
             .bind(user_id)
-            .bind(Timestamp::now())
+            .bind(now)
             .bind(true)
             .bind(limits::MEMBERS_MAX)
-            .execute(conn)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if invited == 1 {
+            record!(&mut *tx, event).await?;
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(invited)
     })?;
     if invited == 1 {
         return Ok(());
@@ -149,6 +180,7 @@ pub async fn set_role(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid, role:
             other => other,
         });
     }
+    let now = Timestamp::now();
     let done = with_writer!(db, |conn| async move {
         let mut tx = conn.begin().await?;
         if role == Role::Owner {
@@ -185,6 +217,12 @@ pub async fn set_role(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid, role:
         .await?
         .rows_affected();
         if changed == 1 {
+            let changed = NewEvent::new(list_id, now, Some(user_id), EventKind::RoleChanged);
+            record!(&mut *tx, changed.member(Some(member)).detail(role.as_str())).await?;
+            if role == Role::Owner {
+                let demoted = changed.member(Some(user_id)).detail(Role::Editor.as_str());
+                record!(&mut *tx, demoted).await?;
+            }
             tx.commit().await?;
         }
         Ok(changed == 1)
@@ -194,7 +232,7 @@ pub async fn set_role(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid, role:
         tracing::info!(list = %list_id, member = %member, role = role.as_str(), "role changed");
         return Ok(());
     }
-    Err(refusal(db, user_id, list_id, is_owner, |_| not_a_member()).await)
+    Err(refusal(db, user_id, list_id, is_owner, |_| not_a_member("user_id")).await)
 }
 
 /// Unassigns a former member's tasks in a list (`$1`, the member `$2`), and those in the trash.
@@ -202,10 +240,6 @@ const UNASSIGN: [&str; 2] = [
     "update tasks set assignee_id = null where list_id = $1 and assignee_id = $2",
     "update trashed_tasks set assignee_id = null where list_id = $1 and assignee_id = $2",
 ];
-
-fn not_a_member() -> AppError {
-    AppError::field("user_id", "This person is not a member of the list.")
-}
 
 /// Ends a membership (never the owner's) in one statement whose `where` adds `allowed`, a
 /// condition on the caller (`$4`), and unassigns the former member's tasks in the list, live
@@ -220,6 +254,12 @@ async fn end_membership(db: &Db, caller: Uuid, list_id: Uuid, member: Uuid, allo
             for unassign in UNASSIGN {
                 sqlx::query(unassign).bind(list_id).bind(member).execute(&mut *tx).await?;
             }
+            let event = if caller == member {
+                NewEvent::new(list_id, Timestamp::now(), Some(member), EventKind::MemberLeft)
+            } else {
+                NewEvent::new(list_id, Timestamp::now(), Some(caller), EventKind::MemberRemoved).member(Some(member))
+            };
+            record!(&mut *tx, event).await?;
             tx.commit().await?;
         }
         Ok::<_, AppError>(ended)
@@ -236,7 +276,7 @@ pub async fn remove_member(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid) 
         if member == user_id {
             AppError::field("user_id", "The owner cannot be removed. Hand the list over first.")
         } else {
-            not_a_member()
+            not_a_member("user_id")
         }
     })
     .await)

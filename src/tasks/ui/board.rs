@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::view::View;
 use crate::{
+    lists::{Assignee, ListRef},
     tasks::{Task, TaskId, TaskList, delete_task},
     ui::Sent,
 };
@@ -37,6 +38,19 @@ pub(super) struct Board {
     /// meanwhile opens in the new row. And while a form is open, a reload waits for it to
     /// close ([`Board::reload`]), so the list does not change under it.
     pub(super) edits: StoredValue<Edits>,
+    /// The lists the person reads only, and the choices of the edit forms.
+    pub(super) choices: StoredValue<Choices>,
+}
+
+/// What the board's rows and edit forms offer, by list: loaded with the page.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(super) struct Choices {
+    /// The lists where the person only reads (a viewer): their tasks show no controls.
+    pub(super) read_only: Vec<Uuid>,
+    /// The lists a task may move to: those where the person may edit.
+    pub(super) lists: Vec<ListRef>,
+    /// Whom a task may be assigned to, by list.
+    pub(super) assignees: Vec<Assignee>,
 }
 
 /// The edit forms open, by task, and whether a reload waits for them to close.
@@ -59,14 +73,20 @@ impl Edits {
 impl Board {
     /// A board showing `view`, with `notice` above the list (the error a plain form came
     /// back with, say).
-    pub(super) fn new(view: View, notice: Option<String>) -> Self {
+    pub(super) fn new(view: View, notice: Option<String>, choices: Choices) -> Self {
         Self {
             view: RwSignal::new(view),
             version: RwSignal::new(0),
             bulk: RwSignal::new(None),
             notice: RwSignal::new(notice),
             edits: StoredValue::new(Edits::default()),
+            choices: StoredValue::new(choices),
         }
+    }
+
+    /// Whether the person only reads the list `id` (a list id, or a view's `list` text).
+    pub(super) fn reads_only(self, id: &str) -> bool {
+        self.choices.with_value(|c| c.read_only.iter().any(|l| l.to_string() == id))
     }
 
     /// Reads or changes the open edit forms (through `dyn`, so that the WASM holds one copy
@@ -253,9 +273,21 @@ mod tests {
     }
 
     #[test]
+    fn only_the_lists_the_person_reads_only_are_read_only() {
+        with_owner(|| {
+            let (viewed, edited) = (Uuid::now_v7(), Uuid::now_v7());
+            let choices = Choices { read_only: vec![viewed], ..Choices::default() };
+            let board = Board::new(View::default(), None, choices);
+            assert!(board.reads_only(&viewed.to_string()));
+            assert!(!board.reads_only(&edited.to_string()));
+            assert!(!board.reads_only(""), "all lists (the view names none)");
+        });
+    }
+
+    #[test]
     fn a_reload_with_no_edit_open_loads_the_list_at_once() {
         with_owner(|| {
-            let board = Board::new(View::default(), None);
+            let board = Board::new(View::default(), None, Choices::default());
             board.reload();
             board.reload();
             assert_eq!(board.version.get_untracked(), 2);
@@ -265,7 +297,7 @@ mod tests {
     #[test]
     fn a_reload_waits_for_the_open_edit_forms_to_close() {
         with_owner(|| {
-            let board = Board::new(View::default(), None);
+            let board = Board::new(View::default(), None, Choices::default());
             let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
             let (row_a, row_b) = (row(), row());
             board.edit(row_a, a);
@@ -286,7 +318,7 @@ mod tests {
     #[test]
     fn closing_a_form_when_no_reload_waited_says_so() {
         with_owner(|| {
-            let board = Board::new(View::default(), None);
+            let board = Board::new(View::default(), None, Choices::default());
             let id = Uuid::from_u128(7);
             let state = row();
             board.edit(state, id);
@@ -300,7 +332,7 @@ mod tests {
     #[test]
     fn a_loaded_list_keeps_only_the_forms_of_its_tasks() {
         with_owner(|| {
-            let board = Board::new(View::default(), None);
+            let board = Board::new(View::default(), None, Choices::default());
             let (kept, gone) = (Uuid::from_u128(1), Uuid::from_u128(2));
             board.edit(row(), kept);
             board.edit(row(), gone);
@@ -315,7 +347,7 @@ mod tests {
     #[test]
     fn showing_another_view_closes_every_form() {
         with_owner(|| {
-            let board = Board::new(View::default(), Some("old notice".into()));
+            let board = Board::new(View::default(), Some("old notice".into()), Choices::default());
             let id = Uuid::from_u128(1);
             board.edit(row(), id);
             board.reload();
@@ -331,7 +363,7 @@ mod tests {
     #[test]
     fn a_bulk_change_decides_every_row_until_it_is_answered() {
         with_owner(|| {
-            let board = Board::new(View::default(), None);
+            let board = Board::new(View::default(), None, Choices::default());
             assert_eq!((board.bulk_completion(), board.clearing()), (None, false));
             board.bulk.set(Some(Bulk::Complete(true)));
             assert_eq!((board.bulk_completion(), board.clearing()), (Some(true), false));

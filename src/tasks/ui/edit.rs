@@ -70,14 +70,19 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             priority: changed(field("priority"), task.priority.as_str()),
             due_date: changed(field("due_date"), &task.due_date.map(|d| d.to_string()).unwrap_or_default()),
             tags: changed(field("tags"), &task.tags.join(", ")),
-            list_id: None,
-            assignee_id: None,
+            list_id: changed(field("list_id"), &task.list_id.to_string()),
+            assignee_id: changed(
+                field("assignee_id"),
+                &task.assignee.as_ref().map(|a| a.id.to_string()).unwrap_or_default(),
+            ),
         };
         let nothing = input.title.is_none()
             && input.description.is_none()
             && input.priority.is_none()
             && input.due_date.is_none()
-            && input.tags.is_none();
+            && input.tags.is_none()
+            && input.list_id.is_none()
+            && input.assignee_id.is_none();
         if nothing {
             close();
             return;
@@ -175,6 +180,7 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
                     <label for=field_id("tags")>"Tags"</label>
                     <input id=field_id("tags") name="tags" type="text" value=task.tags.join(", ") autocomplete="off" />
                 </div>
+                <Pickers task=task.clone() list_field=field_id("list") assignee_field=field_id("assignee") />
             </div>
             <p class="field-error" role="alert" hidden=move || error.get().is_none()>
                 {move || error.get().map(|e| error_text(&e))}
@@ -196,5 +202,56 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
                 </a>
             </div>
         </form>
+    }
+}
+
+/// The task's list (those where the person may edit) and assignee (a member of its list, or
+/// nobody), from the choices the page came with.
+#[component]
+fn Pickers(task: Task, list_field: String, assignee_field: String) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let assignee = task.assignee.map(|a| a.id);
+    let (lists, members) = board.choices.with_value(|c| {
+        let lists = c
+            .lists
+            .iter()
+            .map(|l| {
+                view! {
+                    <option value=l.id.to_string() selected=l.id == task.list_id>
+                        {l.name.clone()}
+                    </option>
+                }
+            })
+            .collect_view();
+        let members = c
+            .assignees
+            .iter()
+            .filter(|a| a.list_id == task.list_id)
+            .map(|a| {
+                view! {
+                    <option value=a.id.to_string() selected=Some(a.id) == assignee>
+                        {a.name.clone()}
+                    </option>
+                }
+            })
+            .collect_view();
+        (lists, members)
+    });
+    view! {
+        <div class="field">
+            <label for=list_field.clone()>"List"</label>
+            <select id=list_field name="list_id">
+                {lists}
+            </select>
+        </div>
+        <div class="field">
+            <label for=assignee_field.clone()>"Assignee"</label>
+            <select id=assignee_field name="assignee_id">
+                <option value="" selected=assignee.is_none()>
+                    "Nobody"
+                </option>
+                {members}
+            </select>
+        </div>
     }
 }

@@ -61,7 +61,7 @@ pub(super) fn ListFooter(counts: Counts) -> impl IntoView {
                 <p class="items-left" aria-live="polite" role="status">
                     {left}
                 </p>
-                <div class="bulk">
+                <div class="bulk" hidden=move || board.view.with(|v| board.reads_only(&v.list))>
                     <form
                         class="inline-form"
                         action=CompleteAll::url()

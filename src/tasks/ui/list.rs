@@ -85,7 +85,8 @@ fn EmptyState(all: i64, page: i64) -> impl IntoView {
 fn TaskItem(task: Task, today: Date) -> impl IntoView {
     let board = expect_context::<Board>();
     // Without the WASM, "Edit" is a link to this page with `edit=<id>`.
-    let editing = board.view.read_untracked().edit == task.id.to_string() || board.editing(task.id);
+    let locked = board.reads_only(&task.list_id.to_string());
+    let editing = !locked && (board.view.read_untracked().edit == task.id.to_string() || board.editing(task.id));
     let state = RwSignal::new(RowState { editing, ..RowState::default() });
     let task = StoredValue::new(task);
 
@@ -124,6 +125,8 @@ fn TaskItem(task: Task, today: Date) -> impl IntoView {
 #[component]
 fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<RowState>) -> impl IntoView {
     let board = expect_context::<Board>();
+    // A viewer's row reads only: no completing, editing or deleting.
+    let locked = board.reads_only(&task.list_id.to_string());
     let id = task.id;
     let title = task.title.clone();
     let on_toggle = {
@@ -185,10 +188,18 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
                 role="checkbox"
                 aria-checked=move || completed.get().to_string()
                 aria-label=title.clone()
+                disabled=locked
             ></button>
         </form>
         <div class="task-main">
-            <p class="task-title" on:dblclick=move |_| board.edit(state, id)>
+            <p
+                class="task-title"
+                on:dblclick=move |_| {
+                    if !locked {
+                        board.edit(state, id)
+                    }
+                }
+            >
                 {task.title.clone()}
             </p>
             {(!description.is_empty()).then(|| view! { <p class="task-description">{description}</p> })}
@@ -209,10 +220,21 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
                                 {label}
                             </time>
                         }
+                    })}
+                {task
+                    .assignee
+                    .as_ref()
+                    .map(|a| {
+                        view! {
+                            <span class="badge assignee">
+                                <span class="visually-hidden">"Assigned to "</span>
+                                {format!("@{}", a.name)}
+                            </span>
+                        }
                     })} {tags.collect_view()}
             </div>
         </div>
-        <div class="task-actions">
+        <div class="task-actions" hidden=locked>
             <a
                 href=edit_href
                 class="button-quiet"

@@ -23,7 +23,7 @@ use crate::{
     auth::ui::with_user,
     error::AppError,
     lists::{
-        AcceptInvitation, CreateList, DeclineInvitation,
+        AcceptInvitation, CreateList, DeclineInvitation, ListRef, list_assignees, list_lists,
         ui::{ListsSidebar, PendingInvitations},
     },
     tasks::{
@@ -41,7 +41,7 @@ mod new_task;
 mod toolbar;
 mod view;
 
-use board::{Board, follow};
+use board::{Board, Choices, follow};
 use list::ListView;
 use new_task::NewTaskForm;
 use view::View;
@@ -53,16 +53,41 @@ pub fn TasksPage() -> impl IntoView {
     view! {
         <Title text="Tasks" />
         {with_user(move |_| {
-            let params = params.read_untracked();
-            let notice = no_script_error(&params);
+            let notice = no_script_error(&params.read_untracked());
+            let lists = Resource::new(|| (), |_| async { (list_lists().await, list_assignees().await) });
             view! {
-                <div class="tasks-layout">
-                    <ListsSidebar />
-                    <div class="tasks-main">
-                        <PendingInvitations />
-                        <TaskBoard notice />
-                    </div>
-                </div>
+                <Suspense fallback=|| {
+                    view! { <p class="loading">"Loading your lists…"</p> }
+                }>
+                    {Suspend::new(async move {
+                        let (lists, assignees) = lists.await;
+                        let lists = lists.map(|page| page.lists).unwrap_or_default();
+                        let assignees = assignees.unwrap_or_default();
+                        let read_only = lists.iter().filter(|l| !l.role.can_edit()).map(|l| l.id).collect();
+                        let editable = lists
+                            .iter()
+                            .filter(|l| l.role.can_edit())
+                            .map(|l| ListRef {
+                                id: l.id,
+                                name: l.name.clone(),
+                            })
+                            .collect();
+                        let choices = Choices {
+                            read_only,
+                            lists: editable,
+                            assignees: assignees.assignees,
+                        };
+                        view! {
+                            <div class="tasks-layout">
+                                <ListsSidebar lists />
+                                <div class="tasks-main">
+                                    <PendingInvitations />
+                                    <TaskBoard notice choices />
+                                </div>
+                            </div>
+                        }
+                    })}
+                </Suspense>
             }
         })}
     }
@@ -109,9 +134,9 @@ fn field_hint(field: &str) -> Option<&'static str> {
 
 /// The task board: new task, filters, the list and its footer.
 #[island]
-fn TaskBoard(notice: Option<String>) -> impl IntoView {
+fn TaskBoard(notice: Option<String>, choices: Choices) -> impl IntoView {
     mark_hydrated();
-    let board = Board::new(View::current(), notice);
+    let board = Board::new(View::current(), notice, choices);
     provide_context(board);
     let list = Resource::new(move || (board.view.get().query(), board.version.get()), |(query, _)| list_tasks(query));
     let tags = Resource::new(
@@ -147,7 +172,17 @@ fn TaskBoard(notice: Option<String>) -> impl IntoView {
                 " search"
             </p>
         </div>
-        <NewTaskForm />
+        {if board.view.with_untracked(|v| board.reads_only(&v.list)) {
+            Either::Left(
+                view! {
+                    <p class="card read-only">
+                        "You are a viewer of this list: you can read its tasks, and its owner and editors change them."
+                    </p>
+                },
+            )
+        } else {
+            Either::Right(view! { <NewTaskForm /> })
+        }}
         <Notice />
         <Transition fallback=|| {
             view! { <p class="loading">"Loading your tasks…"</p> }

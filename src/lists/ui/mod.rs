@@ -8,54 +8,67 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
-use super::{
-    AcceptInvitation, CreateList, DeclineInvitation, Invitation, List, Role, limits, list_invitations, list_lists,
-};
+use super::{AcceptInvitation, CreateList, DeclineInvitation, Invitation, List, Role, limits, list_invitations};
 use crate::ui::encode_component;
+
+mod settings;
+
+pub use settings::ListSettingsPage;
 
 /// The sidebar of `/tasks`: a navigation of the person's lists (a row of links on narrow
 /// screens) and the form for a new one.
 #[component]
-pub fn ListsSidebar() -> impl IntoView {
+pub fn ListsSidebar(lists: Vec<List>) -> impl IntoView {
     let query = use_query_map();
     let (current_list, current_assignee) = {
         let query = query.read_untracked();
         (query.get("list").unwrap_or_default(), query.get("assignee").unwrap_or_default())
     };
-    let lists = Resource::new(|| (), |_| list_lists());
     view! {
         <nav class="sidebar card" aria-label="Lists">
             <h2 class="sidebar-title">"Lists"</h2>
-            <Suspense fallback=|| {
-                view! { <p class="loading">"Loading your lists…"</p> }
-            }>
-                {Suspend::new(async move {
-                    let lists = lists.await.map(|page| page.lists).unwrap_or_default();
-                    let everything = current_list.is_empty() && current_assignee.is_empty();
-                    let mine = current_list.is_empty() && current_assignee == "me";
-                    view! {
-                        <ul class="list-links">
-                            <li>
-                                <a href="/tasks" aria-current=everything.then_some("page")>
-                                    "All lists"
-                                </a>
-                            </li>
-                            <li>
-                                <a href="/tasks?assignee=me" aria-current=mine.then_some("page")>
-                                    "Assigned to me"
-                                </a>
-                            </li>
-                            {lists
-                                .into_iter()
-                                .map(|list| {
-                                    let current = list.id.to_string() == current_list;
-                                    view! { <ListLink list current /> }
-                                })
-                                .collect_view()}
-                        </ul>
-                    }
-                })}
-            </Suspense>
+            {
+                let everything = current_list.is_empty() && current_assignee.is_empty();
+                let mine = current_list.is_empty() && current_assignee == "me";
+                let more = lists
+                    .iter()
+                    .find(|l| l.id.to_string() == current_list)
+                    .map(|list| {
+                        let settings = if list.inbox { "About the Inbox" } else { "Members and sharing" };
+                        // The list in view offers its settings and history.
+                        view! {
+                            <p class="list-more">
+                                <a href=format!("/lists/{}", list.id)>{settings}</a>
+                                <a href=format!("/lists/{}/history", list.id)>"History"</a>
+                            </p>
+                        }
+                    });
+                view! {
+                    <ul class="list-links">
+                        <li>
+                            <a href="/tasks" aria-current=everything.then_some("page")>
+                                "All lists"
+                            </a>
+                        </li>
+                        <li>
+                            <a href="/tasks?assignee=me" aria-current=mine.then_some("page")>
+                                "Assigned to me"
+                            </a>
+                        </li>
+                        {lists
+                            .into_iter()
+                            .map(|list| {
+                                let current = list.id.to_string() == current_list;
+                                view! { <ListLink list current /> }
+                            })
+                            .collect_view()}
+                        <li>
+                            <a href="/trash">"Trash"</a>
+                        </li>
+                    </ul>
+                    {more}
+                }
+            }
             <form class="new-list" action=CreateList::url() method="post">
                 <label for="new-list">"New list"</label>
                 <div class="new-list-row">
@@ -83,7 +96,7 @@ fn ListLink(list: List, current: bool) -> impl IntoView {
     let open_title = open.clone();
     let shared = (list.shared || list.role != Role::Owner).then(|| {
         let label =
-            if list.role == Role::Owner { "shared".to_owned() } else { format!("shared, {}", role_name(list.role)) };
+            if list.role == Role::Owner { "shared".to_owned() } else { format!("shared, {}", list.role.as_str()) };
         view! { <span class="badge">{label}</span> }
     });
     view! {
@@ -97,14 +110,6 @@ fn ListLink(list: List, current: bool) -> impl IntoView {
                 </span>
             </a>
         </li>
-    }
-}
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Owner => "owner",
-        Role::Editor => "editor",
-        Role::Viewer => "viewer",
     }
 }
 
@@ -144,20 +149,25 @@ fn InvitationItem(invitation: Invitation) -> impl IntoView {
         <li class="invitation">
             <p>
                 {who} " invited you to " <strong>{invitation.list.name}</strong>
-                {format!(" as {}.", role_name(invitation.role))}
+                {format!(" as {}.", invitation.role.as_str())}
             </p>
             <div class="invitation-actions">
-                <form action=AcceptInvitation::url() method="post">
-                    <input type="hidden" name="id" value=id.clone() />
-                    <button type="submit" class="button-primary">
-                        "Accept"
-                    </button>
-                </form>
-                <form action=DeclineInvitation::url() method="post">
-                    <input type="hidden" name="id" value=id />
-                    <button type="submit">"Decline"</button>
-                </form>
+                <IdForm action=AcceptInvitation::url() id=id.clone() button="Accept" class="button-primary" />
+                <IdForm action=DeclineInvitation::url() id button="Decline" class="" />
             </div>
         </li>
+    }
+}
+
+/// A form of one button that posts an `id` to `action`.
+#[component]
+fn IdForm(action: &'static str, id: String, button: &'static str, class: &'static str) -> impl IntoView {
+    view! {
+        <form action=action method="post">
+            <input type="hidden" name="id" value=id />
+            <button type="submit" class=class>
+                {button}
+            </button>
+        </form>
     }
 }
