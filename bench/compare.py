@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """`make bench-compare BASE=path/to/doable`: what a change costs, measured in one run.
 
-Runs the scenarios a change to the write path touches (create, complete, list; and the
-/healthz baseline, to see the machine's own drift) for two builds of the server, the one in
+Runs the scenarios a change to the hot paths touches (list, the /tasks page, complete,
+create; and the /healthz baseline, to see the machine's own drift) for two builds of the server, the one in
 target/release (the change) and BASE (the build before it), on the same backend, in rounds
 that alternate A B A B, each on a fresh database seeded alike. A shared, noisy machine then
 drifts on both alike; the figure to read is the ratio of the medians, B/A.
@@ -20,7 +20,7 @@ from pathlib import Path
 import run
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-SCENARIOS = [("baseline", "plain.lua", "/healthz"), ("list", "list.lua", "/api/tasks/list"),
+SCENARIOS = [("baseline", "plain.lua", "/healthz"), ("list", "list.lua", "/api/tasks/list"), ("page", "page.lua", "/tasks"),
              ("complete", "complete.lua", "/api/tasks/set-completed"), ("create", "create.lua", "/api/tasks/create")]
 
 

@@ -111,6 +111,10 @@ async fn nothing_that_did_not_happen_is_in_the_history() {
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     ok(w.owner.client.post("/api/tasks/update", &[("id", task), ("title", "Water the plants")]).await, "same title");
     ok(w.owner.client.post("/api/tasks/set-completed", &[("id", task), ("completed", "false")]).await, "already open");
+    // Forms saved as they were (the sharing page's fields come filled in).
+    ok(w.owner.client.post("/api/lists/rename", &[("id", list), ("name", "Household")]).await, "same name");
+    let same_role = [("id", list), ("user_id", w.viewer.id.as_str()), ("role", "viewer")];
+    ok(w.owner.client.post("/api/lists/set-role", &same_role).await, "same role");
     assert_eq!(kinds(&w.owner.client, list, 100).await, before);
     // Completing twice is one completion.
     for _ in 0..2 {
@@ -136,15 +140,23 @@ async fn bulk_changes_and_moves_leave_an_event_per_task_in_each_list() {
     ok(owner.post("/api/tasks/clear-completed", &[("list_id", &w.list)]).await, "clear");
     assert_eq!(kinds(owner, &w.list, 4).await[..3], ["task_deleted"; 3]);
     let moved = add_task(owner, &w.list, "Prune").await;
-    ok(owner.post("/api/tasks/update", &[("id", &moved), ("list_id", &other)]).await, "move");
+    ok(owner.post("/api/tasks/update", &[("id", &moved), ("assignee_id", &w.editor.id)]).await, "assign");
+    // Moved and renamed at once, with the assignee sent as it was (as a form without the
+    // WASM sends it): the editor is no member of `other`, so the task arrives unassigned.
+    let form = [("id", moved.as_str()), ("list_id", &other), ("title", "Prune roses"), ("assignee_id", &w.editor.id)];
+    let arrived = ok(owner.post("/api/tasks/update", &form).await, "move");
+    assert_eq!(arrived["assignee"], Value::Null);
     let out = history(owner, &w.list, &[("limit", "1")]).await;
+    assert_eq!(out["events"][0]["task"]["title"], "Prune", "the list it left knows it by its old title");
     assert_eq!(
         (out["events"][0]["kind"].as_str(), out["events"][0]["detail"].as_str()),
         (Some("task_moved"), Some("out"))
     );
-    let arrived = history(owner, &other, &[("limit", "1")]).await;
-    assert_eq!(arrived["events"][0]["detail"], "in");
-    assert_eq!(arrived["events"][0]["task"]["title"], "Prune");
+    let here = history(owner, &other, &[("limit", "3")]).await;
+    let kinds_here: Vec<&str> = here["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds_here, ["task_assigned", "task_moved", "task_edited"]);
+    assert_eq!(here["events"][1]["detail"], "in");
+    assert_eq!(here["events"][1]["task"]["title"], "Prune roses");
     // Deleting and restoring the list: both in its history.
     ok(owner.post("/api/lists/delete", &[("id", &other)]).await, "delete list");
     let gone = owner.get("/api/lists/history", &[("id", &other)]).await;

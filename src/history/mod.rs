@@ -66,7 +66,7 @@ pub enum EventKind {
     RoleChanged,
     /// The list was made.
     ListCreated,
-    /// The list was renamed (`detail`: its former name).
+    /// The list was renamed (`detail`: its new name).
     ListRenamed,
     /// The list went to the trash.
     ListDeleted,

@@ -129,6 +129,9 @@ fn sentence(event: &Event) -> String {
         EventKind::RoleChanged if event.actor.is_none() => {
             format!("The list passed to {member} as {detail} when its owner's account was deleted.")
         }
+        EventKind::RoleChanged if event.actor.is_some() && event.actor == event.member => {
+            format!("{actor} handed the list over and is now {detail}.")
+        }
         EventKind::RoleChanged => format!("{actor} made {member} {detail}."),
         EventKind::ListCreated => format!("{actor} made the list “{detail}”."),
         EventKind::ListRenamed => format!("{actor} renamed the list to “{detail}”."),

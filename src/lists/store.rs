@@ -206,11 +206,16 @@ pub async fn rename(db: &Db, user_id: Uuid, list_id: Uuid, name: &str) -> Result
     let now = Timestamp::now();
     let changed = with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
+        let old: Option<String> =
+            sqlx::query_scalar("select name from lists where id = $1").bind(list_id).fetch_optional(&mut *tx).await?;
         let changed = sqlx::query(&update).bind(name).bind(now).bind(list_id).bind(false).bind(user_id);
         let changed = changed.execute(&mut *tx).await?.rows_affected();
-        if changed == 1 {
+        // Saved with the name it had: no event.
+        if changed == 1 && old.as_deref() != Some(name) {
             let renamed = NewEvent::new(list_id, now, Some(user_id), EventKind::ListRenamed).detail(name);
             record!(&mut *tx, renamed).await?;
+        }
+        if changed == 1 {
             tx.commit().await?;
         }
         Ok::<_, AppError>(changed)

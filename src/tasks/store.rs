@@ -229,7 +229,6 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
 /// in the list it goes to as well; an assignee who is not a member there is unassigned.
 pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> Result<Task, AppError> {
     let now = Timestamp::now();
-    let explicit_assignee = changes.assignee.is_some();
     // On PostgreSQL the row is locked from the read to the write, or two editors saving at
     // once would each write back the other's fields as they were (SQLite's single writer runs
     // one transaction at a time).
@@ -243,6 +242,9 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         let Some(current) = current else { return Ok::<_, AppError>(Ok(None)) };
         let before = Task::from(current);
         let mut task = before.clone();
+        // An assignee named as it already is (a form sends every field) is no change: moving
+        // the task then unassigns them where they are not a member, as when none is named.
+        let explicit_assignee = changes.assignee.is_some_and(|a| a != before.assignee.as_ref().map(|p| p.id));
         if let Some(title) = changes.title {
             task.title = title;
         }
@@ -302,7 +304,9 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             record!(&mut *tx, event(after.list_id, EventKind::TaskEdited).detail(&edited)).await?;
         }
         if before.list_id != after.list_id {
-            record!(&mut *tx, event(before.list_id, EventKind::TaskMoved).detail("out")).await?;
+            // The list it left knows it by the title it had there.
+            let out = NewEvent::new(before.list_id, now, Some(user_id), EventKind::TaskMoved).task(id, &before.title);
+            record!(&mut *tx, out.detail("out")).await?;
             record!(&mut *tx, event(after.list_id, EventKind::TaskMoved).detail("in")).await?;
         }
         let assignee = after.assignee.as_ref().map(|a| a.id);

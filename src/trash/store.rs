@@ -44,7 +44,6 @@ fn deleter(id: Option<Uuid>, name: Option<String>) -> Option<Person> {
     Some(Person { id: id?, name: name.unwrap_or_default() })
 }
 
-/// SQL: the lists (live or in the trash) that the account in placeholder `user` owns.
 /// What the caller may restore, most recently deleted first.
 pub async fn list(db: &Db, user_id: Uuid) -> Result<Trash, AppError> {
     let lists_sql = format!(

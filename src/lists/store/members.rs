@@ -183,6 +183,12 @@ pub async fn set_role(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid, role:
     let now = Timestamp::now();
     let done = with_writer!(db, |conn| async move {
         let mut tx = conn.begin().await?;
+        let old: Option<String> =
+            sqlx::query_scalar("select role from list_members where list_id = $1 and user_id = $2")
+                .bind(list_id)
+                .bind(member)
+                .fetch_optional(&mut *tx)
+                .await?;
         if role == Role::Owner {
             // Demote first: a list has one owner (the `list_members_one_owner` index).
             let demoted = sqlx::query(
@@ -216,13 +222,16 @@ pub async fn set_role(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid, role:
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if changed == 1 {
+        // Saved with the role they had: no event.
+        if changed == 1 && old.as_deref() != Some(role.as_str()) {
             let changed = NewEvent::new(list_id, now, Some(user_id), EventKind::RoleChanged);
             record!(&mut *tx, changed.member(Some(member)).detail(role.as_str())).await?;
             if role == Role::Owner {
                 let demoted = changed.member(Some(user_id)).detail(Role::Editor.as_str());
                 record!(&mut *tx, demoted).await?;
             }
+        }
+        if changed == 1 {
             tx.commit().await?;
         }
         Ok(changed == 1)

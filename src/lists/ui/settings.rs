@@ -80,7 +80,7 @@ fn Missing(error: AppError) -> impl IntoView {
             "This list is not one of yours: it does not exist, it is in the trash, or you are no longer a member."
                 .to_owned()
         }
-        other => other.to_string(),
+        other => error_text(&other),
     };
     view! {
         <Title text="List not found" />

@@ -210,8 +210,28 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
 #[component]
 fn Pickers(task: Task, list_field: String, assignee_field: String) -> impl IntoView {
     let board = expect_context::<Board>();
-    let assignee = task.assignee.map(|a| a.id);
+    let assignee = task.assignee.as_ref().map(|a| a.id);
+    // The task's own list and assignee are always offered (and chosen), should the page's
+    // choices predate them: a form saved unchanged must not move or unassign the task.
     let (lists, members) = board.choices.with_value(|c| {
+        let own_list = (!c.lists.iter().any(|l| l.id == task.list_id)).then(|| {
+            view! {
+                <option value=task.list_id.to_string() selected=true>
+                    "(its list)"
+                </option>
+            }
+        });
+        let own_assignee = task
+            .assignee
+            .as_ref()
+            .filter(|a| !c.assignees.iter().any(|m| m.list_id == task.list_id && m.id == a.id))
+            .map(|a| {
+                view! {
+                    <option value=a.id.to_string() selected=true>
+                        {a.name.clone()}
+                    </option>
+                }
+            });
         let lists = c
             .lists
             .iter()
@@ -235,7 +255,7 @@ fn Pickers(task: Task, list_field: String, assignee_field: String) -> impl IntoV
                 }
             })
             .collect_view();
-        (lists, members)
+        ((own_list, lists), (own_assignee, members))
     });
     view! {
         <div class="field">
