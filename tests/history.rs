@@ -153,7 +153,8 @@ async fn bulk_changes_and_moves_leave_an_event_per_task_in_each_list() {
         (Some("task_moved"), Some("out"))
     );
     let here = history(owner, &other, &[("limit", "3")]).await;
-    let kinds_here: Vec<&str> = here["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds_here: Vec<&str> =
+        here["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds_here, ["task_assigned", "task_moved", "task_edited"]);
     assert_eq!(here["events"][1]["detail"], "in");
     assert_eq!(here["events"][1]["task"]["title"], "Prune roses");
