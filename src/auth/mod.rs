@@ -63,6 +63,14 @@ pub struct Person {
     pub name: String,
 }
 
+impl Person {
+    /// The person of a left join (`users` by an id column that may be null, or whose row may
+    /// be gone): none without an id.
+    pub fn from_join(id: Option<Uuid>, name: Option<String>) -> Option<Self> {
+        Some(Self { id: id?, name: name.unwrap_or_default() })
+    }
+}
+
 /// An empty JSON object, the answer of calls that only have an effect.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -25,10 +25,6 @@ struct EventRow {
     detail: Option<String>,
 }
 
-fn person(id: Option<Uuid>, name: Option<String>) -> Option<Person> {
-    Some(Person { id: id?, name: name.unwrap_or_default() })
-}
-
 /// A page of a list the caller is a member of, newest first. The invited emails are shown
 /// to the list's owner only, as its pending invitations are.
 pub async fn page(db: &Db, user_id: Uuid, page: HistoryPage) -> Result<History, AppError> {
@@ -65,9 +61,9 @@ pub async fn page(db: &Db, user_id: Uuid, page: HistoryPage) -> Result<History, 
                 at: r.at.0,
                 // A kind this release does not know (written by a newer one) is skipped.
                 kind: EventKind::parse(&r.kind)?,
-                actor: person(r.actor_id, r.actor_name),
+                actor: Person::from_join(r.actor_id, r.actor_name),
                 task: r.task_id.map(|id| TaskRef { id, title: r.task_title.unwrap_or_default() }),
-                member: person(r.member_id, r.member_name),
+                member: Person::from_join(r.member_id, r.member_name),
                 email: r.email,
                 detail: r.detail,
             })

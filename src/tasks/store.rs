@@ -61,10 +61,6 @@ struct TaskRow {
     completed_at: Option<Timestamp>,
 }
 
-fn person(id: Option<Uuid>, name: Option<String>) -> Option<Person> {
-    Some(Person { id: id?, name: name.unwrap_or_default() })
-}
-
 impl From<TaskRow> for Task {
     fn from(row: TaskRow) -> Self {
         Self {
@@ -76,8 +72,8 @@ impl From<TaskRow> for Task {
             priority: Priority::from_rank(row.priority),
             due_date: row.due_date,
             tags: if row.tags.is_empty() { Vec::new() } else { row.tags.split(',').map(str::to_owned).collect() },
-            assignee: person(row.assignee_id, row.assignee_name),
-            created_by: person(row.created_by, row.creator_name),
+            assignee: Person::from_join(row.assignee_id, row.assignee_name),
+            created_by: Person::from_join(row.created_by, row.creator_name),
             created_at: row.created_at.0,
             updated_at: row.updated_at.0,
             completed_at: row.completed_at.map(|t| t.0),

@@ -40,10 +40,6 @@ struct TaskRow {
     deleter_name: Option<String>,
 }
 
-fn deleter(id: Option<Uuid>, name: Option<String>) -> Option<Person> {
-    Some(Person { id: id?, name: name.unwrap_or_default() })
-}
-
 /// What the caller may restore, most recently deleted first.
 pub async fn list(db: &Db, user_id: Uuid) -> Result<Trash, AppError> {
     let lists_sql = format!(
@@ -74,7 +70,7 @@ pub async fn list(db: &Db, user_id: Uuid) -> Result<Trash, AppError> {
                 id: l.id,
                 name: l.name,
                 deleted_at: l.deleted_at.0,
-                deleted_by: deleter(l.deleted_by, l.deleter_name),
+                deleted_by: Person::from_join(l.deleted_by, l.deleter_name),
             })
             .collect(),
         tasks: tasks
@@ -84,7 +80,7 @@ pub async fn list(db: &Db, user_id: Uuid) -> Result<Trash, AppError> {
                 title: t.title,
                 list: ListRef { id: t.list_id, name: t.list_name },
                 deleted_at: t.deleted_at.0,
-                deleted_by: deleter(t.deleted_by, t.deleter_name),
+                deleted_by: Person::from_join(t.deleted_by, t.deleter_name),
             })
             .collect(),
         tasks_total,
