@@ -53,13 +53,16 @@ LAYERS = [
     # Features: inputs, SQL, server functions.
     "auth::input",
     "lists::input",
+    "tasks::cursor",  # keyset cursors, read by the query input and written by the store
     "tasks::input",
+    "tasks::input::tests",
     "history::input",
     "history::record",  # every change writes its events (lists, tasks and trash stores)
     "lists::store",
     "lists::store::members",
     "tasks::store",
     "tasks::store::listing",
+    "tasks::store::listing::segment",
     "trash::input",
     "trash::store",
     "history::store",

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::{auth::Person, dates::Moment};
 
 pub mod api;
+pub mod cursor;
 pub mod input;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -152,8 +153,14 @@ pub struct Counts {
 pub struct TaskList {
     /// The tasks of this page.
     pub tasks: Vec<Task>,
-    /// How many tasks match the filters, on all pages.
+    /// How many tasks match the filters, on all pages: exact when `total_exact`, otherwise at
+    /// least this many (see the API section of the README).
     pub total: i64,
+    /// Whether `total` is exact. It always is with no filter but the completion (the lists'
+    /// counts are kept); with other filters it is counted up to 1,000 tasks past the page.
+    pub total_exact: bool,
+    /// The cursor for the page after this one (`after=`), if there are more tasks.
+    pub next_after: Option<String>,
     /// The page size used.
     pub limit: i64,
     /// The offset used.
@@ -253,6 +260,33 @@ pub enum Assignee {
     Nobody,
 }
 
+/// The sort key of the last task of a page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// Creation or last change, in microseconds since the Unix epoch.
+    Time(i64),
+    /// Priority rank.
+    Priority(i16),
+    /// Lower-cased title.
+    Title(String),
+    /// Due date; `None` for a task without one.
+    Due(Option<Date>),
+}
+
+/// Where a page ended: after the task `id` whose sort key is `key`, in this sort and order
+/// ([`cursor`] says how it travels).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cursor {
+    /// The sort it was made for.
+    pub sort: Sort,
+    /// The order it was made for.
+    pub ascending: bool,
+    /// The last task's sort key.
+    pub key: Key,
+    /// The last task's id (the tie-breaker of every sort).
+    pub id: Uuid,
+}
+
 /// A parsed, valid list query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ListFilter {
@@ -278,6 +312,8 @@ pub struct ListFilter {
     pub limit: i64,
     /// Offset.
     pub offset: i64,
+    /// Where the page starts instead of an offset.
+    pub after: Option<Cursor>,
 }
 
 /// A valid new task.

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 mod listing;
 
-pub use listing::list;
+pub use listing::{COUNT_AHEAD, explain, list};
 
 use super::{Priority, TagCount, Task, TaskChanges, TaskDraft};
 use crate::{

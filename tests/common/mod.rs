@@ -13,6 +13,7 @@ use serde_json::Value;
 use sqlx::{ConnectOptions, Connection, postgres::PgConnectOptions};
 use tokio::sync::oneshot;
 
+pub mod reference;
 pub mod sharing;
 
 /// A password that passes every rule.

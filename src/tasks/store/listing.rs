@@ -1,187 +1,248 @@
 //! The task list's query: one page of the lists in scope, filtered and sorted, built at run
 //! time from the filters asked for (split from [`super`] for length).
+//!
+//! It reads work in proportion to the page, not to the account (issue 18):
+//! - Each sort has an index led by the list and the completion (migration 0015), so the open
+//!   tasks of a list and its completed ones are each a range of it, in order. A page is read
+//!   as *segments* ([`segment`]): one per list, completion and, sorted by due date, dated or
+//!   not; each the first `offset + limit + 1` rows of its range. The database merges them and
+//!   keeps the page. A person with 99,000 completed tasks reads 51 open ones, not 99,051.
+//! - A filter few tasks pass drives the query instead ([`Driver`]): the search index, a tag
+//!   whose kept count is small, a due-date range, an assignee. Its matches are read through
+//!   their own index, then sorted.
+//! - The total comes from the kept counts when only the completion filters; otherwise it is
+//!   counted up to [`COUNT_AHEAD`] tasks past the page.
+//!
+//! On SQLite each segment names its index (`indexed by`): without statistics of how one
+//! account's tasks spread, its planner would take the sort's index for a rare tag and read
+//! the whole list. PostgreSQL's planner has those statistics.
 
-use sqlx::{Arguments, Database, Encode, Type};
-use time::Date;
+mod segment;
+
 use uuid::Uuid;
 
-use super::{COLUMNS, FROM, TaskRow};
+use super::{COLUMNS, TaskRow};
 use crate::{
-    db::{Db, with_pool},
+    db::{Db, Pool, with_pool},
     error::AppError,
     lists::store::member_lists,
-    tasks::{Assignee, Counts, Due, ListFilter, Sort, Status, Task, TaskList},
+    tasks::{Assignee, Counts, Cursor, Due, Key, ListFilter, Sort, Status, Task, TaskList},
 };
+use segment::{Arg, Plan, Segment, Sql, arguments};
 
-/// A value bound to a statement built at run time.
-#[derive(Debug, Clone)]
-enum Arg {
-    Uuid(Uuid),
-    Text(String),
-    Int(i64),
-    SmallInt(i16),
-    Bool(bool),
-    Date(Date),
+/// How many tasks past the page a filtered total counts exactly: a count reads one index
+/// entry per match, and a thousand keep it under a millisecond; a page that far on counts
+/// further. Paging with `after=` needs no total at all.
+pub const COUNT_AHEAD: i64 = 1000;
+
+/// A list in scope with its kept counts (and the tag filter's).
+#[derive(sqlx::FromRow)]
+struct InScope {
+    list_id: Uuid,
+    total: i64,
+    completed: i64,
+    tagged: i64,
 }
 
-/// A statement built at run time: SQL text with `$n` placeholders and their values.
-#[derive(Debug, Default)]
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
+/// The lists the query reads, the caller's membership checked: the one asked for (none if
+/// they are not a member of it) or all of theirs, with their counts.
+async fn scope(db: &Db, user_id: Uuid, filter: &ListFilter) -> Result<Vec<InScope>, AppError> {
+    let tagged = "coalesce((select g.count from tag_counts g where g.list_id = c.list_id and g.tag = $2), 0)";
+    let lists = match filter.list_id {
+        Some(_) => format!("c.list_id = $3 and $3 in {}", member_lists("$1")),
+        None => format!("c.list_id in {} and $3 is null", member_lists("$1")),
+    };
+    let sql = format!(
+        "select c.list_id, cast(c.total as bigint) as total, cast(c.completed as bigint) as completed, \
+         cast({tagged} as bigint) as tagged from list_counts c where {lists} order by c.list_id"
+    );
+    Ok(with_pool!(db.read(), |pool| {
+        sqlx::query_as(&sql).bind(user_id).bind(filter.tag.as_deref()).bind(filter.list_id).fetch_all(pool).await
+    })?)
 }
 
-impl Sql {
-    fn new(text: &str) -> Self {
-        Self { text: text.to_owned(), args: Vec::new() }
-    }
-
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    /// Appends a placeholder for `arg`.
-    fn bind(&mut self, arg: Arg) -> &mut Self {
-        self.args.push(arg);
-        self.text.push('$');
-        self.text.push_str(&self.args.len().to_string());
-        self
-    }
+/// A page row with its title key, for the cursor after it.
+#[derive(sqlx::FromRow)]
+struct PageRow {
+    #[sqlx(flatten)]
+    task: TaskRow,
+    title_key: String,
 }
 
-/// The arguments of a [`Sql`] for one backend.
-fn arguments<'q, DB>(args: &'q [Arg]) -> Result<<DB as Database>::Arguments<'q>, AppError>
-where
-    DB: Database,
-    Uuid: Encode<'q, DB> + Type<DB>,
-    &'q str: Encode<'q, DB> + Type<DB>,
-    i64: Encode<'q, DB> + Type<DB>,
-    i16: Encode<'q, DB> + Type<DB>,
-    bool: Encode<'q, DB> + Type<DB>,
-    Date: Encode<'q, DB> + Type<DB>,
-{
-    let mut out = <DB as Database>::Arguments::<'q>::default();
-    for arg in args {
-        let added = match arg {
-            Arg::Uuid(v) => out.add(*v),
-            Arg::Text(v) => out.add(v.as_str()),
-            Arg::Int(v) => out.add(*v),
-            Arg::SmallInt(v) => out.add(*v),
-            Arg::Bool(v) => out.add(*v),
-            Arg::Date(v) => out.add(*v),
-        };
-        added.map_err(|e| {
-            tracing::error!(error = %e, "cannot encode a query argument");
-            AppError::Internal
+/// One page of the tasks in scope, with the filtered total and the scope's counts.
+///
+/// Two statements usually (the scope with its counts, then the page); a filter besides the
+/// completion (and a tag alone) costs a third, the bounded count.
+pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: time::Date) -> Result<TaskList, AppError> {
+    let lists = scope(db, user_id, filter).await?;
+    if lists.is_empty() && filter.list_id.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let all: i64 = lists.iter().map(|l| l.total).sum();
+    let completed: i64 = lists.iter().map(|l| l.completed).sum();
+    let counts = Counts { all, active: all - completed, completed };
+    let tagged: i64 = lists.iter().map(|l| l.tagged).sum();
+    let ids: Vec<Uuid> = lists.iter().map(|l| l.list_id).collect();
+    let plan = Plan::new(user_id, filter, today, db.is_sqlite(), &ids, tagged, all);
+
+    let mut rows: Vec<PageRow> = Vec::new();
+    if !plan.segments.is_empty() {
+        let page = page_statement(&plan, filter);
+        rows = with_pool!(db.read(), |pool: DB| {
+            Ok::<_, AppError>(
+                sqlx::query_as_with::<DB, PageRow, _>(&page.text, arguments::<DB>(&page.args)?).fetch_all(pool).await?,
+            )
         })?;
     }
-    Ok(out)
+    let next_after = (rows.len() as i64 > filter.limit).then(|| {
+        rows.truncate(filter.limit as usize);
+        rows.last().map(|row| cursor_after(row, filter).encode())
+    });
+    let (total, total_exact) = match known_total(filter, &counts, tagged) {
+        Some(total) => (total, true),
+        None if plan.segments.is_empty() => (0, true),
+        None => bounded_total(db, &plan, filter).await?,
+    };
+    let tasks = rows.into_iter().map(|row| Task::from(row.task)).collect();
+    Ok(TaskList {
+        tasks,
+        total,
+        total_exact,
+        next_after: next_after.flatten(),
+        limit: filter.limit,
+        offset: filter.offset,
+        counts,
+        today,
+    })
 }
 
-/// Which lists a query reads: one (of which the caller must be a member), or all of theirs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scope {
-    One(Uuid),
-    All,
-}
-
-impl Scope {
-    /// SQL: the scope's lists, for a `list_id in` test (`$1` is the first value bound by
-    /// [`filter_clause`]: the list for one, the user for all).
-    fn lists(self) -> String {
-        match self {
-            Self::One(_) => "($1)".to_owned(),
-            Self::All => member_lists("$1"),
-        }
-    }
-
-    /// SQL: the scope's totals of a `list_counts` column.
-    fn count(self, column: &str) -> String {
-        format!("(select cast(sum({column}) as bigint) from list_counts where list_id in {})", self.lists())
-    }
-}
-
-/// The `where` clause of a list query (starting with the lists in scope, checked against the
-/// caller's memberships), shared by the page and its count.
-fn filter_clause(sql: &mut Sql, user_id: Uuid, scope: Scope, filter: &ListFilter, today: Date) {
-    match scope {
-        Scope::One(list_id) => {
-            sql.push(" where t.list_id = ").bind(Arg::Uuid(list_id));
-            sql.push(&format!(" and $1 in {}", member_lists("$2"))).args.push(Arg::Uuid(user_id));
-        }
-        Scope::All => {
-            sql.push(&format!(" where t.list_id in {}", member_lists("$1"))).args.push(Arg::Uuid(user_id));
-        }
-    }
-    match filter.assignee {
-        None => {}
-        Some(Assignee::Me) => {
-            sql.push(" and t.assignee_id = ").bind(Arg::Uuid(user_id));
-        }
-        Some(Assignee::User(id)) => {
-            sql.push(" and t.assignee_id = ").bind(Arg::Uuid(id));
-        }
-        Some(Assignee::Nobody) => {
-            sql.push(" and t.assignee_id is null");
-        }
-    }
-    match filter.status {
-        Status::All => {}
-        Status::Active => {
-            sql.push(" and t.completed = ").bind(Arg::Bool(false));
-        }
-        Status::Completed => {
-            sql.push(" and t.completed = ").bind(Arg::Bool(true));
-        }
-    }
-    if let Some(q) = &filter.q {
-        sql.push(" and t.search like ").bind(Arg::Text(format!("%{}%", escape_like(q)))).push(" escape '\\'");
-    }
-    if let Some(priority) = filter.priority {
-        sql.push(" and t.priority = ").bind(Arg::SmallInt(priority.rank()));
-    }
-    if let Some(tag) = &filter.tag {
-        sql.push(&format!(" and t.id in (select task_id from task_tags where list_id in {} and tag = ", scope.lists()))
-            .bind(Arg::Text(tag.clone()))
-            .push(")");
-    }
-    match filter.due {
-        None => {}
-        Some(Due::Overdue) => {
-            sql.push(" and t.completed = ").bind(Arg::Bool(false)).push(" and t.due_date < ").bind(Arg::Date(today));
-        }
-        Some(Due::Today) => {
-            sql.push(" and t.due_date = ").bind(Arg::Date(today));
-        }
-        Some(Due::Upcoming) => {
-            sql.push(" and t.due_date > ").bind(Arg::Date(today));
-        }
-        Some(Due::None) => {
-            sql.push(" and t.due_date is null");
-        }
+/// The total the kept counts give: with no filter but the completion, or a tag alone.
+fn known_total(filter: &ListFilter, counts: &Counts, tagged: i64) -> Option<i64> {
+    let others = filter.q.is_none() && filter.priority.is_none() && filter.due.is_none() && filter.assignee.is_none();
+    match (others, &filter.tag, filter.status) {
+        (true, None, Status::All) => Some(counts.all),
+        (true, None, Status::Active) => Some(counts.active),
+        (true, None, Status::Completed) => Some(counts.completed),
+        (true, Some(_), Status::All) => Some(tagged),
+        _ => None,
     }
 }
 
-/// Makes `%`, `_` and `\` match themselves in a `like ... escape '\'` pattern.
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+/// The page: the segments' first rows merged, in the sort's order, one more than the page
+/// (to tell whether another follows).
+fn page_statement(plan: &Plan, filter: &ListFilter) -> Sql {
+    let rows = filter.offset.saturating_add(filter.limit).saturating_add(1);
+    let mut sql = plan.start();
+    sql.push(&format!("select {COLUMNS}, t.title_key from ("));
+    union(&mut sql, plan, |sql, segment| {
+        plan.segment(sql, segment, filter.after.as_ref(), true);
+        sql.push(" limit ").bind(Arg::Int(rows));
+    });
+    sql.push(") as t left join users a on a.id = t.assignee_id left join users c on c.id = t.created_by");
+    sql.push(&order_clause(filter))
+        .push(" limit ")
+        .bind(Arg::Int(filter.limit + 1))
+        .push(" offset ")
+        .bind(Arg::Int(filter.offset));
+    sql
 }
 
+/// The segments' `select`s, each in a subquery of its own, one after another.
+fn union(sql: &mut Sql, plan: &Plan, mut each: impl FnMut(&mut Sql, &Segment)) {
+    for (n, segment) in plan.segments.iter().enumerate() {
+        sql.push(if n == 0 { "select * from (" } else { " union all select * from (" });
+        each(sql, segment);
+        sql.push(&format!(") as s{n}"));
+    }
+}
+
+/// Counts the matches, each segment up to the bound: exact when no more than `offset +
+/// limit + COUNT_AHEAD`, otherwise that bound and `false`.
+async fn bounded_total(db: &Db, plan: &Plan<'_>, filter: &ListFilter) -> Result<(i64, bool), AppError> {
+    let (sql, bound) = count_statement(plan, filter);
+    let count: i64 = with_pool!(db.read(), |pool: DB| {
+        Ok::<_, AppError>(
+            sqlx::query_scalar_with::<DB, i64, _>(&sql.text, arguments::<DB>(&sql.args)?).fetch_one(pool).await?,
+        )
+    })?;
+    Ok(if count > bound { (bound, false) } else { (count, true) })
+}
+
+fn count_statement(plan: &Plan, filter: &ListFilter) -> (Sql, i64) {
+    let bound = filter.offset.saturating_add(filter.limit).saturating_add(COUNT_AHEAD);
+    let mut sql = plan.start();
+    sql.push("select count(*) from (");
+    union(&mut sql, plan, |sql, segment| {
+        plan.segment(sql, segment, None, false);
+        sql.push(" limit ").bind(Arg::Int(bound + 1));
+    });
+    sql.push(") as c");
+    (sql, bound)
+}
+
+/// The plans of the statements [`list`] runs for `filter` (the page's, then the count's if
+/// it counts), a line per step, as `explain query plan` (SQLite) or `explain` (PostgreSQL)
+/// gives them: for the tests that keep every view on its indexes.
+pub async fn explain(db: &Db, user_id: Uuid, filter: &ListFilter, today: time::Date) -> Result<Vec<String>, AppError> {
+    let lists = scope(db, user_id, filter).await?;
+    let (all, completed, tagged) =
+        lists.iter().fold((0, 0, 0), |(a, c, t), l| (a + l.total, c + l.completed, t + l.tagged));
+    let counts = Counts { all, active: all - completed, completed };
+    let ids: Vec<Uuid> = lists.iter().map(|l| l.list_id).collect();
+    let plan = Plan::new(user_id, filter, today, db.is_sqlite(), &ids, tagged, all);
+    let mut statements = Vec::new();
+    if !plan.segments.is_empty() {
+        statements.push(page_statement(&plan, filter));
+    }
+    if !plan.segments.is_empty() && known_total(filter, &counts, tagged).is_none() {
+        statements.push(count_statement(&plan, filter).0);
+    }
+    let mut lines = vec![format!("driver: {:?}, segments: {}", plan.driver, plan.segments.len())];
+    for sql in statements {
+        match db.read() {
+            Pool::Sqlite(pool) => {
+                let text = format!("explain query plan {}", sql.text);
+                let rows: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as_with(&text, arguments::<sqlx::Sqlite>(&sql.args)?).fetch_all(pool).await?;
+                // Indented by depth, as PostgreSQL's are.
+                let mut depths = std::collections::HashMap::from([(0, 0)]);
+                for (id, parent, _, detail) in rows {
+                    let depth = depths.get(&parent).copied().unwrap_or(0) + 1;
+                    depths.insert(id, depth);
+                    lines.push(format!("{}{detail}", "  ".repeat(depth)));
+                }
+            }
+            Pool::Postgres(pool) => {
+                let text = format!("explain {}", sql.text);
+                let rows: Vec<String> =
+                    sqlx::query_scalar_with(&text, arguments::<sqlx::Postgres>(&sql.args)?).fetch_all(pool).await?;
+                lines.extend(rows);
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// The cursor that starts the page after `row`.
+fn cursor_after(row: &PageRow, filter: &ListFilter) -> Cursor {
+    let micros = |t: time::OffsetDateTime| (t.unix_timestamp_nanos() / 1000) as i64;
+    let key = match filter.sort {
+        Sort::Created => Key::Time(micros(row.task.created_at.0)),
+        Sort::Updated => Key::Time(micros(row.task.updated_at.0)),
+        Sort::Due => Key::Due(row.task.due_date),
+        Sort::Priority => Key::Priority(row.task.priority),
+        Sort::Title => Key::Title(row.title_key.clone()),
+    };
+    Cursor { sort: filter.sort, ascending: filter.ascending, key, id: row.task.id }
+}
+
+/// The whole page's order (over the merged segments).
 fn order_clause(filter: &ListFilter) -> String {
     let dir = if filter.ascending { "asc" } else { "desc" };
     let key = match filter.sort {
         Sort::Created => format!("t.created_at {dir}"),
         Sort::Updated => format!("t.updated_at {dir}"),
-        // Tasks without a due date come last whichever the order; each order has an index
-        // (`tasks_list_due_asc` and `_desc`) that these expressions match.
+        // Tasks without a due date come last whichever the order.
         Sort::Due if filter.ascending => "(t.due_date is null) asc, t.due_date asc".to_owned(),
         Sort::Due => "(t.due_date is not null) desc, t.due_date desc".to_owned(),
         Sort::Priority => format!("t.priority {dir}"),
@@ -190,114 +251,35 @@ fn order_clause(filter: &ListFilter) -> String {
     format!(" order by {key}, t.id {dir}")
 }
 
-/// A page row with the scope's counts alongside (computed once per query by both databases).
-#[derive(sqlx::FromRow)]
-struct PageRow {
-    #[sqlx(flatten)]
-    task: TaskRow,
-    all_count: i64,
-    completed_count: i64,
-}
-
-/// The lists a query reads: the one asked for, or every list of the caller's. A caller with
-/// only their Inbox (most people) is read as one list, whose index gives the page in order;
-/// across several lists the database merges their rows and sorts them.
-async fn scope(db: &Db, user_id: Uuid, list_id: Option<Uuid>) -> Result<Scope, AppError> {
-    if let Some(list_id) = list_id {
-        return Ok(Scope::One(list_id));
+/// Which completions a filter reads: overdue tasks are open ones.
+fn completions(filter: &ListFilter) -> Vec<bool> {
+    let open_only = filter.due == Some(Due::Overdue);
+    match filter.status {
+        Status::All if open_only => vec![false],
+        Status::All => vec![false, true],
+        Status::Active => vec![false],
+        Status::Completed if open_only => vec![],
+        Status::Completed => vec![true],
     }
-    let lists: Vec<Uuid> = with_pool!(db.read(), |pool| {
-        sqlx::query_scalar(&format!("select list_id from {} as mine limit 2", member_lists("$1")))
-            .bind(user_id)
-            .fetch_all(pool)
-            .await
-    })?;
-    Ok(match lists.as_slice() {
-        [only] => Scope::One(*only),
-        _ => Scope::All,
-    })
 }
 
-/// One page of the tasks in scope, with the filtered total and the scope's counts.
-///
-/// Usually one query besides the scope's: the counts ride along with the page, and when only
-/// the completion filter applies the total is one of them. An empty page (or other filters)
-/// costs one more.
-pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: Date) -> Result<TaskList, AppError> {
-    let scope = scope(db, user_id, filter.list_id).await?;
-    let mut page = Sql::new(&format!(
-        "select {COLUMNS}, coalesce({}, 0) as all_count, coalesce({}, 0) as completed_count from {FROM}",
-        scope.count("total"),
-        scope.count("completed"),
-    ));
-    filter_clause(&mut page, user_id, scope, filter, today);
-    page.push(&order_clause(filter))
-        .push(" limit ")
-        .bind(Arg::Int(filter.limit))
-        .push(" offset ")
-        .bind(Arg::Int(filter.offset));
-    let only_status = filter.q.is_none()
-        && filter.priority.is_none()
-        && filter.tag.is_none()
-        && filter.due.is_none()
-        && filter.assignee.is_none();
-    let count = (!only_status).then(|| {
-        let mut count = Sql::new("select count(*) from tasks t");
-        filter_clause(&mut count, user_id, scope, filter, today);
-        count
-    });
-
-    let (rows, total): (Vec<PageRow>, Option<i64>) = with_pool!(db.read(), |pool: DB| {
-        let mut conn = pool.acquire().await?;
-        let rows = sqlx::query_as_with::<DB, PageRow, _>(&page.text, arguments::<DB>(&page.args)?)
-            .fetch_all(&mut *conn)
-            .await?;
-        let total = match &count {
-            Some(count) => Some(
-                sqlx::query_scalar_with::<DB, i64, _>(&count.text, arguments::<DB>(&count.args)?)
-                    .fetch_one(&mut *conn)
-                    .await?,
-            ),
-            None => None,
-        };
-        Ok::<_, AppError>((rows, total))
-    })?;
-    let (all, completed) = match rows.first() {
-        Some(row) => (row.all_count, row.completed_count),
-        None => empty_counts(db, user_id, scope).await?,
-    };
-    let counts = Counts { all, active: all - completed, completed };
-    let total = total.unwrap_or(match filter.status {
-        Status::All => counts.all,
-        Status::Active => counts.active,
-        Status::Completed => counts.completed,
-    });
-    let tasks = rows.into_iter().map(|row| Task::from(row.task)).collect();
-    Ok(TaskList { tasks, total, limit: filter.limit, offset: filter.offset, counts, today })
+/// Which due-date parts a due-date sort reads (each a range of its index): dated tasks,
+/// undated ones, or both.
+fn dated_parts(filter: &ListFilter) -> Vec<Option<bool>> {
+    match (filter.sort, filter.due) {
+        (Sort::Due, None) => vec![Some(true), Some(false)],
+        (Sort::Due, Some(Due::None)) => vec![Some(false)],
+        (Sort::Due, Some(_)) => vec![Some(true)],
+        _ => vec![None],
+    }
 }
 
-/// The counts of a scope whose page came back empty; a list the caller is not a member of is
-/// not found (rather than empty).
-async fn empty_counts(db: &Db, user_id: Uuid, scope: Scope) -> Result<(i64, i64), AppError> {
-    let sums = "select cast(sum(total) as bigint), cast(sum(completed) as bigint) from list_counts";
-    let counts: Option<(Option<i64>, Option<i64>)> = with_pool!(db.read(), |pool| {
-        match scope {
-            Scope::One(list_id) => {
-                let sql = format!("{sums} where list_id = $1 and $1 in {} having count(*) > 0", member_lists("$2"));
-                sqlx::query_as(&sql).bind(list_id).bind(user_id).fetch_optional(pool).await
-            }
-            Scope::All => {
-                let sql = format!("{sums} where list_id in {}", member_lists("$1"));
-                sqlx::query_as(&sql).bind(user_id).fetch_optional(pool).await
-            }
-        }
-    })?;
-    match (scope, counts) {
-        (Scope::One(_), None) => Err(AppError::NotFound),
-        (_, counts) => {
-            let (all, completed) = counts.unwrap_or_default();
-            Ok((all.unwrap_or(0), completed.unwrap_or(0)))
-        }
+/// Who the assignee filter names, if a person.
+fn assignee_id(filter: &ListFilter, user_id: Uuid) -> Option<Uuid> {
+    match filter.assignee {
+        Some(Assignee::Me) => Some(user_id),
+        Some(Assignee::User(id)) => Some(id),
+        Some(Assignee::Nobody) | None => None,
     }
 }
 
@@ -306,28 +288,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn like_patterns_treat_wildcards_literally() {
-        assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
+    fn overdue_reads_open_tasks_only() {
+        let overdue = ListFilter { due: Some(Due::Overdue), ..ListFilter::default() };
+        assert_eq!(completions(&overdue), [false]);
+        assert!(completions(&ListFilter { status: Status::Completed, ..overdue }).is_empty());
+        assert_eq!(completions(&ListFilter::default()), [false, true]);
     }
 
     #[test]
-    fn statements_number_their_placeholders() {
-        let mut sql = Sql::new("select 1 from tasks");
-        filter_clause(
-            &mut sql,
-            Uuid::nil(),
-            Scope::All,
-            &ListFilter { status: Status::Active, q: Some("x".into()), tag: Some("t".into()), ..ListFilter::default() },
-            time::macros::date!(2026 - 01 - 01),
-        );
-        assert_eq!(
-            sql.text,
-            format!(
-                "select 1 from tasks where t.list_id in {mine} and t.completed = $2 and t.search like $3 escape '\\' \
-                 and t.id in (select task_id from task_tags where list_id in {mine} and tag = $4)",
-                mine = member_lists("$1")
-            )
-        );
-        assert_eq!(sql.args.len(), 4);
+    fn due_sorts_read_the_parts_their_filter_keeps() {
+        let due = ListFilter { sort: Sort::Due, ..ListFilter::default() };
+        assert_eq!(dated_parts(&due), [Some(true), Some(false)]);
+        assert_eq!(dated_parts(&ListFilter { due: Some(Due::Today), ..due.clone() }), [Some(true)]);
+        assert_eq!(dated_parts(&ListFilter { due: Some(Due::None), ..due }), [Some(false)]);
+        assert_eq!(dated_parts(&ListFilter::default()), [None]);
     }
 }

@@ -265,6 +265,8 @@ mod tests {
         TaskList {
             tasks: ids.iter().map(task).collect(),
             total: ids.len() as i64,
+            total_exact: true,
+            next_after: None,
             limit: 50,
             offset: 0,
             counts: crate::tasks::Counts::default(),

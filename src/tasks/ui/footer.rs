@@ -97,7 +97,7 @@ pub(super) fn ListFooter(counts: Counts) -> impl IntoView {
 }
 
 #[component]
-pub(super) fn Pagination(page: i64, pages: i64) -> impl IntoView {
+pub(super) fn Pagination(page: i64, pages: i64, exact: bool) -> impl IntoView {
     let board = expect_context::<Board>();
     let link = move |page: i64, label: &'static str, rel: &'static str| {
         let next = View { page, edit: String::new(), ..board.view.get_untracked() };
@@ -128,7 +128,7 @@ pub(super) fn Pagination(page: i64, pages: i64) -> impl IntoView {
                     },
                 )
             }}
-            <span>{format!("Page {page} of {pages}")}</span>
+            <span>{format!("Page {page} of {pages}{}", if exact { "" } else { " or more" })}</span>
             {if page < pages {
                 Either::Left(link(page + 1, "Next →", "next"))
             } else {

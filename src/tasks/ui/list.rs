@@ -18,7 +18,7 @@ use crate::tasks::{DeleteTask, Priority, SetCompleted, SetCompletedInput, TagCou
 #[component]
 pub(super) fn ListView(list: TaskList, tags: Vec<TagCount>) -> impl IntoView {
     let board = expect_context::<Board>();
-    let TaskList { tasks, total, counts, today, .. } = list;
+    let TaskList { tasks, total, total_exact, counts, today, .. } = list;
     let page = board.view.read_untracked().page;
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     let busy = move || board.bulk.get().is_some().to_string();
@@ -40,7 +40,7 @@ pub(super) fn ListView(list: TaskList, tags: Vec<TagCount>) -> impl IntoView {
             )
         }}
         <ListFooter counts />
-        {(pages > 1).then(|| view! { <Pagination page pages /> })}
+        {(pages > 1).then(|| view! { <Pagination page pages exact=total_exact /> })}
     }
 }
 

@@ -98,6 +98,7 @@ impl View {
             order: Some(order),
             limit: Some(PAGE_SIZE.to_string()),
             offset: Some(((self.page - 1).saturating_mul(PAGE_SIZE)).to_string()),
+            after: None,
         }
     }
 

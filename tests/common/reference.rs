@@ -1,0 +1,109 @@
+//! A varied set of tasks and the reference of what a list query returns from it, for the
+//! tests that check filters, sorts and pages against it.
+
+use serde_json::Value;
+use time::{Date, Duration, OffsetDateTime};
+
+use super::Client;
+
+pub fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+/// Twenty varied tasks, spread in turn over `lists` (`None`: the Inbox), as listed.
+pub async fn varied_tasks(client: &Client, lists: &[Option<&str>]) -> Vec<Value> {
+    let today = today();
+    let dates = [
+        None,
+        Some(today - Duration::days(3)),
+        Some(today),
+        Some(today + Duration::days(1)),
+        Some(today + Duration::days(30)),
+    ];
+    let priorities = ["none", "low", "medium", "high"];
+    let tags = ["", "home", "work", "home,work"];
+    let titles = ["apple", "Banana", "cherry", "apple", "Äpfel", "date", "Elder", "fig", "grape", "banana"];
+    for i in 0..20 {
+        let due = dates[i % dates.len()].map(|d| d.to_string()).unwrap_or_default();
+        let mut form = vec![
+            ("title", titles[i % titles.len()]),
+            ("description", if i % 3 == 0 { "contains needle" } else { "" }),
+            ("priority", priorities[i % priorities.len()]),
+            ("due_date", due.as_str()),
+            ("tags", tags[i % tags.len()]),
+        ];
+        if let Some(list) = lists[i % lists.len()] {
+            form.push(("list_id", list));
+        }
+        let created = client.post("/api/tasks/create", &form).await;
+        assert_eq!(created.status, reqwest::StatusCode::OK, "{}", created.text);
+        let task = created.json;
+        if i % 3 == 1 {
+            client
+                .post("/api/tasks/set-completed", &[("id", task["id"].as_str().unwrap()), ("completed", "true")])
+                .await;
+        }
+        if i % 7 == 0 {
+            client.post("/api/tasks/update", &[("id", task["id"].as_str().unwrap()), ("description", "touched")]).await;
+        }
+    }
+    let all = client.get("/api/tasks/list", &[("limit", "100")]).await;
+    all.json["tasks"].as_array().unwrap().clone()
+}
+
+/// The reference: which tasks a query should return, in which order.
+pub fn expected(tasks: &[Value], query: &[(&str, &str)]) -> Vec<String> {
+    let get = |key: &str| query.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+    let today = today().to_string();
+    let mut matching: Vec<&Value> = tasks
+        .iter()
+        .filter(|t| get("list_id").is_none_or(|list| t["list_id"] == list))
+        .filter(|t| match get("status") {
+            Some("active") => t["completed"] == false,
+            Some("completed") => t["completed"] == true,
+            _ => true,
+        })
+        .filter(|t| get("priority").is_none_or(|p| t["priority"] == p))
+        .filter(|t| get("tag").is_none_or(|tag| t["tags"].as_array().unwrap().iter().any(|x| x == tag)))
+        .filter(|t| {
+            get("q").is_none_or(|q| {
+                let text =
+                    format!("{}\n{}", t["title"].as_str().unwrap(), t["description"].as_str().unwrap()).to_lowercase();
+                text.contains(&q.to_lowercase())
+            })
+        })
+        .filter(|t| {
+            let due = t["due_date"].as_str();
+            match get("due") {
+                Some("overdue") => t["completed"] == false && due.is_some_and(|d| d < today.as_str()),
+                Some("today") => due == Some(today.as_str()),
+                Some("upcoming") => due.is_some_and(|d| d > today.as_str()),
+                Some("none") => due.is_none(),
+                _ => true,
+            }
+        })
+        .collect();
+    let descending = get("order") != Some("asc");
+    let rank = |p: &str| ["none", "low", "medium", "high"].iter().position(|x| *x == p).unwrap();
+    let id = |t: &Value| uuid::Uuid::parse_str(t["id"].as_str().unwrap()).unwrap();
+    matching.sort_by(|a, b| {
+        let directed = |o: std::cmp::Ordering| if descending { o.reverse() } else { o };
+        let key = match get("sort").unwrap_or("created") {
+            "created" => directed(a["created_at"].as_str().cmp(&b["created_at"].as_str())),
+            "updated" => directed(a["updated_at"].as_str().cmp(&b["updated_at"].as_str())),
+            "priority" => directed(rank(a["priority"].as_str().unwrap()).cmp(&rank(b["priority"].as_str().unwrap()))),
+            "title" => {
+                directed(a["title"].as_str().unwrap().to_lowercase().cmp(&b["title"].as_str().unwrap().to_lowercase()))
+            }
+            "due" => match (a["due_date"].as_str(), b["due_date"].as_str()) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (Some(x), Some(y)) => directed(x.cmp(y)),
+            },
+            other => panic!("{other}"),
+        };
+        key.then_with(|| directed(id(a).cmp(&id(b))))
+    });
+    matching.into_iter().map(|t| t["id"].as_str().unwrap().to_owned()).collect()
+}
