@@ -74,6 +74,10 @@ fuzz: build ## Long fuzzing: cargo-fuzz targets for 5 minutes each, schemathesis
 bench: build ## Throughput, latency, memory and size of the release build (bench/results.json)
 	@$(TC) '.ci/bench.sh'
 
+.PHONY: bench-scale
+bench-scale: build ## Every view of a 100,000-task account against a 1,000-task one, bulk actions, a million-task database (bench/scale.json)
+	@$(TC) 'python3 bench/scale.py'
+
 .PHONY: bench-compare
 bench-compare: build ## A change against an earlier build, in one run: BASE=path/to/the/earlier/doable
 	@$(TC) 'BENCH_COMPARE=1 .ci/bench.sh'

@@ -14,10 +14,12 @@ another as a script sends them:
   and the ratio of the p99s (target: at most 2; search at most 10 ms);
 - reading all of `big` page by page with `after=` (and the last page with `offset=`);
 - the bulk actions on `bulk`: complete-all, reopen-all, clear-completed, deleting the list
-  (target: a second or two each, never a timeout).
+  (target: a second or two each, never a timeout);
+- one more account's list and create, before and after 10,000 other accounts of 100 tasks
+  each (a million tasks) join the database (target: within 10%).
 
 Writes bench/scale.json. Environment: SCALE_SAMPLES (requests per view and account, default
-200), SCALE_BIG (100000), SCALE_SMALL (1000), BENCH_PG / BENCH_SQLITE / TEST_POSTGRES_URL as
+200), SCALE_BIG (100000), SCALE_SMALL (1000), SCALE_CROWD (10000 accounts), BENCH_PG / BENCH_SQLITE / TEST_POSTGRES_URL as
 for `make bench`.
 """
 
@@ -37,6 +39,7 @@ from pathlib import Path
 from run import BENCH, BINARY, PASSWORD, PORT, Client, Server, log, postgres_url
 
 SAMPLES = int(os.environ.get("SCALE_SAMPLES", "200"))
+CROWD = int(os.environ.get("SCALE_CROWD", "10000"))
 BIG = int(os.environ.get("SCALE_BIG", "100000"))
 SMALL = int(os.environ.get("SCALE_SMALL", "1000"))
 SEARCH_P99_MS = 10
@@ -226,6 +229,66 @@ def measure_bulk(port, session, list_id):
     return out
 
 
+def seed_crowd(backend, target, n, tasks_each, today):
+    """`n` accounts (not meant to log in) with `tasks_each` tasks each, through SQL."""
+    rng = random.Random(10)
+    now = datetime.now(timezone.utc)
+    users = [(uuid.uuid4(), f"crowd-{i}@example.com") for i in range(n)]
+    if backend == "sqlite":
+        db = sqlite3.connect(target, timeout=60)
+        db.execute("pragma foreign_keys = on")
+        db.executemany("insert into users (id, email, name, password_hash, created_at, updated_at) values (?, ?, ?, ?, ?, ?)",
+                       ((u.bytes, e, "Crowd", "!", micros(now), micros(now)) for u, e in users))
+        db.commit()
+        db.close()
+        seed_sqlite(target, [(str(u), str(u), fill(rng, tasks_each, 0.3, today)) for u, _ in users])
+    else:
+        out = io.StringIO()
+        csv.writer(out).writerows([u, e, "Crowd", "!", now.isoformat(), now.isoformat()] for u, e in users)
+        subprocess.run(["psql", target, "-qc", "copy users (id, email, name, password_hash, created_at, updated_at) "
+                        "from stdin with (format csv)"], input=out.getvalue().encode(), check=True)
+        seed_postgres(target, [(str(u), str(u), fill(rng, tasks_each, 0.3, today)) for u, _ in users])
+
+
+def measure_probe(port, session):
+    """p50 and p99 of one account's default list, open tasks by due date, and creates."""
+    client = Client(port)
+    out = {}
+    for label, path in (("list", "/api/tasks/list"), ("active by due", "/api/tasks/list?status=active&sort=due&order=asc")):
+        for _ in range(10):
+            timed(client, path, session)
+        values = [timed(client, path, session) for _ in range(SAMPLES * 2)]
+        out[label] = {"p50_ms": round(statistics.median(values), 2), "p99_ms": round(percentile(values, 0.99), 2)}
+    values = []
+    for i in range(SAMPLES * 2):
+        started = time.perf_counter()
+        status, _, body = client.call("POST", "/api/tasks/create", {"title": f"Probe {i}", "tags": "probe"}, session)
+        values.append((time.perf_counter() - started) * 1000)
+        assert status == 200, body
+    out["create"] = {"p50_ms": round(statistics.median(values), 2), "p99_ms": round(percentile(values, 0.99), 2)}
+    return out
+
+
+def measure_crowd(backend, server, database_url, today):
+    client = Client(PORT)
+    probe, probe_id = account(client, "probe")
+    target = database_url or str(Path(server.data) / "doable.db")
+    rng = random.Random(11)
+    rows = fill(rng, 100, 0.3, today)
+    if backend == "sqlite":
+        seed_sqlite(target, [(probe_id, probe_id, rows)])
+    else:
+        seed_postgres(target, [(probe_id, probe_id, rows)])
+    alone = measure_probe(PORT, probe)
+    started = time.perf_counter()
+    seed_crowd(backend, target, CROWD, 100, today)
+    log(f"{backend}: {CROWD} more accounts seeded in {time.perf_counter() - started:.0f} s")
+    crowded = measure_probe(PORT, probe)
+    ratios = {k: round(crowded[k]["p50_ms"] / alone[k]["p50_ms"], 2) for k in alone}
+    log(f"{backend} crowd: alone {alone}, crowded {crowded}, p50 ratios {ratios}")
+    return {"accounts": CROWD, "tasks_each": 100, "alone": alone, "crowded": crowded, "p50_ratio": ratios}
+
+
 def run_backend(backend, database_url):
     server = Server(backend, database_url)
     rng = random.Random(18)
@@ -252,6 +315,8 @@ def run_backend(backend, database_url):
         results["read_everything"] = read_everything(PORT, big, BIG)
         log(f"{backend} read everything: {results['read_everything']}")
         results["bulk"] = measure_bulk(PORT, bulk, bulk_list)
+        if CROWD:
+            results["crowd"] = measure_crowd(backend, server, database_url, today)
         return results
     finally:
         server.stop()
@@ -280,6 +345,11 @@ def main():
         print(f"  read everything: {r['read_everything']}")
         for label, b in r["bulk"].items():
             print(f"  {label}: {b['status']} in {b['seconds']} s")
+        if "crowd" in r:
+            c = r["crowd"]
+            for k, ratio in c["p50_ratio"].items():
+                print(f"  beside {c['accounts']:,} accounts, {k}: p50 {c['alone'][k]['p50_ms']} -> "
+                      f"{c['crowded'][k]['p50_ms']} ms (x{ratio}), p99 {c['alone'][k]['p99_ms']} -> {c['crowded'][k]['p99_ms']} ms")
     print(f"\nwritten to {BENCH / 'scale.json'}")
 
 
