@@ -220,7 +220,10 @@ def measure_bulk(port, session, list_id):
                               ("reopen-all", "/api/tasks/complete-all", {"completed": "false"}),
                               ("complete-all again", "/api/tasks/complete-all", {"completed": "true"}),
                               ("clear-completed", "/api/tasks/clear-completed", {}),
-                              ("delete the list", "/api/lists/delete", {"id": list_id})):
+                              ("delete the list", "/api/lists/delete", {"id": list_id}),
+                              ("restore the list", "/api/trash/restore", {"kind": "list", "id": list_id}),
+                              ("delete it again", "/api/lists/delete", {"id": list_id}),
+                              ("empty the trash", "/api/trash/empty", {})):
         started = time.perf_counter()
         status, _, body = client.call("POST", path, form, session)
         seconds = time.perf_counter() - started

@@ -182,6 +182,10 @@ impl ListQuery {
                 None
             }
         });
+        // Cursors are read on the server only (the browser hands them on as it got them).
+        #[cfg(not(feature = "ssr"))]
+        let after: Option<Cursor> = None;
+        #[cfg(feature = "ssr")]
         let after = present(&self.after)
             .and_then(|raw| Cursor::decode(raw, sort, ascending).map_err(|e| fields.insert("after".into(), e)).ok());
         if after.is_some() && offset > 0 {

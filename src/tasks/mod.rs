@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::{auth::Person, dates::Moment};
 
 pub mod api;
+#[cfg(feature = "ssr")]
 pub mod cursor;
 pub mod input;
 #[cfg(feature = "ssr")]

@@ -131,8 +131,20 @@ fn known_total(filter: &ListFilter, counts: &Counts, tagged: i64) -> Option<i64>
 /// The page: the segments' first rows merged, in the sort's order, one more than the page
 /// (to tell whether another follows).
 fn page_statement(plan: &Plan, filter: &ListFilter) -> Sql {
-    let rows = filter.offset.saturating_add(filter.limit).saturating_add(1);
     let mut sql = plan.start();
+    if plan.streams() {
+        sql.push(&format!("select {COLUMNS}, t.title_key from ("));
+        plan.merged_keys(&mut sql, filter.after.as_ref());
+        sql.push(" limit ")
+            .bind(Arg::Int(filter.limit + 1))
+            .push(" offset ")
+            .bind(Arg::Int(filter.offset))
+            .push(") as p join tasks t on t.id = p.id ")
+            .push("left join users a on a.id = t.assignee_id left join users c on c.id = t.created_by")
+            .push(&order_clause(filter));
+        return sql;
+    }
+    let rows = filter.offset.saturating_add(filter.limit).saturating_add(1);
     sql.push(&format!("select {COLUMNS}, t.title_key from ("));
     union(&mut sql, plan, |sql, segment| {
         plan.segment(sql, segment, filter.after.as_ref(), true);

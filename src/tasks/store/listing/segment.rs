@@ -116,7 +116,8 @@ pub enum Driver {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
     list: Option<Uuid>,
-    completed: bool,
+    /// `None`: any completion the filter allows (a driver other than the sort's index).
+    completed: Option<bool>,
     dated: Option<bool>,
 }
 
@@ -159,16 +160,32 @@ impl<'a> Plan<'a> {
             Driver::Sort
         };
         let (completions, parts) = (completions(filter), dated_parts(filter));
-        let lists: Vec<Option<Uuid>> = if lists.len() * completions.len() * parts.len() > SEGMENTS_MAX {
-            vec![None]
-        } else {
-            lists.iter().copied().map(Some).collect()
-        };
         let mut segments = Vec::new();
-        for list in lists {
-            for &completed in &completions {
-                for &dated in &parts {
-                    segments.push(Segment { list, completed, dated });
+        if completions.is_empty() {
+            // Nothing can match (completed and overdue).
+        } else if driver != Driver::Sort {
+            // The driver's matches are sorted anyway: one segment reads them all at once, or
+            // one per completion for a due-date range (in its index, after the completion).
+            let list = match lists {
+                [only] => Some(*only),
+                _ => None,
+            };
+            if driver == Driver::Due || completions.len() == 1 {
+                segments.extend(completions.iter().map(|&c| Segment { list, completed: Some(c), dated: None }));
+            } else {
+                segments.push(Segment { list, completed: None, dated: None });
+            }
+        } else {
+            let lists: Vec<Option<Uuid>> = if lists.len() * completions.len() * parts.len() > SEGMENTS_MAX {
+                vec![None]
+            } else {
+                lists.iter().copied().map(Some).collect()
+            };
+            for list in lists {
+                for &completed in &completions {
+                    for &dated in &parts {
+                        segments.push(Segment { list, completed: Some(completed), dated });
+                    }
                 }
             }
         }
@@ -194,8 +211,66 @@ impl<'a> Plan<'a> {
     /// Appends one segment's `select` (without its `limit`): ordered for a page, after the
     /// cursor if there is one.
     pub fn segment(&self, sql: &mut Sql, segment: &Segment, after: Option<&Cursor>, ordered: bool) {
+        self.select(sql, SEGMENT_COLUMNS, segment, after);
+        if ordered {
+            let dir = if self.filter.ascending { "asc" } else { "desc" };
+            // A segment of dated and undated tasks alike (a driver's matches, sorted anyway)
+            // puts the undated last, as the page does.
+            let undated_last = match (self.filter.sort, segment.dated, self.filter.ascending) {
+                (Sort::Due, None, true) => "(k.due_date is null) asc, ",
+                (Sort::Due, None, false) => "(k.due_date is not null) desc, ",
+                _ => "",
+            };
+            sql.push(&format!(" order by {undated_last}{} {dir}, k.id {dir}", self.key_column()));
+        }
+    }
+
+    /// Whether the segments come each in the sort's order from their index, and can be merged
+    /// as they are read: every sort but the due date's, whose undated tasks come last (a
+    /// merge would order by an expression, which SQLite sorts for).
+    ///
+    /// SQLite only: PostgreSQL 15 does not merge the branches of a `union all` by their
+    /// indexes (it appends and sorts them), so there each segment is limited on its own.
+    pub fn streams(&self) -> bool {
+        self.sqlite && self.driver == Driver::Sort && self.filter.sort != Sort::Due
+    }
+
+    /// Appends the segments as one `union all` merged in the sort's order, each giving only
+    /// its tasks' ids and sort keys (from the index alone where no filter needs the row):
+    /// the page is then `limit`ed and `offset` as it streams, and only its own tasks are read
+    /// in full.
+    pub fn merged_keys(&self, sql: &mut Sql, after: Option<&Cursor>) {
+        let key = self.key_column();
+        let columns = format!("k.id, {key}");
+        // SQLite merges a compound `select` by its `order by`, reading each branch in order.
+        for (n, segment) in self.segments.iter().enumerate() {
+            if n > 0 {
+                sql.push(" union all ");
+            }
+            self.select(sql, &columns, segment, after);
+        }
+        let dir = if self.filter.ascending { "asc" } else { "desc" };
+        let name = key.trim_start_matches("k.");
+        sql.push(&format!(" order by {name} {dir}, id {dir}"));
+    }
+
+    /// The column the sort reads.
+    fn key_column(&self) -> &'static str {
+        // In an undated segment the due date is null throughout; ordering by it anyway is
+        // what tells PostgreSQL that the index gives the ids in order.
+        match self.filter.sort {
+            Sort::Created => "k.created_at",
+            Sort::Updated => "k.updated_at",
+            Sort::Priority => "k.priority",
+            Sort::Title => "k.title_key",
+            Sort::Due => "k.due_date",
+        }
+    }
+
+    /// A segment's `select` of `columns`, without order or limit.
+    fn select(&self, sql: &mut Sql, columns: &str, segment: &Segment, after: Option<&Cursor>) {
         let ascending = self.filter.ascending;
-        sql.push(&format!("select {SEGMENT_COLUMNS} from tasks k{} where ", self.hint()));
+        sql.push(&format!("select {columns} from tasks k{} where ", self.hint()));
         let lists_in_view = member_lists("$1");
         let list = match segment.list {
             Some(list) => {
@@ -209,7 +284,9 @@ impl<'a> Plan<'a> {
             }
         };
         let list_test = if segment.list.is_some() { format!("= {list}") } else { format!("in {list}") };
-        sql.push(" and k.completed = ").bind(Arg::Bool(segment.completed));
+        if let Some(completed) = segment.completed {
+            sql.push(" and k.completed = ").bind(Arg::Bool(completed));
+        }
         match (segment.dated, ascending) {
             (None, _) => {}
             (Some(true), true) => {
@@ -245,19 +322,6 @@ impl<'a> Plan<'a> {
         self.filters(sql);
         if let Some(cursor) = after {
             keyset(sql, segment, cursor);
-        }
-        if ordered {
-            let dir = if ascending { "asc" } else { "desc" };
-            // In an undated segment the due date is null throughout; ordering by it anyway is
-            // what tells PostgreSQL that the index gives the ids in order.
-            let key = match self.filter.sort {
-                Sort::Created => "k.created_at",
-                Sort::Updated => "k.updated_at",
-                Sort::Priority => "k.priority",
-                Sort::Title => "k.title_key",
-                Sort::Due => "k.due_date",
-            };
-            sql.push(&format!(" order by {key} {dir}, k.id {dir}"));
         }
     }
 
@@ -351,13 +415,18 @@ fn keyset(sql: &mut Sql, segment: &Segment, cursor: &Cursor) {
         (Key::Title(title), _) => ("k.title_key", Arg::Text(title.clone())),
         (Key::Due(Some(date)), Some(true)) => ("k.due_date", Arg::Date(*date)),
         // Every undated task comes after every dated one, in both orders.
-        (Key::Due(Some(_)), _) => return,
+        (Key::Due(Some(_)), Some(false)) => return,
+        (Key::Due(Some(date)), None) => {
+            let (date, id) = (sql.param(Arg::Date(*date)), sql.param(Arg::Uuid(cursor.id)));
+            sql.push(&format!(" and (k.due_date is null or (k.due_date, k.id) {op} ({date}, {id}))"));
+            return;
+        }
         (Key::Due(None), Some(true)) => {
             sql.push(" and 1 = 0");
             return;
         }
         (Key::Due(None), _) => {
-            sql.push(&format!(" and k.id {op} ")).bind(Arg::Uuid(cursor.id));
+            sql.push(&format!(" and k.due_date is null and k.id {op} ")).bind(Arg::Uuid(cursor.id));
             return;
         }
     };
