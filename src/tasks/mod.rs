@@ -158,7 +158,7 @@ pub struct TaskList {
     /// least this many (see the API section of the README).
     pub total: i64,
     /// Whether `total` is exact. It always is with no filter but the completion (the lists'
-    /// counts are kept); with other filters it is counted up to 1,000 tasks past the page.
+    /// counts are kept); with other filters it is counted up to 200 tasks past the page.
     pub total_exact: bool,
     /// The cursor for the page after this one (`after=`), if there are more tasks.
     pub next_after: Option<String>,

@@ -19,6 +19,10 @@ use crate::{
 const SEGMENTS_MAX: usize = 64;
 /// The shortest search the trigram index serves; a shorter one reads the lists in view.
 const TRIGRAM: usize = 3;
+/// Most candidates (tasks of any account with the search's rarest trigram) that the search
+/// index gives a search: each costs a lookup, and past a few thousand reading the lists in
+/// view in order, checking each task, finds a page sooner.
+const CANDIDATES_MAX: i64 = 2000;
 /// Most trigrams a search asks the index for; the substring check makes the answer exact.
 const TRIGRAMS_MAX: usize = 8;
 /// A segment's columns: a task's own (as `k`, apart from the page's `t`), and its title key
@@ -133,7 +137,8 @@ pub struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    /// Plans a query of `lists` (with `tagged` tasks of the tag filter among their `all`).
+    /// Plans a query of `lists` (with `tagged` tasks of the tag filter among their `all`, and
+    /// at most `search_candidates` tasks in the search index for the search, if it can tell).
     pub fn new(
         user_id: Uuid,
         filter: &'a ListFilter,
@@ -142,13 +147,14 @@ impl<'a> Plan<'a> {
         lists: &[Uuid],
         tagged: i64,
         all: i64,
+        search_candidates: Option<i64>,
     ) -> Self {
         let rows = filter.offset.saturating_add(filter.limit).saturating_add(1);
         // A tag drives when reading its tasks costs less than scanning for a page of them:
         // `tagged` against about `rows * all / tagged` (equal where tagged² = rows * all).
         let rare_tag = filter.tag.is_some() && tagged.saturating_mul(tagged) <= rows.saturating_mul(all);
         let ranged_due = matches!(filter.due, Some(Due::Today | Due::Upcoming | Due::Overdue));
-        let driver = if filter.q.as_ref().is_some_and(|q| q.chars().count() >= TRIGRAM) {
+        let driver = if filter.q.is_some() && search_candidates.is_some_and(|n| n <= CANDIDATES_MAX) {
             Driver::Search
         } else if rare_tag {
             Driver::Tag
@@ -435,9 +441,8 @@ fn keyset(sql: &mut Sql, segment: &Segment, cursor: &Cursor) {
     sql.push(&format!(" and ({column}, k.id) {op} ({key}, {id})"));
 }
 
-/// An FTS5 query for the candidates containing `q`: each of (up to [`TRIGRAMS_MAX`] of) its
-/// distinct trigrams, spread over it, as a quoted string.
-fn trigram_query(q: &str) -> String {
+/// The distinct trigrams of `q`, in order.
+fn trigrams(q: &str) -> Vec<String> {
     let chars: Vec<char> = q.chars().collect();
     let mut trigrams: Vec<String> = Vec::new();
     for window in chars.windows(TRIGRAM) {
@@ -446,6 +451,33 @@ fn trigram_query(q: &str) -> String {
             trigrams.push(trigram);
         }
     }
+    trigrams
+}
+
+/// SQLite: how many tasks (of any account) the search index holds for the rarest trigram of
+/// `q`; `None` for text too short for trigrams.
+pub async fn search_candidates(db: &crate::db::Db, q: &str) -> Result<Option<i64>, AppError> {
+    let trigrams = trigrams(q);
+    if trigrams.is_empty() || !db.is_sqlite() {
+        return Ok(None);
+    }
+    let mut rarest = i64::MAX;
+    if let crate::db::Pool::Sqlite(pool) = db.read() {
+        for trigram in trigrams.iter().take(TRIGRAMS_MAX * 2) {
+            let docs: Option<i64> = sqlx::query_scalar("select doc from tasks_search_terms where term = $1")
+                .bind(trigram)
+                .fetch_optional(pool)
+                .await?;
+            rarest = rarest.min(docs.unwrap_or(0));
+        }
+    }
+    Ok(Some(rarest))
+}
+
+/// An FTS5 query for the candidates containing `q`: each of (up to [`TRIGRAMS_MAX`] of) its
+/// distinct trigrams, spread over it, as a quoted string.
+fn trigram_query(q: &str) -> String {
+    let trigrams = trigrams(q);
     let step = trigrams.len().div_ceil(TRIGRAMS_MAX).max(1);
     let mut picked: Vec<&String> = trigrams.iter().step_by(step).collect();
     if let Some(last) = trigrams.last()
