@@ -118,7 +118,7 @@ def seed_postgres(url, accounts):
                              r["priority"], r["due_date"] and r["due_date"].isoformat(), r["tags"], r["search"],
                              r["title_key"], r["created_at"].isoformat(), r["updated_at"].isoformat(),
                              r["completed_at"] and r["completed_at"].isoformat()])
-        subprocess.run(["psql", url, "-qc", f"copy tasks ({', '.join(COLUMNS)}) from stdin with (format csv)"],
+        subprocess.run(["psql", url, "-qc", f"copy tasks ({', '.join(COLUMNS)}) from stdin with (format csv, force_not_null (description, tags))"],
                        input=out.getvalue().encode(), check=True)
     subprocess.run(["psql", url, "-qc", "vacuum analyze"], check=True)
 

@@ -28,7 +28,7 @@ use crate::{
     lists::store::member_lists,
     tasks::{Assignee, Counts, Cursor, Due, Key, ListFilter, Sort, Status, Task, TaskList},
 };
-use segment::{Arg, Plan, Segment, Sql, arguments, search_candidates};
+use segment::{Arg, Known, Plan, Segment, Sql, arguments, search_candidates};
 
 /// How many tasks past the page a filtered total counts exactly: a count reads every task
 /// of the lists in view until it has found that many (a search of a word in one task of 20
@@ -84,11 +84,11 @@ pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: time::Date
     let counts = Counts { all, active: all - completed, completed };
     let tagged: i64 = lists.iter().map(|l| l.tagged).sum();
     let ids: Vec<Uuid> = lists.iter().map(|l| l.list_id).collect();
-    let candidates = match &filter.q {
+    let search_candidates = match &filter.q {
         Some(q) => search_candidates(db, q).await?,
         None => None,
     };
-    let plan = Plan::new(user_id, filter, today, db.is_sqlite(), &ids, tagged, all, candidates);
+    let plan = Plan::new(user_id, filter, today, db.is_sqlite(), &ids, Known { tagged, all, search_candidates });
 
     let mut rows: Vec<PageRow> = Vec::new();
     if !plan.segments.is_empty() {
@@ -206,11 +206,11 @@ pub async fn explain(db: &Db, user_id: Uuid, filter: &ListFilter, today: time::D
         lists.iter().fold((0, 0, 0), |(a, c, t), l| (a + l.total, c + l.completed, t + l.tagged));
     let counts = Counts { all, active: all - completed, completed };
     let ids: Vec<Uuid> = lists.iter().map(|l| l.list_id).collect();
-    let candidates = match &filter.q {
+    let search_candidates = match &filter.q {
         Some(q) => search_candidates(db, q).await?,
         None => None,
     };
-    let plan = Plan::new(user_id, filter, today, db.is_sqlite(), &ids, tagged, all, candidates);
+    let plan = Plan::new(user_id, filter, today, db.is_sqlite(), &ids, Known { tagged, all, search_candidates });
     let mut statements = Vec::new();
     if !plan.segments.is_empty() {
         statements.push(page_statement(&plan, filter));

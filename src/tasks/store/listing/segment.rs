@@ -125,6 +125,17 @@ pub struct Segment {
     dated: Option<bool>,
 }
 
+/// What the kept counts and the search index tell of a query before it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Known {
+    /// Tasks of the lists in view with the tag filtered by (0 without one).
+    pub tagged: i64,
+    /// Tasks of the lists in view.
+    pub all: i64,
+    /// SQLite: tasks of any account with the search's rarest trigram.
+    pub search_candidates: Option<i64>,
+}
+
 /// How a list query reads: its segments and what drives them.
 #[derive(Debug)]
 pub struct Plan<'a> {
@@ -137,18 +148,9 @@ pub struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    /// Plans a query of `lists` (with `tagged` tasks of the tag filter among their `all`, and
-    /// at most `search_candidates` tasks in the search index for the search, if it can tell).
-    pub fn new(
-        user_id: Uuid,
-        filter: &'a ListFilter,
-        today: Date,
-        sqlite: bool,
-        lists: &[Uuid],
-        tagged: i64,
-        all: i64,
-        search_candidates: Option<i64>,
-    ) -> Self {
+    /// Plans a query of `lists`, knowing what the kept counts and the search index tell.
+    pub fn new(user_id: Uuid, filter: &'a ListFilter, today: Date, sqlite: bool, lists: &[Uuid], known: Known) -> Self {
+        let Known { tagged, all, search_candidates } = known;
         let rows = filter.offset.saturating_add(filter.limit).saturating_add(1);
         // A tag drives when reading its tasks costs less than scanning for a page of them:
         // `tagged` against about `rows * all / tagged` (equal where tagged² = rows * all).
