@@ -6,7 +6,7 @@ mod common;
 
 use common::{
     Client,
-    reference::{expected, today, varied_tasks},
+    reference::{expected, ids, list, today, varied_tasks},
     spawn,
 };
 use doable::{
@@ -16,16 +16,6 @@ use doable::{
 use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
-
-async fn list(client: &Client, query: &[(&str, &str)]) -> Value {
-    let response = client.get("/api/tasks/list", query).await;
-    assert_eq!(response.status, StatusCode::OK, "list {query:?}: {}", response.text);
-    response.json
-}
-
-fn ids(list: &Value) -> Vec<String> {
-    list["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_owned()).collect()
-}
 
 /// Reads every page of `query`, three tasks at a time, by cursor.
 async fn by_cursor(client: &Client, query: &[(&str, &str)]) -> Vec<String> {

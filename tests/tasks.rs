@@ -5,7 +5,7 @@ mod common;
 
 use common::{
     Client,
-    reference::{expected, varied_tasks},
+    reference::{expected, ids, list, varied_tasks},
     spawn, spawn_with,
 };
 use reqwest::StatusCode;
@@ -15,16 +15,6 @@ async fn create(client: &Client, form: &[(&str, &str)]) -> Value {
     let response = client.post("/api/tasks/create", form).await;
     assert_eq!(response.status, StatusCode::OK, "create {form:?}: {}", response.text);
     response.json
-}
-
-async fn list(client: &Client, query: &[(&str, &str)]) -> Value {
-    let response = client.get("/api/tasks/list", query).await;
-    assert_eq!(response.status, StatusCode::OK, "list {query:?}: {}", response.text);
-    response.json
-}
-
-fn ids(list: &Value) -> Vec<String> {
-    list["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_owned()).collect()
 }
 
 #[tokio::test]

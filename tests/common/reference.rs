@@ -6,6 +6,18 @@ use time::{Date, Duration, OffsetDateTime};
 
 use super::Client;
 
+/// A list query that must succeed.
+pub async fn list(client: &Client, query: &[(&str, &str)]) -> Value {
+    let response = client.get("/api/tasks/list", query).await;
+    assert_eq!(response.status, reqwest::StatusCode::OK, "list {query:?}: {}", response.text);
+    response.json
+}
+
+/// The ids of a list's tasks, in order.
+pub fn ids(list: &Value) -> Vec<String> {
+    list["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_owned()).collect()
+}
+
 pub fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
