@@ -62,6 +62,30 @@ async fn scope(db: &Db, user_id: Uuid, filter: &ListFilter) -> Result<Vec<InScop
     })?)
 }
 
+/// How a query of `filter` will read (its plan), with the scope's counts and how many of its
+/// tasks have the tag filtered by: what [`list`] runs and [`explain`] shows.
+async fn prepare<'a>(
+    db: &Db,
+    user_id: Uuid,
+    filter: &'a ListFilter,
+    today: time::Date,
+) -> Result<(Plan<'a>, Counts, i64), AppError> {
+    let lists = scope(db, user_id, filter).await?;
+    if lists.is_empty() && filter.list_id.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let all: i64 = lists.iter().map(|l| l.total).sum();
+    let completed: i64 = lists.iter().map(|l| l.completed).sum();
+    let tagged: i64 = lists.iter().map(|l| l.tagged).sum();
+    let ids: Vec<Uuid> = lists.iter().map(|l| l.list_id).collect();
+    let search_candidates = match &filter.q {
+        Some(q) => search_candidates(db, q).await?,
+        None => None,
+    };
+    let plan = Plan::new(user_id, filter, today, db.is_sqlite(), &ids, Known { tagged, all, search_candidates });
+    Ok((plan, Counts { all, active: all - completed, completed }, tagged))
+}
+
 /// A page row with its title key, for the cursor after it.
 #[derive(sqlx::FromRow)]
 struct PageRow {
@@ -75,21 +99,7 @@ struct PageRow {
 /// Two statements usually (the scope with its counts, then the page); a filter besides the
 /// completion (and a tag alone) costs a third, the bounded count.
 pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: time::Date) -> Result<TaskList, AppError> {
-    let lists = scope(db, user_id, filter).await?;
-    if lists.is_empty() && filter.list_id.is_some() {
-        return Err(AppError::NotFound);
-    }
-    let all: i64 = lists.iter().map(|l| l.total).sum();
-    let completed: i64 = lists.iter().map(|l| l.completed).sum();
-    let counts = Counts { all, active: all - completed, completed };
-    let tagged: i64 = lists.iter().map(|l| l.tagged).sum();
-    let ids: Vec<Uuid> = lists.iter().map(|l| l.list_id).collect();
-    let search_candidates = match &filter.q {
-        Some(q) => search_candidates(db, q).await?,
-        None => None,
-    };
-    let plan = Plan::new(user_id, filter, today, db.is_sqlite(), &ids, Known { tagged, all, search_candidates });
-
+    let (plan, counts, tagged) = prepare(db, user_id, filter, today).await?;
     let mut rows: Vec<PageRow> = Vec::new();
     if !plan.segments.is_empty() {
         let page = page_statement(&plan, filter);
@@ -201,16 +211,7 @@ fn count_statement(plan: &Plan, filter: &ListFilter) -> (Sql, i64) {
 /// it counts), a line per step, as `explain query plan` (SQLite) or `explain` (PostgreSQL)
 /// gives them: for the tests that keep every view on its indexes.
 pub async fn explain(db: &Db, user_id: Uuid, filter: &ListFilter, today: time::Date) -> Result<Vec<String>, AppError> {
-    let lists = scope(db, user_id, filter).await?;
-    let (all, completed, tagged) =
-        lists.iter().fold((0, 0, 0), |(a, c, t), l| (a + l.total, c + l.completed, t + l.tagged));
-    let counts = Counts { all, active: all - completed, completed };
-    let ids: Vec<Uuid> = lists.iter().map(|l| l.list_id).collect();
-    let search_candidates = match &filter.q {
-        Some(q) => search_candidates(db, q).await?,
-        None => None,
-    };
-    let plan = Plan::new(user_id, filter, today, db.is_sqlite(), &ids, Known { tagged, all, search_candidates });
+    let (plan, counts, tagged) = prepare(db, user_id, filter, today).await?;
     let mut statements = Vec::new();
     if !plan.segments.is_empty() {
         statements.push(page_statement(&plan, filter));
