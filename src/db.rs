@@ -89,6 +89,68 @@ macro_rules! with_writer {
 }
 pub use with_writer;
 
+/// [`with_writer!`] for what may be a change of thousands of rows at once (complete all, clear
+/// completed): `with_bulk_writer!(db, bulk, |conn| ...)`. Where `bulk` is true, on SQLite
+/// the writer's page cache is widened to [`BULK_CACHE`] for the body and narrowed again
+/// after it, whatever the body's outcome (a request cancelled meanwhile leaves the wider
+/// cache to the next bulk change, which narrows it). A bulk change rewrites an entry in each of
+/// the task indexes for every row, and with SQLite's 2 MiB the same index pages are read and
+/// evicted over and over: completing 99,000 tasks took twice as long. Every other write waits
+/// for the writer meanwhile, so the time matters to everyone; the memory is held only while
+/// the change runs.
+#[macro_export]
+macro_rules! with_bulk_writer {
+    ($db:expr, $bulk:expr, |$conn:ident| $body:expr) => {
+        match $db.writer() {
+            $crate::db::Writer::Sqlite(writer) => match writer.lock().await {
+                Ok(mut guard) if $bulk => {
+                    let done = match $crate::db::set_cache(&mut guard, $crate::db::BULK_CACHE).await {
+                        Ok(()) => {
+                            let $conn = &mut *guard;
+                            $body
+                        }
+                        Err(e) => Err(::std::convert::From::from(e)),
+                    };
+                    $crate::db::narrow_cache(&mut guard).await;
+                    done
+                }
+                Ok(mut guard) => {
+                    let $conn = &mut *guard;
+                    $body
+                }
+                Err(e) => Err(::std::convert::From::from(e)),
+            },
+            $crate::db::Writer::Postgres($conn) => $body,
+        }
+    };
+}
+pub use with_bulk_writer;
+
+/// The SQLite writer's page cache during a bulk change (negative: KiB): room for the task
+/// indexes of a 100,000-task list, so that each page is read once. Measured on such a list
+/// (99,000 tasks completed in one statement): 10.3 s with SQLite's default 2 MiB, 5.4 s with
+/// 64 MiB, 5.0 s with 256 MiB (a busy machine; the ratios are what count).
+pub const BULK_CACHE: &str = "-65536";
+/// The SQLite writer's page cache otherwise: SQLite's default (2 MiB).
+const WRITER_CACHE: &str = "-2000";
+
+/// Sets the page cache of a SQLite connection (`cache_size`, negative: KiB).
+pub async fn set_cache(conn: &mut SqliteConnection, kib: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("pragma cache_size = {kib}")).execute(conn).await.map(drop)
+}
+
+/// Gives back the memory a bulk change took: the writer's cache as before, its unused pages
+/// freed. A failure leaves only a larger cache, so it is logged, not returned.
+pub async fn narrow_cache(conn: &mut SqliteConnection) {
+    let narrowed = match set_cache(conn, WRITER_CACHE).await {
+        Ok(()) => sqlx::query("pragma shrink_memory").execute(conn).await.map(drop),
+        Err(e) => Err(e),
+    };
+    if let Err(error) = narrowed {
+        tracing::warn!(%error, "could not narrow the SQLite writer's page cache after a bulk change");
+    }
+}
+
 /// Runs one statement that writes, on the writer, and gives how many rows it changed:
 /// `execute!(db, |conn| sqlx::query("delete ...").bind(id).execute(conn))` is a
 /// `Result<u64, sqlx::Error>`.

@@ -293,6 +293,41 @@ async fn bulk_calls_touch_only_the_callers_tasks() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// SQLite: a bulk change widens the writer's page cache for itself only (the widening is
+/// what makes it fast; holding 64 MiB for ever after is what must not happen).
+#[tokio::test]
+async fn bulk_changes_give_the_writers_page_cache_back() {
+    let app = spawn().await;
+    if !app.db.is_sqlite() {
+        return;
+    }
+    let writer_cache = || async {
+        doable::with_writer!(app.db, |conn| sqlx::query_scalar::<_, i64>("pragma cache_size").fetch_one(conn).await)
+            .unwrap()
+    };
+    let before = writer_cache().await;
+    assert_eq!(before, -2000, "the writer starts with SQLite's default cache");
+    let (ada, _) = app.user("ada@example.com").await;
+    for title in ["a1", "a2"] {
+        create(&ada, &[("title", title)]).await;
+    }
+    let calls: [(&str, &[(&str, &str)]); 4] = [
+        ("/api/tasks/complete-all", &[("completed", "true")]),
+        ("/api/tasks/complete-all", &[("completed", "true")]),
+        ("/api/tasks/clear-completed", &[]),
+        ("/api/trash/empty", &[]),
+    ];
+    for (path, form) in calls {
+        assert_eq!(ada.post(path, form).await.status, StatusCode::OK, "{path}");
+        assert_eq!(writer_cache().await, before, "after {path}");
+    }
+    // A refused bulk change (a list that is not the caller's) narrows it too.
+    let missing = uuid::Uuid::new_v4().to_string();
+    let refused = ada.post("/api/tasks/complete-all", &[("list_id", &missing), ("completed", "true")]).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(writer_cache().await, before, "after a refused bulk change");
+}
+
 #[tokio::test]
 async fn the_task_cap_is_enforced() {
     let app = spawn_with(&[("DOABLE_MAX_TASKS", "3")]).await;

@@ -20,7 +20,7 @@ pub use listing::{COUNT_AHEAD, explain, list};
 use super::{Priority, TagCount, Task, TaskChanges, TaskDraft};
 use crate::{
     auth::Person,
-    db::{Db, Timestamp, with_pool, with_writer},
+    db::{Db, Timestamp, with_bulk_writer, with_pool, with_writer},
     error::AppError,
     history::{
         EventKind,
@@ -405,7 +405,7 @@ async fn trash(
     let delete =
         "delete from tasks where id in (select id from trashed_tasks where deleted_by = $1 and deleted_at = $2)";
     let events = for_each_task("from trashed_tasks where deleted_by = $1 and deleted_at = $2", 3);
-    with_writer!(db, |conn| async move {
+    with_bulk_writer!(db, task_id.is_none(), |conn| async move {
         let mut tx = conn.begin().await?;
         let first = if single_writer { &copy } else { &move_rows };
         let moved = sqlx::query(first)
@@ -486,7 +486,7 @@ pub async fn complete_all(db: &Db, user_id: Uuid, list_id: Option<Uuid>, complet
         format!("with changed as ({update} returning id, list_id, title) {events}")
     };
     let events = for_each_task(&format!("from tasks where {scope} and completed = $3 and updated_at = $4"), 5);
-    let updated = with_writer!(db, |conn| {
+    let updated = with_bulk_writer!(db, true, |conn| {
         let mut tx = conn.begin().await?;
         let mut query = sqlx::query(&statement)
             .bind(user_id)

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{KEPT_DAYS, TASKS_SHOWN, Trash, TrashedList, TrashedTask};
 use crate::{
     auth::Person,
-    db::{Db, Timestamp, execute, with_pool, with_writer},
+    db::{Db, Timestamp, execute, with_bulk_writer, with_pool, with_writer},
     error::AppError,
     history::{
         EventKind,
@@ -172,7 +172,7 @@ pub async fn empty(db: &Db, user_id: Uuid) -> Result<u64, AppError> {
     // Only in lists the caller may still edit: a former editor cannot purge for good what the
     // list's members may still want back.
     let tasks_sql = format!("delete from trashed_tasks where deleted_by = $1 and list_id in {}", editable_lists("$1"));
-    with_writer!(db, |conn| {
+    with_bulk_writer!(db, true, |conn| {
         let mut tx = conn.begin().await?;
         let tasks = sqlx::query(&tasks_sql).bind(user_id).execute(&mut *tx);
         let tasks = tasks.await?.rows_affected();
