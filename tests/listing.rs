@@ -79,6 +79,33 @@ async fn pages_by_cursor_join_into_the_reference_across_lists() {
                 second.extend([("limit", "4"), ("offset", "4")]);
                 let want_second: Vec<String> = want.iter().skip(4).take(4).cloned().collect();
                 assert_eq!(ids(&list(&client, &second).await), want_second, "by offset: {query:?}");
+                // Past the middle (read from the other end where the total is known), at the
+                // end and beyond it; and the cursor of such a page goes on from it.
+                for offset in [
+                    want.len() / 2 + 1,
+                    want.len().saturating_sub(3),
+                    want.len().saturating_sub(1),
+                    want.len(),
+                    want.len() + 5,
+                ] {
+                    let mut late = query.clone();
+                    let offset_text = offset.to_string();
+                    late.extend([("limit", "4"), ("offset", offset_text.as_str())]);
+                    let page = list(&client, &late).await;
+                    let want_late: Vec<String> = want.iter().skip(offset).take(4).cloned().collect();
+                    assert_eq!(ids(&page), want_late, "offset {offset}: {query:?}");
+                    assert_eq!(
+                        page["next_after"].is_string(),
+                        offset + 4 < want.len(),
+                        "more after {offset}: {query:?}"
+                    );
+                    if let Some(next) = page["next_after"].as_str() {
+                        let mut after = query.clone();
+                        after.extend([("limit", "4"), ("after", next)]);
+                        let want_next: Vec<String> = want.iter().skip(offset + 4).take(4).cloned().collect();
+                        assert_eq!(ids(&list(&client, &after).await), want_next, "after offset {offset}: {query:?}");
+                    }
+                }
             }
         }
     }

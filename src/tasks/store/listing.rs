@@ -97,38 +97,68 @@ struct PageRow {
 /// One page of the tasks in scope, with the filtered total and the scope's counts.
 ///
 /// Two statements usually (the scope with its counts, then the page); a filter besides the
-/// completion (and a tag alone) costs a third, the bounded count.
+/// completion (and a tag alone) costs a third, the bounded count; a page past the middle of
+/// an exact total costs a second scope, read [`from_the_end`].
 pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: time::Date) -> Result<TaskList, AppError> {
     let (plan, counts, tagged) = prepare(db, user_id, filter, today).await?;
-    let mut rows: Vec<PageRow> = Vec::new();
-    if !plan.segments.is_empty() {
-        let page = page_statement(&plan, filter);
-        rows = with_pool!(db.read(), |pool: DB| {
-            Ok::<_, AppError>(
-                sqlx::query_as_with::<DB, PageRow, _>(&page.text, arguments::<DB>(&page.args)?).fetch_all(pool).await?,
-            )
-        })?;
-    }
-    let next_after = (rows.len() as i64 > filter.limit).then(|| {
-        rows.truncate(filter.limit as usize);
-        rows.last().map(|row| cursor_after(row, filter).encode())
-    });
-    let (total, total_exact) = match known_total(filter, &counts, tagged) {
+    let known = known_total(filter, &counts, tagged);
+    let (rows, more) = match known.and_then(|total| from_the_end(filter, total)) {
+        Some((reversed, more)) => {
+            let (plan, ..) = prepare(db, user_id, &reversed, today).await?;
+            let mut rows = page(db, &plan, &reversed).await?;
+            rows.truncate(reversed.limit as usize);
+            rows.reverse();
+            (rows, more)
+        }
+        None => {
+            let mut rows = page(db, &plan, filter).await?;
+            let more = rows.len() as i64 > filter.limit;
+            rows.truncate(filter.limit as usize);
+            (rows, more)
+        }
+    };
+    let next_after = if more { rows.last().map(|row| cursor_after(row, filter).encode()) } else { None };
+    let (total, total_exact) = match known {
         Some(total) => (total, true),
         None if plan.segments.is_empty() => (0, true),
         None => bounded_total(db, &plan, filter).await?,
     };
     let tasks = rows.into_iter().map(|row| Task::from(row.task)).collect();
-    Ok(TaskList {
-        tasks,
-        total,
-        total_exact,
-        next_after: next_after.flatten(),
-        limit: filter.limit,
-        offset: filter.offset,
-        counts,
-        today,
+    Ok(TaskList { tasks, total, total_exact, next_after, limit: filter.limit, offset: filter.offset, counts, today })
+}
+
+/// The page's rows, one more than the page where there are (to tell whether another follows).
+async fn page(db: &Db, plan: &Plan<'_>, filter: &ListFilter) -> Result<Vec<PageRow>, AppError> {
+    if plan.segments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let page = page_statement(plan, filter);
+    with_pool!(db.read(), |pool: DB| {
+        Ok::<_, AppError>(
+            sqlx::query_as_with::<DB, PageRow, _>(&page.text, arguments::<DB>(&page.args)?).fetch_all(pool).await?,
+        )
     })
+}
+
+/// A page past the middle of an exactly known `total`, as the same page of the reversed order
+/// counted from the other end (its rows then reversed), and whether more follow it.
+///
+/// An offset is counted off as the segments are read, so `offset=99900` of 100,000 tasks read
+/// 100,000 (16 ms on SQLite, 116 ms on PostgreSQL, which sorts them); from the other end it
+/// reads 100. Not for the due-date sort, whose undated tasks come last in both orders (its
+/// reverse is no sort the index reads), nor after a cursor, which needs no offset.
+fn from_the_end(filter: &ListFilter, total: i64) -> Option<(ListFilter, bool)> {
+    if filter.after.is_some() || filter.sort == Sort::Due || filter.offset <= total / 2 {
+        return None;
+    }
+    let end = filter.offset.saturating_add(filter.limit).min(total);
+    let reversed = ListFilter {
+        ascending: !filter.ascending,
+        offset: total.saturating_sub(end),
+        limit: end.saturating_sub(filter.offset).max(0),
+        ..filter.clone()
+    };
+    Some((reversed, end < total))
 }
 
 /// The total the kept counts give: with no filter but the completion, or a tag alone.
@@ -315,6 +345,20 @@ mod tests {
         assert_eq!(completions(&overdue), [false]);
         assert!(completions(&ListFilter { status: Status::Completed, ..overdue }).is_empty());
         assert_eq!(completions(&ListFilter::default()), [false, true]);
+    }
+
+    #[test]
+    fn pages_past_the_middle_are_read_from_the_other_end() {
+        let at = |offset, limit| ListFilter { offset, limit, ..ListFilter::default() };
+        let reversed = |filter: &ListFilter, total| {
+            from_the_end(filter, total).map(|(r, more)| (r.ascending != filter.ascending, r.offset, r.limit, more))
+        };
+        assert_eq!(reversed(&at(99_900, 100), 100_000), Some((true, 0, 100, false)));
+        assert_eq!(reversed(&at(60, 10), 100), Some((true, 30, 10, true)));
+        assert_eq!(reversed(&at(95, 10), 100), Some((true, 0, 5, false)), "a short last page");
+        assert_eq!(reversed(&at(150, 10), 100), Some((true, 0, 0, false)), "past the end: nothing to read");
+        assert_eq!(reversed(&at(50, 10), 100), None, "up to the middle, from the start");
+        assert_eq!(reversed(&ListFilter { sort: Sort::Due, ..at(90, 10) }, 100), None);
     }
 
     #[test]
