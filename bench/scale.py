@@ -19,8 +19,9 @@ another as a script sends them:
   each (a million tasks) join the database (target: within 10%).
 
 Writes bench/scale.json. Environment: SCALE_SAMPLES (requests per view and account, default
-200), SCALE_BIG (100000), SCALE_SMALL (1000), SCALE_CROWD (10000 accounts), BENCH_PG / BENCH_SQLITE / TEST_POSTGRES_URL as
-for `make bench`.
+200), SCALE_BIG (100000), SCALE_SMALL (1000), SCALE_CROWD (10000 accounts), SCALE_OUT (where
+the report goes, default bench/scale.json), BENCH_BINARY (another build, e.g. the one before a
+change), BENCH_PG / BENCH_SQLITE / TEST_POSTGRES_URL as for `make bench`.
 """
 
 import csv
@@ -31,6 +32,7 @@ import random
 import sqlite3
 import statistics
 import subprocess
+import threading
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -213,7 +215,10 @@ def read_everything(port, session, n):
             "last_page_by_offset_p50_ms": round(last, 2)}
 
 
-def measure_bulk(port, session, list_id):
+def measure_bulk(port, session, list_id, bystander):
+    """Each bulk action on `list_id`, timed, while another account (`bystander`) creates tasks
+    one after another: its slowest create and any create that failed say what the action
+    costs everyone else (on SQLite every write waits for the one writer)."""
     client = Client(port)
     out = {}
     for label, path, form in (("complete-all", "/api/tasks/complete-all", {"completed": "true"}),
@@ -224,10 +229,28 @@ def measure_bulk(port, session, list_id):
                               ("restore the list", "/api/trash/restore", {"kind": "list", "id": list_id}),
                               ("delete it again", "/api/lists/delete", {"id": list_id}),
                               ("empty the trash", "/api/trash/empty", {})):
+        stop = threading.Event()
+        creates = []
+
+        def create_beside():
+            other = Client(port)
+            while not stop.is_set():
+                started = time.perf_counter()
+                status, _, _ = other.call("POST", "/api/tasks/create", {"title": "beside a bulk action"}, bystander)
+                creates.append((status, time.perf_counter() - started))
+
+        beside = threading.Thread(target=create_beside)
+        beside.start()
+        time.sleep(0.05)
         started = time.perf_counter()
         status, _, body = client.call("POST", path, form, session)
         seconds = time.perf_counter() - started
-        out[label] = {"status": status, "seconds": round(seconds, 3), "answer": body[:200].decode()}
+        stop.set()
+        beside.join()
+        out[label] = {"status": status, "seconds": round(seconds, 3), "answer": body[:200].decode(),
+                      "creates_beside": len(creates),
+                      "slowest_create_beside_ms": round(max((s for _, s in creates), default=0) * 1000, 1),
+                      "failed_creates_beside": sum(1 for code, _ in creates if code != 200)}
         log(f"bulk {label}: {out[label]}")
     return out
 
@@ -317,7 +340,8 @@ def run_backend(backend, database_url):
         results = {"views": measure_views(PORT, small, big)}
         results["read_everything"] = read_everything(PORT, big, BIG)
         log(f"{backend} read everything: {results['read_everything']}")
-        results["bulk"] = measure_bulk(PORT, bulk, bulk_list)
+        bystander, _ = account(client, "bystander")
+        results["bulk"] = measure_bulk(PORT, bulk, bulk_list, bystander)
         if CROWD:
             results["crowd"] = measure_crowd(backend, server, database_url, today)
         return results
@@ -338,7 +362,8 @@ def main():
         finally:
             admin, name = cleanup
             subprocess.run(["psql", admin, "-qc", f"drop database if exists {name} with (force)"], check=False)
-    (BENCH / "scale.json").write_text(json.dumps(report, indent=2) + "\n")
+    out = Path(os.environ.get("SCALE_OUT") or BENCH / "scale.json")
+    out.write_text(json.dumps(report, indent=2) + "\n")
     for backend, r in report["results"].items():
         print(f"\n{backend}: p50 / p99 ms at {SMALL:,} and {BIG:,} tasks")
         for row in r["views"]:
@@ -347,13 +372,14 @@ def main():
                   f"   x{row['p99_ratio']}")
         print(f"  read everything: {r['read_everything']}")
         for label, b in r["bulk"].items():
-            print(f"  {label}: {b['status']} in {b['seconds']} s")
+            print(f"  {label}: {b['status']} in {b['seconds']} s; beside it {b['creates_beside']} creates, slowest"
+                  f" {b['slowest_create_beside_ms']} ms, {b['failed_creates_beside']} failed")
         if "crowd" in r:
             c = r["crowd"]
             for k, ratio in c["p50_ratio"].items():
                 print(f"  beside {c['accounts']:,} accounts, {k}: p50 {c['alone'][k]['p50_ms']} -> "
                       f"{c['crowded'][k]['p50_ms']} ms (x{ratio}), p99 {c['alone'][k]['p99_ms']} -> {c['crowded'][k]['p99_ms']} ms")
-    print(f"\nwritten to {BENCH / 'scale.json'}")
+    print(f"\nwritten to {out}")
 
 
 if __name__ == "__main__":
