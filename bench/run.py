@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 # BENCH_BINARY: another build to measure (an earlier one, for a before-and-after).
-BINARY = Path(os.environ.get("BENCH_BINARY") or ROOT / "target" / "release" / "doable")
+BINARY = Path(os.environ.get("BENCH_BINARY") or ROOT / "target" / "release" / "doable").resolve()
 PASSWORD = "bench password for everyone"
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))

@@ -12,7 +12,13 @@
 //! [`with_pool!`] on [`Db::read`], writes through [`with_writer!`] (one statement: [`execute!`]),
 //! and a broken constraint becomes the client's error through [`ResultExt::on_constraint`].
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use sqlx::{
     Decode, Encode, Postgres, Sqlite, Type,
@@ -90,10 +96,10 @@ macro_rules! with_writer {
 pub use with_writer;
 
 /// [`with_writer!`] for what may be a change of thousands of rows at once (complete all, clear
-/// completed): `with_bulk_writer!(db, bulk, |conn| ...)`. Where `bulk` is true, on SQLite
+/// completed, empty the trash): `with_bulk_writer!(db, bulk, |conn| ...)`. Where `bulk` is true, on SQLite
 /// the writer's page cache is widened to [`BULK_CACHE`] for the body and narrowed again
-/// after it, whatever the body's outcome (a request cancelled meanwhile leaves the wider
-/// cache to the next bulk change, which narrows it). A bulk change rewrites an entry in each of
+/// after it, whatever the body's outcome (after a request cancelled meanwhile, by the next
+/// writer to take the connection). A bulk change rewrites an entry in each of
 /// the task indexes for every row, and with SQLite's 2 MiB the same index pages are read and
 /// evicted over and over: completing 99,000 tasks took twice as long. Every other write waits
 /// for the writer meanwhile, so the time matters to everyone; the memory is held only while
@@ -104,14 +110,19 @@ macro_rules! with_bulk_writer {
         match $db.writer() {
             $crate::db::Writer::Sqlite(writer) => match writer.lock().await {
                 Ok(mut guard) if $bulk => {
-                    let done = match $crate::db::set_cache(&mut guard, $crate::db::BULK_CACHE).await {
+                    let done = match writer.widen(&mut guard).await {
+                        // In a block of its own, so that a `?` in the body ends the body, not
+                        // the caller, and the cache is narrowed after a failure too.
                         Ok(()) => {
-                            let $conn = &mut *guard;
-                            $body
+                            async {
+                                let $conn = &mut *guard;
+                                $body
+                            }
+                            .await
                         }
                         Err(e) => Err(::std::convert::From::from(e)),
                     };
-                    $crate::db::narrow_cache(&mut guard).await;
+                    writer.narrow(&mut guard).await;
                     done
                 }
                 Ok(mut guard) => {
@@ -130,18 +141,18 @@ pub use with_bulk_writer;
 /// indexes of a 100,000-task list, so that each page is read once. Measured on such a list
 /// (99,000 tasks completed in one statement): 10.3 s with SQLite's default 2 MiB, 5.4 s with
 /// 64 MiB, 5.0 s with 256 MiB (a busy machine; the ratios are what count).
-pub const BULK_CACHE: &str = "-65536";
+const BULK_CACHE: &str = "-65536";
 /// The SQLite writer's page cache otherwise: SQLite's default (2 MiB).
 const WRITER_CACHE: &str = "-2000";
 
 /// Sets the page cache of a SQLite connection (`cache_size`, negative: KiB).
-pub async fn set_cache(conn: &mut SqliteConnection, kib: &str) -> Result<(), sqlx::Error> {
+async fn set_cache(conn: &mut SqliteConnection, kib: &str) -> Result<(), sqlx::Error> {
     sqlx::query(&format!("pragma cache_size = {kib}")).execute(conn).await.map(drop)
 }
 
 /// Gives back the memory a bulk change took: the writer's cache as before, its unused pages
 /// freed. A failure leaves only a larger cache, so it is logged, not returned.
-pub async fn narrow_cache(conn: &mut SqliteConnection) {
+async fn narrow_cache(conn: &mut SqliteConnection) {
     let narrowed = match set_cache(conn, WRITER_CACHE).await {
         Ok(()) => sqlx::query("pragma shrink_memory").execute(conn).await.map(drop),
         Err(e) => Err(e),
@@ -182,25 +193,51 @@ pub enum Writer {
 /// transaction abandoned by a cancelled request, is covered as well: sqlx queues its
 /// rollback on the connection's worker, ahead of whatever the next writer sends.)
 #[derive(Clone, Debug)]
-pub struct SqliteWriter(Arc<Mutex<Option<SqliteConnection>>>);
+pub struct SqliteWriter {
+    conn: Arc<Mutex<Option<SqliteConnection>>>,
+    /// Whether the connection's page cache is widened for a bulk change (changed only by
+    /// whoever holds the connection).
+    wide: Arc<AtomicBool>,
+}
 
 impl SqliteWriter {
+    fn new(conn: SqliteConnection) -> Self {
+        Self { conn: Arc::new(Mutex::new(Some(conn))), wide: Arc::new(AtomicBool::new(false)) }
+    }
+
     /// The connection, once the writers ahead have finished with it.
     pub async fn lock(&self) -> Result<MappedMutexGuard<'_, SqliteConnection>, sqlx::Error> {
         let guard =
-            tokio::time::timeout(ACQUIRE_TIMEOUT, self.0.lock()).await.map_err(|_| sqlx::Error::PoolTimedOut)?;
-        MutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)
+            tokio::time::timeout(ACQUIRE_TIMEOUT, self.conn.lock()).await.map_err(|_| sqlx::Error::PoolTimedOut)?;
+        let mut conn = MutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)?;
+        // A bulk change whose request was cancelled before it narrowed the cache.
+        if self.wide.load(Ordering::Relaxed) {
+            self.narrow(&mut conn).await;
+        }
+        Ok(conn)
+    }
+
+    /// Widens the connection's page cache for a bulk change ([`with_bulk_writer!`]).
+    pub async fn widen(&self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        self.wide.store(true, Ordering::Relaxed);
+        set_cache(conn, BULK_CACHE).await
+    }
+
+    /// Narrows the page cache again after a bulk change.
+    pub async fn narrow(&self, conn: &mut SqliteConnection) {
+        narrow_cache(conn).await;
+        self.wide.store(false, Ordering::Relaxed);
     }
 
     /// Closes the connection after the writer that holds it (if any) is done.
     async fn close(&self) {
-        if let Some(conn) = self.0.lock().await.take() {
+        if let Some(conn) = self.conn.lock().await.take() {
             let _ = sqlx::Connection::close(conn).await;
         }
     }
 
     async fn is_closed(&self) -> bool {
-        self.0.lock().await.is_none()
+        self.conn.lock().await.is_none()
     }
 }
 
@@ -282,7 +319,7 @@ impl Db {
                     .connect_with(options.read_only(true).create_if_missing(false).pragma("cache_size", READER_CACHE))
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
-                let write = Writer::Sqlite(SqliteWriter(Arc::new(Mutex::new(Some(write)))));
+                let write = Writer::Sqlite(SqliteWriter::new(write));
                 Ok(Self { read: Pool::Sqlite(read), write, checkpointer: Some(checkpointer) })
             }
             DatabaseConfig::Postgres(options) => {

@@ -4,9 +4,11 @@
 //! It reads work in proportion to the page, not to the account (issue 18):
 //! - Each sort has an index led by the list and the completion (migration 0015), so the open
 //!   tasks of a list and its completed ones are each a range of it, in order. A page is read
-//!   as *segments* ([`segment`]): one per list, completion and, sorted by due date, dated or
-//!   not; each the first `offset + limit + 1` rows of its range. The database merges them and
-//!   keeps the page. A person with 99,000 completed tasks reads 51 open ones, not 99,051.
+//!   as *segments* ([`segment`]): one per list, completion and, sorted by due date on
+//!   PostgreSQL or after a cursor, dated or not; each the first `offset + limit + 1` rows of
+//!   its range. The database merges them and keeps the page. A person with 99,000 completed
+//!   tasks reads 51 open ones, not 99,051; a page past the middle of a known total is read
+//!   from the other end ([`from_the_end`]).
 //! - A filter few tasks pass drives the query instead ([`Driver`]): the search index, a tag
 //!   whose kept count is small, a due-date range, an assignee. Its matches are read through
 //!   their own index, then sorted.
@@ -62,28 +64,44 @@ async fn scope(db: &Db, user_id: Uuid, filter: &ListFilter) -> Result<Vec<InScop
     })?)
 }
 
-/// How a query of `filter` will read (its plan), with the scope's counts and how many of its
-/// tasks have the tag filtered by: what [`list`] runs and [`explain`] shows.
-async fn prepare<'a>(
-    db: &Db,
-    user_id: Uuid,
-    filter: &'a ListFilter,
-    today: time::Date,
-) -> Result<(Plan<'a>, Counts, i64), AppError> {
-    let lists = scope(db, user_id, filter).await?;
-    if lists.is_empty() && filter.list_id.is_some() {
-        return Err(AppError::NotFound);
+/// The lists in view and what their kept counts (and the search index) tell of a query
+/// before it runs: what its plans are made from.
+struct Scoped {
+    ids: Vec<Uuid>,
+    known: Known,
+    counts: Counts,
+}
+
+impl Scoped {
+    /// Reads the scope of `filter` (the caller's membership checked).
+    async fn read(db: &Db, user_id: Uuid, filter: &ListFilter) -> Result<Self, AppError> {
+        let lists = scope(db, user_id, filter).await?;
+        if lists.is_empty() && filter.list_id.is_some() {
+            return Err(AppError::NotFound);
+        }
+        let all: i64 = lists.iter().map(|l| l.total).sum();
+        let completed: i64 = lists.iter().map(|l| l.completed).sum();
+        let tagged: i64 = lists.iter().map(|l| l.tagged).sum();
+        let search_candidates = match &filter.q {
+            Some(q) => search_candidates(db, q).await?,
+            None => None,
+        };
+        Ok(Self {
+            ids: lists.iter().map(|l| l.list_id).collect(),
+            known: Known { tagged, all, search_candidates },
+            counts: Counts { all, active: all - completed, completed },
+        })
     }
-    let all: i64 = lists.iter().map(|l| l.total).sum();
-    let completed: i64 = lists.iter().map(|l| l.completed).sum();
-    let tagged: i64 = lists.iter().map(|l| l.tagged).sum();
-    let ids: Vec<Uuid> = lists.iter().map(|l| l.list_id).collect();
-    let search_candidates = match &filter.q {
-        Some(q) => search_candidates(db, q).await?,
-        None => None,
-    };
-    let plan = Plan::new(user_id, filter, today, db.is_sqlite(), &ids, Known { tagged, all, search_candidates });
-    Ok((plan, Counts { all, active: all - completed, completed }, tagged))
+
+    /// How a query of `filter` over this scope reads: what [`list`] runs and [`explain`] shows.
+    fn plan<'a>(&self, db: &Db, user_id: Uuid, filter: &'a ListFilter, today: time::Date) -> Plan<'a> {
+        Plan::new(user_id, filter, today, db.is_sqlite(), &self.ids, self.known)
+    }
+
+    /// The total the kept counts give, if they give it.
+    fn known_total(&self, filter: &ListFilter) -> Option<i64> {
+        known_total(filter, &self.counts, self.known.tagged)
+    }
 }
 
 /// A page row with its title key, for the cursor after it.
@@ -98,14 +116,17 @@ struct PageRow {
 ///
 /// Two statements usually (the scope with its counts, then the page); a filter besides the
 /// completion (and a tag alone) costs a third, the bounded count; a page past the middle of
-/// an exact total costs a second scope, read [`from_the_end`].
+/// an exact total is read [`from_the_end`].
 pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: time::Date) -> Result<TaskList, AppError> {
-    let (plan, counts, tagged) = prepare(db, user_id, filter, today).await?;
-    let known = known_total(filter, &counts, tagged);
+    let scoped = Scoped::read(db, user_id, filter).await?;
+    let plan = scoped.plan(db, user_id, filter, today);
+    let known = scoped.known_total(filter);
     let (rows, more) = match known.and_then(|total| from_the_end(filter, total)) {
         Some((reversed, more)) => {
-            let (plan, ..) = prepare(db, user_id, &reversed, today).await?;
-            let mut rows = page(db, &plan, &reversed).await?;
+            let mut rows = match reversed.limit {
+                0 => Vec::new(),
+                _ => page(db, &scoped.plan(db, user_id, &reversed, today), &reversed).await?,
+            };
             rows.truncate(reversed.limit as usize);
             rows.reverse();
             (rows, more)
@@ -124,6 +145,7 @@ pub async fn list(db: &Db, user_id: Uuid, filter: &ListFilter, today: time::Date
         None => bounded_total(db, &plan, filter).await?,
     };
     let tasks = rows.into_iter().map(|row| Task::from(row.task)).collect();
+    let counts = scoped.counts;
     Ok(TaskList { tasks, total, total_exact, next_after, limit: filter.limit, offset: filter.offset, counts, today })
 }
 
@@ -230,7 +252,7 @@ fn count_statement(plan: &Plan, filter: &ListFilter) -> (Sql, i64) {
     let mut sql = plan.start();
     sql.push("select count(*) from (");
     union(&mut sql, plan, |sql, segment| {
-        plan.segment(sql, segment, None, plan.counts_in_order());
+        plan.segment(sql, segment, None, plan.counts_in_order(segment));
         sql.push(" limit ").bind(Arg::Int(bound + 1));
     });
     sql.push(") as c");
@@ -241,12 +263,13 @@ fn count_statement(plan: &Plan, filter: &ListFilter) -> (Sql, i64) {
 /// it counts), a line per step, as `explain query plan` (SQLite) or `explain` (PostgreSQL)
 /// gives them: for the tests that keep every view on its indexes.
 pub async fn explain(db: &Db, user_id: Uuid, filter: &ListFilter, today: time::Date) -> Result<Vec<String>, AppError> {
-    let (plan, counts, tagged) = prepare(db, user_id, filter, today).await?;
+    let scoped = Scoped::read(db, user_id, filter).await?;
+    let plan = scoped.plan(db, user_id, filter, today);
     let mut statements = Vec::new();
     if !plan.segments.is_empty() {
         statements.push(page_statement(&plan, filter));
     }
-    if !plan.segments.is_empty() && known_total(filter, &counts, tagged).is_none() {
+    if !plan.segments.is_empty() && scoped.known_total(filter).is_none() {
         statements.push(count_statement(&plan, filter).0);
     }
     let mut lines = vec![format!("driver: {:?}, segments: {}", plan.driver, plan.segments.len())];

@@ -116,7 +116,7 @@ pub enum Driver {
 }
 
 /// One range the page reads: a list (or, past [`SEGMENTS_MAX`], all in view), a completion
-/// and, sorted by due date, the dated or the undated tasks.
+/// and, sorted by due date on PostgreSQL or after a cursor, the dated or the undated tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
     list: Option<Uuid>,
@@ -252,17 +252,19 @@ impl<'a> Plan<'a> {
         self.sqlite && self.driver == Driver::Sort && self.filter.sort != Sort::Due
     }
 
-    /// Whether a bounded count reads each segment in the page's order.
+    /// Whether a bounded count reads `segment` in the page's order.
     ///
-    /// PostgreSQL only. Unordered, its planner counts a segment's first few hundred matches of
-    /// a common word by a sequential scan, assuming the matches are spread evenly across the
-    /// table; they are all in one account's rows, so it reads the other accounts' rows first
-    /// (52 ms for `q=passport` beside one other account of 100,000 tasks). Ordered, it reads
-    /// the segment's own range of the sort's index up to the limit (1.7 ms), and still
-    /// chooses the trigram index for rare text. SQLite reads each segment through the index
-    /// its hint names either way.
-    pub fn counts_in_order(&self) -> bool {
-        !self.sqlite
+    /// PostgreSQL only, for a segment that is one range of the sort's index (one list and one
+    /// completion, read by the sort). Unordered, its planner counts a segment's first few
+    /// hundred matches of a common word by a sequential scan, assuming the matches are spread
+    /// evenly across the table; they are all in one account's rows, so it reads the other
+    /// accounts' rows first (52 ms for `q=passport` beside one other account of 100,000
+    /// tasks). Ordered, it reads the segment's own range of the index up to the limit
+    /// (1.7 ms), and still chooses the trigram index for rare text. Other segments stay
+    /// unordered: no index gives their order, so ordering them would sort every match before
+    /// the limit. SQLite reads each segment through the index its hint names either way.
+    pub fn counts_in_order(&self, segment: &Segment) -> bool {
+        !self.sqlite && self.driver == Driver::Sort && segment.list.is_some() && segment.completed.is_some()
     }
 
     /// Appends the segments as one `union all` merged in the sort's order, each giving only
