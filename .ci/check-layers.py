@@ -43,6 +43,7 @@ LAYERS = [
     "history",
     # The database and what builds on it alone.
     "db",
+    "db::writer",
     "rate_limit",
     "auth::password",
     "auth::store",
