@@ -328,6 +328,40 @@ async fn bulk_changes_give_the_writers_page_cache_back() {
     assert_eq!(writer_cache().await, before, "after a refused bulk change");
 }
 
+/// SQLite: a write queued behind a bulk change (seconds of work on the one writer) waits for
+/// it and is made; one queued behind any other write held as long fails fast, and is not made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_queued_behind_a_bulk_change_waits_for_it() {
+    let app = spawn().await;
+    if !app.db.is_sqlite() {
+        return;
+    }
+    let (client, _) = app.user("ada@example.com").await;
+    let hold_the_writer = |bulk: bool| {
+        let db = app.db.clone();
+        tokio::spawn(async move {
+            doable::with_bulk_writer!(db, bulk, |_conn| {
+                tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+    };
+    let held = hold_the_writer(true);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let created = client.post("/api/tasks/create", &[("title", "behind a bulk change")]).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    assert!(started.elapsed() > std::time::Duration::from_secs(3), "made after the wait: {:?}", started.elapsed());
+    held.await.unwrap().unwrap();
+
+    let held = hold_the_writer(false);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let refused = client.post("/api/tasks/create", &[("title", "behind a stuck write")]).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{}", refused.text);
+    held.await.unwrap().unwrap();
+    assert_eq!(app.count("tasks", "").await, 1, "the refused write was not made");
+}
+
 #[tokio::test]
 async fn the_task_cap_is_enforced() {
     let app = spawn_with(&[("DOABLE_MAX_TASKS", "3")]).await;
