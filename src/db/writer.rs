@@ -17,9 +17,10 @@ use super::ACQUIRE_TIMEOUT;
 
 /// Runs the body with the database's writer: `with_writer!(db, |conn| ...)`, where `conn` is
 /// for SQLite the writer connection (`&mut SqliteConnection`, held until the body is done)
-/// and for PostgreSQL the pool. Waiting longer than [`ACQUIRE_TIMEOUT`] for the writer (behind a
-/// bulk change a little longer: [`SqliteWriter::lock`]) fails like a pool would (`sqlx::Error::PoolTimedOut`, a 503). The body must be a `Result` whose
-/// error converts from `sqlx::Error`.
+/// and for PostgreSQL the pool. Waiting longer than [`ACQUIRE_TIMEOUT`] for the writer
+/// (behind a bulk change a little longer: [`SqliteWriter::lock`]) fails like a pool would
+/// (`sqlx::Error::PoolTimedOut`, a 503). The body must be a `Result` whose error converts
+/// from `sqlx::Error`.
 #[macro_export]
 macro_rules! with_writer {
     ($db:expr, |$conn:ident| $body:expr) => {
@@ -88,8 +89,9 @@ const BULK_CACHE: &str = "-65536";
 /// writer before it fails. Such a change holds the writer for seconds (complete-all of 99,000
 /// tasks about 3 s, clear-completed 4.4 s: `make bench-scale`), and the writes queued behind it
 /// are not stuck, only late: with 3 s alone, the creates sent beside each bulk action by
-/// `make bench-scale` failed with 503, one or two an action. With SQLite's busy timeout after it, the longest wait (3 + 3 + 3 s) still ends
-/// before the request's own timeout (10 s), so a write answered 503 was not made.
+/// `make bench-scale` failed with 503, one or two an action. With SQLite's busy timeout after
+/// it, the longest wait (3 + 3 + 3 s) still ends before the request's own timeout (10 s), so a
+/// write answered 503 was not made.
 const BEHIND_BULK_WAIT: Duration = Duration::from_secs(3);
 /// The SQLite writer's page cache otherwise: SQLite's default (2 MiB).
 const WRITER_CACHE: &str = "-2000";
