@@ -328,8 +328,20 @@ async fn bulk_changes_give_the_writers_page_cache_back() {
     assert_eq!(writer_cache().await, before, "after a refused bulk change");
 }
 
+/// Holds SQLite's writer for `millis`, as a bulk change (`bulk`) or as any other write.
+fn hold_the_writer(db: &doable::db::Db, bulk: bool, millis: u64) -> tokio::task::JoinHandle<Result<(), sqlx::Error>> {
+    let db = db.clone();
+    tokio::spawn(async move {
+        doable::with_bulk_writer!(db, bulk, |_conn| {
+            tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+            Ok::<_, sqlx::Error>(())
+        })
+    })
+}
+
 /// SQLite: a write queued behind a bulk change (seconds of work on the one writer) waits for
-/// it and is made; one queued behind any other write held as long fails fast, and is not made.
+/// it and is made; one queued behind any other write held as long fails fast, and so does one
+/// behind a bulk change that outlasts the wait; neither is made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_queued_behind_a_bulk_change_waits_for_it() {
     let app = spawn().await;
@@ -337,29 +349,44 @@ async fn a_write_queued_behind_a_bulk_change_waits_for_it() {
         return;
     }
     let (client, _) = app.user("ada@example.com").await;
-    let hold_the_writer = |bulk: bool| {
-        let db = app.db.clone();
-        tokio::spawn(async move {
-            doable::with_bulk_writer!(db, bulk, |_conn| {
-                tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
-                Ok::<_, sqlx::Error>(())
-            })
-        })
-    };
-    let held = hold_the_writer(true);
+    let second = std::time::Duration::from_secs(1);
+    for (bulk, hold, made) in [(true, 4500, true), (false, 4500, false), (true, 7500, false)] {
+        let held = hold_the_writer(&app.db, bulk, hold);
+        tokio::time::sleep(second / 5).await;
+        let started = std::time::Instant::now();
+        let answer = client.post("/api/tasks/create", &[("title", &format!("behind {hold} ms, bulk: {bulk}"))]).await;
+        let waited = started.elapsed();
+        held.await.unwrap().unwrap();
+        if made {
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+            assert!(waited > 3 * second, "made after the wait: {waited:?}");
+        } else {
+            assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "bulk: {bulk}, {hold} ms: {}", answer.text);
+            assert!(waited < (if bulk { 7 } else { 4 }) * second, "bulk: {bulk}, {hold} ms: gave up after {waited:?}");
+        }
+    }
+    assert_eq!(app.count("tasks", "").await, 1, "only the write that got the writer was made");
+}
+
+/// SQLite: the wait for the writer ends early enough before the request's deadline for the
+/// write to finish (a 503 then means it was not made), however short the deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_waits_for_the_writer_no_later_than_its_deadline_allows() {
+    let app = spawn_with(&[("DOABLE_REQUEST_TIMEOUT", "5s")]).await;
+    if !app.db.is_sqlite() {
+        return;
+    }
+    let (client, _) = app.user("ada@example.com").await;
+    let held = hold_the_writer(&app.db, true, 2500);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let started = std::time::Instant::now();
-    let created = client.post("/api/tasks/create", &[("title", "behind a bulk change")]).await;
-    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
-    assert!(started.elapsed() > std::time::Duration::from_secs(3), "made after the wait: {:?}", started.elapsed());
+    let refused = client.post("/api/tasks/create", &[("title", "too late")]).await;
+    let waited = started.elapsed();
     held.await.unwrap().unwrap();
-
-    let held = hold_the_writer(false);
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let refused = client.post("/api/tasks/create", &[("title", "behind a stuck write")]).await;
     assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{}", refused.text);
-    held.await.unwrap().unwrap();
-    assert_eq!(app.count("tasks", "").await, 1, "the refused write was not made");
+    // 5 s less the margin the write needs after the wait (4 s): about 1 s.
+    assert!(waited < std::time::Duration::from_millis(1900), "gave up after {waited:?}");
+    assert_eq!(app.count("tasks", "").await, 0);
 }
 
 #[tokio::test]

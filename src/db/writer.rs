@@ -12,6 +12,7 @@ use std::{
 
 use sqlx::{postgres::PgPool, sqlite::SqliteConnection};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+use tokio::time::Instant;
 
 use super::ACQUIRE_TIMEOUT;
 
@@ -85,14 +86,23 @@ pub use with_bulk_writer;
 /// (99,000 tasks completed in one statement): 10.3 s with SQLite's default 2 MiB, 5.4 s with
 /// 64 MiB, 5.0 s with 256 MiB (a busy machine; the ratios are what count).
 const BULK_CACHE: &str = "-65536";
-/// How much longer than [`ACQUIRE_TIMEOUT`] a write queued behind a bulk change waits for the
-/// writer before it fails. Such a change holds the writer for seconds (complete-all of 99,000
-/// tasks about 3 s, clear-completed 4.4 s: `make bench-scale`), and the writes queued behind it
-/// are not stuck, only late: with 3 s alone, the creates sent beside each bulk action by
-/// `make bench-scale` failed with 503, one or two an action. With SQLite's busy timeout after
-/// it, the longest wait (3 + 3 + 3 s) still ends before the request's own timeout (10 s), so a
-/// write answered 503 was not made.
-const BEHIND_BULK_WAIT: Duration = Duration::from_secs(3);
+/// How long in all a write queued behind a bulk change waits for the writer before it fails
+/// (instead of [`ACQUIRE_TIMEOUT`]). Such a change holds the writer for seconds (complete-all
+/// of 99,000 tasks about 3 s, clear-completed 4.4 s: `make bench-scale`), and the writes queued
+/// behind it are not stuck, only late: with 3 s, the creates sent beside each bulk action by
+/// `make bench-scale` failed with 503, one or two an action.
+const BEHIND_BULK_WAIT: Duration = Duration::from_secs(6);
+/// How long before its request's deadline a write's wait for the writer ends: what the write
+/// may still need once it has the connection (SQLite's busy timeout, 3 s, when another process
+/// holds the file, and its statements), so that it is never cut off by the request's timeout
+/// half-way, made but answered 503.
+const WRITE_MARGIN: Duration = Duration::from_secs(4);
+
+tokio::task_local! {
+    /// When the request being served must be answered: set by the server around each request,
+    /// read by [`SqliteWriter::lock`]. Work outside a request (housekeeping) has none.
+    pub static REQUEST_DEADLINE: Instant;
+}
 /// The SQLite writer's page cache otherwise: SQLite's default (2 MiB).
 const WRITER_CACHE: &str = "-2000";
 
@@ -160,14 +170,19 @@ impl SqliteWriter {
     ///
     /// Waiting longer than [`ACQUIRE_TIMEOUT`] fails (a 503), except behind a bulk change, which
     /// is known to take seconds: then the wait goes on, in its place in the queue, for up to
-    /// [`BEHIND_BULK_WAIT`] more.
+    /// [`BEHIND_BULK_WAIT`] more. Within a request, the wait ends [`WRITE_MARGIN`] before its
+    /// deadline ([`REQUEST_DEADLINE`]) in any case, so that a write that gets the connection
+    /// has the time to finish, and one that does not was not made.
     pub async fn lock(&self) -> Result<MappedMutexGuard<'_, SqliteConnection>, sqlx::Error> {
+        let started = Instant::now();
+        let last = REQUEST_DEADLINE.try_with(|deadline| deadline.checked_sub(WRITE_MARGIN)).ok().flatten();
+        let until = |wait: Duration| last.map_or(started + wait, |last| last.min(started + wait));
         let mut waiting = pin!(self.conn.lock());
-        let guard = match tokio::time::timeout(ACQUIRE_TIMEOUT, waiting.as_mut()).await {
+        let guard = match tokio::time::timeout_at(until(ACQUIRE_TIMEOUT), waiting.as_mut()).await {
             Ok(guard) => guard,
-            Err(_) if self.wide.load(Ordering::Relaxed) => {
-                tokio::time::timeout(BEHIND_BULK_WAIT, waiting).await.map_err(|_| sqlx::Error::PoolTimedOut)?
-            }
+            Err(_) if self.wide.load(Ordering::Relaxed) => tokio::time::timeout_at(until(BEHIND_BULK_WAIT), waiting)
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)?,
             Err(_) => return Err(sqlx::Error::PoolTimedOut),
         };
         let mut conn = MutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)?;

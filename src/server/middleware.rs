@@ -164,7 +164,9 @@ pub(super) async fn limit_time(State(state): State<AppState>, mut request: Reque
     let path = request.uri().path().to_owned();
     let deadline = tokio::time::Instant::now() + state.config.request_timeout;
     request.extensions_mut().insert(Deadline(deadline));
-    match tokio::time::timeout_at(deadline, next.run(request)).await {
+    // The database reads the deadline too: a wait for SQLite's writer ends early enough that
+    // the write still finishes in time (`db::SqliteWriter::lock`).
+    match tokio::time::timeout_at(deadline, crate::db::REQUEST_DEADLINE.scope(deadline, next.run(request))).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(path, "request timed out");
