@@ -86,6 +86,8 @@ pub use with_bulk_writer;
 /// (99,000 tasks completed in one statement): 10.3 s with SQLite's default 2 MiB, 5.4 s with
 /// 64 MiB, 5.0 s with 256 MiB (a busy machine; the ratios are what count).
 const BULK_CACHE: &str = "-65536";
+/// The SQLite writer's page cache otherwise: SQLite's default (2 MiB).
+const WRITER_CACHE: &str = "-2000";
 /// How long in all a write queued behind a bulk change waits for the writer before it fails
 /// (instead of [`ACQUIRE_TIMEOUT`]). Such a change holds the writer for seconds (complete-all
 /// of 99,000 tasks about 3 s, clear-completed 4.4 s: `make bench-scale`), and the writes queued
@@ -100,11 +102,10 @@ const WRITE_MARGIN: Duration = Duration::from_secs(4);
 
 tokio::task_local! {
     /// When the request being served must be answered: set by the server around each request,
-    /// read by [`SqliteWriter::lock`]. Work outside a request (housekeeping) has none.
+    /// read by [`SqliteWriter::lock`] (and by the server, for the request's body). Work outside
+    /// a request (housekeeping) has none.
     pub static REQUEST_DEADLINE: Instant;
 }
-/// The SQLite writer's page cache otherwise: SQLite's default (2 MiB).
-const WRITER_CACHE: &str = "-2000";
 
 /// Sets the page cache of a SQLite connection (`cache_size`, negative: KiB).
 async fn set_cache(conn: &mut SqliteConnection, kib: &str) -> Result<(), sqlx::Error> {

@@ -113,7 +113,7 @@ pub(super) async fn limit_body(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let form = request.headers().get(header::CONTENT_TYPE).map(is_form_type);
-    let deadline = request.extensions().get::<Deadline>().map_or_else(tokio::time::Instant::now, |d| d.0);
+    let deadline = crate::db::REQUEST_DEADLINE.try_with(|d| *d).unwrap_or_else(|_| tokio::time::Instant::now());
     let (parts, body) = request.into_parts();
     let bytes = match tokio::time::timeout_at(deadline, Limited::new(body, BODY_LIMIT).collect()).await {
         Ok(Ok(collected)) => collected.to_bytes(),
@@ -153,19 +153,15 @@ fn not_utf8() -> Response {
     AppError::BadRequest("The request is not valid UTF-8.".into()).into_response()
 }
 
-/// When the current request must be answered by (set by [`limit_time`]).
-#[derive(Clone, Copy, Debug)]
-struct Deadline(tokio::time::Instant);
-
 /// Puts the whole request, from its body's first byte to its answer, under the configured
 /// time: a body still arriving then is a 408 ([`limit_body`]), a request still running a 503,
 /// so that one slow client or query cannot pile up requests behind it.
-pub(super) async fn limit_time(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub(super) async fn limit_time(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let deadline = tokio::time::Instant::now() + state.config.request_timeout;
-    request.extensions_mut().insert(Deadline(deadline));
-    // The database reads the deadline too: a wait for SQLite's writer ends early enough that
-    // the write still finishes in time (`db::SqliteWriter::lock`).
+    // Read by what runs inside: the body's reading ([`limit_body`]) and the wait for SQLite's
+    // writer, which ends early enough that the write still finishes in time
+    // (`db::SqliteWriter::lock`).
     match tokio::time::timeout_at(deadline, crate::db::REQUEST_DEADLINE.scope(deadline, next.run(request))).await {
         Ok(response) => response,
         Err(_) => {
