@@ -38,6 +38,7 @@ LAYERS = [
     # Feature types (each feature's mod.rs: what its API speaks).
     "auth",
     "lists",
+    "jobs",  # a bulk change's answer carries its job
     "tasks",
     "trash",
     "history",
@@ -59,14 +60,18 @@ LAYERS = [
     "tasks::input::tests",
     "history::input",
     "history::record",  # every change writes its events (lists, tasks and trash stores)
+    "jobs::step",  # a bulk change's batch records its progress (tasks and trash stores)
     "lists::store",
     "lists::store::members",
     "tasks::store",
+    "tasks::store::bulk",
     "tasks::store::listing",
     "tasks::store::listing::segment",
     "trash::input",
     "trash::store",
     "history::store",
+    "jobs::store",
+    "jobs::api",  # starts the bulk changes of the tasks and trash server functions
     "auth::api",  # deleting an account hands its shared lists over (lists::store)
     "lists::api",
     "tasks::api",
@@ -74,6 +79,7 @@ LAYERS = [
     "history::api",
     # Shared components, then each feature's pages.
     "ui",
+    "jobs::ui",
     "auth::ui",  # the session context every page reads, before the account pages
     "auth::ui::fields",
     "auth::ui::credentials",

@@ -11,7 +11,7 @@ use utoipa::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, error::ErrorBody, history, lists, state::AppState, tasks, trash};
+use crate::{auth, error::ErrorBody, history, jobs, lists, state::AppState, tasks, trash};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -57,6 +57,8 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         trash::api::list_trash,
         trash::api::restore_from_trash,
         trash::api::empty_trash,
+        jobs::api::current_job,
+        jobs::api::get_job,
         tasks::api::list_tasks,
         tasks::api::get_task,
         tasks::api::create_task,

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod dates;
 pub mod error;
 pub mod history;
+pub mod jobs;
 pub mod lists;
 pub mod tasks;
 pub mod trash;

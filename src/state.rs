@@ -18,6 +18,7 @@ use crate::{
     config::Config,
     db::Db,
     error::AppError,
+    jobs::Runner,
     rate_limit::Limiter,
 };
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Rate limits.
     pub limiter: Limiter,
+    /// This server's runner of bulk changes.
+    pub jobs: Runner,
 }
 
 impl AppState {
@@ -43,6 +46,7 @@ impl AppState {
             sessions: Arc::new(Sessions::new(&config)),
             passwords: Passwords::default(),
             limiter: Limiter::new(config.signup_limit_per_hour, config.login_limit_per_address),
+            jobs: Runner::new(config.bulk_batch),
             config: Arc::new(config),
             db,
         }

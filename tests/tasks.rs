@@ -293,79 +293,15 @@ async fn bulk_calls_touch_only_the_callers_tasks() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-/// SQLite: a bulk change widens the writer's page cache for itself only (the widening is
-/// what makes it fast; holding 64 MiB for ever after is what must not happen).
-#[tokio::test]
-async fn bulk_changes_give_the_writers_page_cache_back() {
-    let app = spawn().await;
-    if !app.db.is_sqlite() {
-        return;
-    }
-    let writer_cache = || async {
-        doable::with_writer!(app.db, |conn| sqlx::query_scalar::<_, i64>("pragma cache_size").fetch_one(conn).await)
-            .unwrap()
-    };
-    let before = writer_cache().await;
-    assert_eq!(before, -2000, "the writer starts with SQLite's default cache");
-    let (ada, _) = app.user("ada@example.com").await;
-    for title in ["a1", "a2"] {
-        create(&ada, &[("title", title)]).await;
-    }
-    let calls: [(&str, &[(&str, &str)]); 4] = [
-        ("/api/tasks/complete-all", &[("completed", "true")]),
-        ("/api/tasks/complete-all", &[("completed", "true")]),
-        ("/api/tasks/clear-completed", &[]),
-        ("/api/trash/empty", &[]),
-    ];
-    for (path, form) in calls {
-        assert_eq!(ada.post(path, form).await.status, StatusCode::OK, "{path}");
-        assert_eq!(writer_cache().await, before, "after {path}");
-    }
-    // A refused bulk change (a list that is not the caller's) narrows it too.
-    let missing = uuid::Uuid::new_v4().to_string();
-    let refused = ada.post("/api/tasks/complete-all", &[("list_id", &missing), ("completed", "true")]).await;
-    assert_eq!(refused.status, StatusCode::NOT_FOUND);
-    assert_eq!(writer_cache().await, before, "after a refused bulk change");
-}
-
-/// Holds SQLite's writer for `millis`, as a bulk change (`bulk`) or as any other write.
-fn hold_the_writer(db: &doable::db::Db, bulk: bool, millis: u64) -> tokio::task::JoinHandle<Result<(), sqlx::Error>> {
+/// Holds SQLite's writer for `millis`.
+fn hold_the_writer(db: &doable::db::Db, millis: u64) -> tokio::task::JoinHandle<Result<(), sqlx::Error>> {
     let db = db.clone();
     tokio::spawn(async move {
-        doable::with_bulk_writer!(db, bulk, |_conn| {
+        doable::with_writer!(db, |_conn| {
             tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
             Ok::<_, sqlx::Error>(())
         })
     })
-}
-
-/// SQLite: a write queued behind a bulk change (seconds of work on the one writer) waits for
-/// it and is made; one queued behind any other write held as long fails fast, and so does one
-/// behind a bulk change that outlasts the wait; neither is made.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_write_queued_behind_a_bulk_change_waits_for_it() {
-    let app = spawn().await;
-    if !app.db.is_sqlite() {
-        return;
-    }
-    let (client, _) = app.user("ada@example.com").await;
-    let second = std::time::Duration::from_secs(1);
-    for (bulk, hold, made) in [(true, 4500, true), (false, 4500, false), (true, 7500, false)] {
-        let held = hold_the_writer(&app.db, bulk, hold);
-        tokio::time::sleep(second / 5).await;
-        let started = std::time::Instant::now();
-        let answer = client.post("/api/tasks/create", &[("title", &format!("behind {hold} ms, bulk: {bulk}"))]).await;
-        let waited = started.elapsed();
-        held.await.unwrap().unwrap();
-        if made {
-            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-            assert!(waited > 3 * second, "made after the wait: {waited:?}");
-        } else {
-            assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "bulk: {bulk}, {hold} ms: {}", answer.text);
-            assert!(waited < (if bulk { 7 } else { 4 }) * second, "bulk: {bulk}, {hold} ms: gave up after {waited:?}");
-        }
-    }
-    assert_eq!(app.count("tasks", "").await, 1, "only the write that got the writer was made");
 }
 
 /// SQLite: the wait for the writer ends early enough before the request's deadline for the
@@ -377,7 +313,7 @@ async fn a_write_waits_for_the_writer_no_later_than_its_deadline_allows() {
         return;
     }
     let (client, _) = app.user("ada@example.com").await;
-    let held = hold_the_writer(&app.db, true, 2500);
+    let held = hold_the_writer(&app.db, 2500);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let started = std::time::Instant::now();
     let refused = client.post("/api/tasks/create", &[("title", "too late")]).await;

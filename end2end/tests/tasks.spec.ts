@@ -305,6 +305,33 @@ test('pages of more than 50 tasks', async ({ page }) => {
   await expect.poll(() => titles(page)).toEqual(['task 51']);
 });
 
+test('a bulk change of many tasks shows its progress and ends with every task changed', async ({ page }) => {
+  await signUp(page, 'Bulk');
+  for (let i = 1; i <= 45; i++) {
+    const response = await page.request.post('/api/tasks/create', { form: { title: `chore ${String(i).padStart(2, '0')}` } });
+    expect(response.status()).toBe(200);
+  }
+  await page.goto('/tasks');
+  await hydrated(page);
+  await expect(page.getByText('45 items left')).toBeVisible();
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/tasks/complete-all'));
+  await page.getByRole('button', { name: 'Mark all complete' }).click();
+  // More than a batch (20 here): the server answers after the first one, and the rest goes on
+  // in the background while the page shows how far it is.
+  const answer = await answered;
+  expect(answer.status()).toBe(202);
+  const job = (await answer.json()).job;
+  expect(job).toMatchObject({ kind: 'complete_all', done: 20, total: 45, finished: false });
+  await expect(page.getByRole('status').filter({ hasText: 'Completing tasks' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Mark all complete' })).toBeDisabled();
+  // When it is over, the bar goes and the list is loaded again: every task completed.
+  await expect(page.getByRole('status').filter({ hasText: 'Completing tasks' })).toHaveCount(0);
+  await expect(page.getByText('0 items left')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Completed (45)' })).toBeVisible();
+  const finished = await page.request.get(`/api/jobs/get?id=${job.id}`);
+  expect(await finished.json()).toMatchObject({ done: 45, total: 45, finished: true });
+});
+
 test('the task page has no serious accessibility problems, and screenshots', async ({ page }, testInfo) => {
   await signUp(page, 'Screens');
   await hydrated(page);

@@ -51,6 +51,10 @@ pub struct Config {
     pub login_limit_per_address: u32,
     /// `DOABLE_MAX_TASKS` (default `100000`): tasks one account may hold.
     pub max_tasks_per_user: i64,
+    /// `DOABLE_BULK_BATCH` (default `2000`): rows a bulk change (completing all, clearing the
+    /// completed tasks, emptying the trash) changes per transaction; a request does one batch
+    /// and leaves the rest to a background job.
+    pub bulk_batch: i64,
     /// `DOABLE_REQUEST_TIMEOUT` (default `10s`): a request still running after this long is
     /// answered with 503 `unavailable`.
     pub request_timeout: Duration,
@@ -181,6 +185,10 @@ impl Config {
             signup_limit_per_hour: number(env, "DOABLE_SIGNUP_LIMIT", 10)?,
             login_limit_per_address: number(env, "DOABLE_LOGIN_ADDRESS_LIMIT", 50)?,
             max_tasks_per_user: number(env, "DOABLE_MAX_TASKS", 100_000)?,
+            bulk_batch: match number(env, "DOABLE_BULK_BATCH", 2_000_i64)? {
+                ..=0 => return Err(error("DOABLE_BULK_BATCH", "must be at least 1")),
+                n => n,
+            },
             request_timeout: duration(env, "DOABLE_REQUEST_TIMEOUT", Duration::from_secs(10))?,
             header_timeout: duration(env, "DOABLE_HEADER_TIMEOUT", Duration::from_secs(10))?,
             max_connections: match number(env, "DOABLE_MAX_CONNECTIONS", 1024)? {

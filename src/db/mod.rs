@@ -30,7 +30,7 @@ use crate::{
 
 mod writer;
 
-pub use writer::{REQUEST_DEADLINE, SqliteWriter, Writer, execute, with_bulk_writer, with_writer};
+pub use writer::{REQUEST_DEADLINE, SqliteWriter, Writer, execute, with_writer};
 
 /// A connection pool of either backend.
 #[derive(Clone, Debug)]

@@ -1,14 +1,7 @@
 //! Where writes go: SQLite's one writer connection or the PostgreSQL pool, and the macros
 //! that run code with it (split from [`super`] for length).
 
-use std::{
-    pin::pin,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use sqlx::{postgres::PgPool, sqlite::SqliteConnection};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
@@ -19,7 +12,7 @@ use super::ACQUIRE_TIMEOUT;
 /// Runs the body with the database's writer: `with_writer!(db, |conn| ...)`, where `conn` is
 /// for SQLite the writer connection (`&mut SqliteConnection`, held until the body is done)
 /// and for PostgreSQL the pool. Waiting longer than [`ACQUIRE_TIMEOUT`] for the writer
-/// (behind a bulk change a little longer: [`SqliteWriter::lock`]) fails like a pool would
+/// ([`SqliteWriter::lock`]) fails like a pool would
 /// (`sqlx::Error::PoolTimedOut`, a 503). The body must be a `Result` whose error converts
 /// from `sqlx::Error`.
 #[macro_export]
@@ -39,61 +32,16 @@ macro_rules! with_writer {
 }
 pub use with_writer;
 
-/// [`with_writer!`] for what may be a change of thousands of rows at once (complete all, clear
-/// completed, empty the trash): `with_bulk_writer!(db, bulk, |conn| ...)`. Where `bulk` is true, on SQLite
-/// the writer's page cache is widened to [`BULK_CACHE`] for the body and narrowed again
-/// after it, whatever the body's outcome (after a request cancelled meanwhile, by the next
-/// writer to take the connection). A bulk change rewrites an entry in each of
-/// the task indexes for every row, and with SQLite's 2 MiB the same index pages are read and
-/// evicted over and over: completing 99,000 tasks took twice as long. Every other write waits
-/// for the writer meanwhile, so the time matters to everyone; the memory is held only while
-/// the change runs.
-#[macro_export]
-macro_rules! with_bulk_writer {
-    ($db:expr, $bulk:expr, |$conn:ident| $body:expr) => {
-        match $db.writer() {
-            $crate::db::Writer::Sqlite(writer) => match writer.lock().await {
-                Ok(mut guard) if $bulk => {
-                    let done = match writer.widen(&mut guard).await {
-                        // In a block of its own, so that a `?` in the body ends the body, not
-                        // the caller, and the cache is narrowed after a failure too.
-                        Ok(()) => {
-                            async {
-                                let $conn = &mut *guard;
-                                $body
-                            }
-                            .await
-                        }
-                        Err(e) => Err(::std::convert::From::from(e)),
-                    };
-                    writer.narrow(&mut guard).await;
-                    done
-                }
-                Ok(mut guard) => {
-                    let $conn = &mut *guard;
-                    $body
-                }
-                Err(e) => Err(::std::convert::From::from(e)),
-            },
-            $crate::db::Writer::Postgres($conn) => $body,
-        }
-    };
-}
-pub use with_bulk_writer;
-
-/// The SQLite writer's page cache during a bulk change (negative: KiB): room for the task
-/// indexes of a 100,000-task list, so that each page is read once. Measured on such a list
-/// (99,000 tasks completed in one statement): 10.3 s with SQLite's default 2 MiB, 5.4 s with
-/// 64 MiB, 5.0 s with 256 MiB (a busy machine; the ratios are what count).
+/// The SQLite writer's page cache while bulk changes run (negative: KiB): room for the task
+/// indexes of a 100,000-task list, so that each page is read once. A batch of a bulk change
+/// moves an entry in each of seven task indexes for every row, at random places: with
+/// SQLite's default 2 MiB the same index pages are read and evicted over and over. Measured
+/// on such a list (99,000 tasks completed in one statement): 10.3 s with 2 MiB, 5.4 s with
+/// 64 MiB, 5.0 s with 256 MiB (a busy machine; the ratios are what count); in batches of
+/// 2,000 the difference was larger still (README, "Large accounts").
 const BULK_CACHE: &str = "-65536";
 /// The SQLite writer's page cache otherwise: SQLite's default (2 MiB).
 const WRITER_CACHE: &str = "-2000";
-/// How long in all a write queued behind a bulk change waits for the writer before it fails
-/// (instead of [`ACQUIRE_TIMEOUT`]). Such a change holds the writer for seconds (complete-all
-/// of 99,000 tasks about 3 s, clear-completed 4.4 s: `make bench-scale`), and the writes queued
-/// behind it are not stuck, only late: with 3 s, the creates sent beside each bulk action by
-/// `make bench-scale` failed with 503, one or two an action.
-const BEHIND_BULK_WAIT: Duration = Duration::from_secs(6);
 /// How long before its request's deadline a write's wait for the writer ends: what the write
 /// may still need once it has the connection (SQLite's busy timeout, 3 s, when another process
 /// holds the file, and its statements), so that it is never cut off by the request's timeout
@@ -110,18 +58,6 @@ tokio::task_local! {
 /// Sets the page cache of a SQLite connection (`cache_size`, negative: KiB).
 async fn set_cache(conn: &mut SqliteConnection, kib: &str) -> Result<(), sqlx::Error> {
     sqlx::query(&format!("pragma cache_size = {kib}")).execute(conn).await.map(drop)
-}
-
-/// Gives back the memory a bulk change took: the writer's cache as before, its unused pages
-/// freed. A failure leaves only a larger cache, so it is logged, not returned.
-async fn narrow_cache(conn: &mut SqliteConnection) {
-    let narrowed = match set_cache(conn, WRITER_CACHE).await {
-        Ok(()) => sqlx::query("pragma shrink_memory").execute(conn).await.map(drop),
-        Err(e) => Err(e),
-    };
-    if let Err(error) = narrowed {
-        tracing::warn!(%error, "could not narrow the SQLite writer's page cache after a bulk change");
-    }
 }
 
 /// Runs one statement that writes, on the writer, and gives how many rows it changed:
@@ -157,53 +93,39 @@ pub enum Writer {
 #[derive(Clone, Debug)]
 pub struct SqliteWriter {
     conn: Arc<Mutex<Option<SqliteConnection>>>,
-    /// Whether the connection's page cache is widened for a bulk change (changed only by
-    /// whoever holds the connection).
-    wide: Arc<AtomicBool>,
 }
 
 impl SqliteWriter {
     pub(super) fn new(conn: SqliteConnection) -> Self {
-        Self { conn: Arc::new(Mutex::new(Some(conn))), wide: Arc::new(AtomicBool::new(false)) }
+        Self { conn: Arc::new(Mutex::new(Some(conn))) }
     }
 
     /// The connection, once the writers ahead have finished with it.
     ///
-    /// Waiting longer than [`ACQUIRE_TIMEOUT`] fails (a 503), except behind a bulk change, which
-    /// is known to take seconds: then the wait goes on, in its place in the queue, for up to
-    /// [`BEHIND_BULK_WAIT`] more. Within a request, the wait ends [`WRITE_MARGIN`] before its
-    /// deadline ([`REQUEST_DEADLINE`]) in any case, so that a write that gets the connection
-    /// has the time to finish, and one that does not was not made.
+    /// Waiting longer than [`ACQUIRE_TIMEOUT`] fails (a 503). Within a request, the wait ends
+    /// [`WRITE_MARGIN`] before its deadline ([`REQUEST_DEADLINE`]) in any case, so that a write
+    /// that gets the connection has the time to finish, and one that does not was not made.
     pub async fn lock(&self) -> Result<MappedMutexGuard<'_, SqliteConnection>, sqlx::Error> {
-        let started = Instant::now();
-        let last = REQUEST_DEADLINE.try_with(|deadline| deadline.checked_sub(WRITE_MARGIN)).ok().flatten();
-        let until = |wait: Duration| last.map_or(started + wait, |last| last.min(started + wait));
-        let mut waiting = pin!(self.conn.lock());
-        let guard = match tokio::time::timeout_at(until(ACQUIRE_TIMEOUT), waiting.as_mut()).await {
-            Ok(guard) => guard,
-            Err(_) if self.wide.load(Ordering::Relaxed) => tokio::time::timeout_at(until(BEHIND_BULK_WAIT), waiting)
-                .await
-                .map_err(|_| sqlx::Error::PoolTimedOut)?,
-            Err(_) => return Err(sqlx::Error::PoolTimedOut),
-        };
-        let mut conn = MutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)?;
-        // A bulk change whose request was cancelled before it narrowed the cache.
-        if self.wide.load(Ordering::Relaxed) {
-            self.narrow(&mut conn).await;
+        let wait = ACQUIRE_TIMEOUT;
+        let until = REQUEST_DEADLINE
+            .try_with(|deadline| deadline.checked_sub(WRITE_MARGIN))
+            .ok()
+            .flatten()
+            .map_or(Instant::now() + wait, |last| last.min(Instant::now() + wait));
+        let guard = tokio::time::timeout_at(until, self.conn.lock()).await.map_err(|_| sqlx::Error::PoolTimedOut)?;
+        MutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)
+    }
+
+    /// Widens the page cache for bulk changes ([`BULK_CACHE`]), or narrows it back to
+    /// SQLite's default and frees what it held: the job runner widens it while it has jobs,
+    /// so that the memory is held only while they run.
+    pub async fn bulk_cache(&self, wide: bool) -> Result<(), sqlx::Error> {
+        let mut conn = self.lock().await?;
+        set_cache(&mut conn, if wide { BULK_CACHE } else { WRITER_CACHE }).await?;
+        if !wide {
+            sqlx::query("pragma shrink_memory").execute(&mut *conn).await?;
         }
-        Ok(conn)
-    }
-
-    /// Widens the connection's page cache for a bulk change ([`with_bulk_writer!`]).
-    pub async fn widen(&self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-        self.wide.store(true, Ordering::Relaxed);
-        set_cache(conn, BULK_CACHE).await
-    }
-
-    /// Narrows the page cache again after a bulk change.
-    pub async fn narrow(&self, conn: &mut SqliteConnection) {
-        narrow_cache(conn).await;
-        self.wide.store(false, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Closes the connection after the writer that holds it (if any) is done.

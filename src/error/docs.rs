@@ -43,6 +43,11 @@ const WRONG_PASSWORD: Answer =
     ("403", "`invalid_credentials`: the password given to confirm the change is wrong; or `csrf_rejected`.");
 const PASSWORD_FIELDS: Answer =
     ("422", "`validation_failed`: a password field is empty, or the new password breaks a rule; see `fields`.");
+const JOB_RUNNING: Answer = (
+    "409",
+    "`job_running`: a bulk change of yours is still running (`GET /api/jobs/current` shows how far it is); try \
+     again when it has finished.",
+);
 const TOO_MANY_WRONG: Answer = ("429", "`too_many_attempts`: too many wrong passwords; see `Retry-After`.");
 
 /// What any call can be answered with.
@@ -122,6 +127,18 @@ error_set!(
     MemberWriteErrors = ANY,
     WRITE,
     [UNAUTHENTICATED, NOT_YOURS, INVALID_FIELDS, FORBIDDEN]
+);
+error_set!(
+    /// Errors of a bulk change of the tasks of one list, or of every list where the user may edit.
+    BulkWriteErrors = ANY,
+    WRITE,
+    [UNAUTHENTICATED, NOT_YOURS, INVALID_FIELDS, FORBIDDEN, JOB_RUNNING]
+);
+error_set!(
+    /// Errors of a bulk change of the user's own (emptying their trash).
+    OwnBulkErrors = ANY,
+    WRITE,
+    [UNAUTHENTICATED, JOB_RUNNING]
 );
 error_set!(
     /// A call with fields to check.

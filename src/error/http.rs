@@ -40,6 +40,16 @@ pub fn respond_with_status(error: &AppError) {
     response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
+/// Gives the current server function's answer the status `202 Accepted`: it started work
+/// that goes on after the answer. A plain HTML form is redirected back to its page as usual.
+pub fn respond_accepted() {
+    let Some(response) = use_context::<ResponseOptions>() else { return };
+    if use_context::<Parts>().is_some_and(|parts| accepts_html(&parts.headers)) {
+        return;
+    }
+    response.set_status(StatusCode::ACCEPTED);
+}
+
 fn accepts_html(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }

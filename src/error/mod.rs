@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) mod docs;
 #[cfg(feature = "ssr")]
 mod http;
+#[cfg(feature = "ssr")]
+pub use http::respond_accepted;
 
 /// Per-field messages of a `validation_failed` error, keyed by the input field's name.
 pub type FieldErrors = BTreeMap<String, String>;
@@ -58,6 +60,9 @@ pub enum AppError {
     /// 409: signup with an email that has an account.
     #[error("An account with this email already exists.")]
     EmailTaken,
+    /// 409: a bulk change while one of the person's is still running.
+    #[error("A bulk change of yours is still running. Try again when it has finished.")]
+    JobRunning,
     /// 408: the client took too long to send its request.
     #[error("The request took too long to arrive.")]
     RequestTimeout,
@@ -102,7 +107,7 @@ impl AppError {
             Self::WrongPassword | Self::CsrfRejected | Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::EmailTaken => 409,
+            Self::EmailTaken | Self::JobRunning => 409,
             Self::RequestTimeout => 408,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
@@ -126,6 +131,7 @@ impl AppError {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::EmailTaken => "email_taken",
+            Self::JobRunning => "job_running",
             Self::RequestTimeout => "request_timeout",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
@@ -261,6 +267,7 @@ impl From<ErrorBody> for AppError {
             "not_found" => Self::NotFound,
             "method_not_allowed" => Self::MethodNotAllowed,
             "email_taken" => Self::EmailTaken,
+            "job_running" => Self::JobRunning,
             "request_timeout" => Self::RequestTimeout,
             "payload_too_large" => Self::PayloadTooLarge,
             "unsupported_media_type" => Self::UnsupportedMediaType,

@@ -72,7 +72,7 @@ pub async fn delete_list(#[server(flatten)] input: ListId) -> Result<Deleted, Ap
     let id = parse_uuid("id", &input.id)?;
     let deleted = store::delete(&state()?.db, user.user.id, id).await?;
     tracing::info!(list = %id, "list deleted");
-    Ok(Deleted { deleted })
+    Ok(Deleted { deleted, job: None })
 }
 
 /// A list's members; for its owner, the pending invitations too.

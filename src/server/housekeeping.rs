@@ -7,14 +7,16 @@ use crate::state::AppState;
 /// How long the password hashers keep their memory (7 MiB each) after their last hash.
 const HASHER_MEMORY_IDLE: Duration = Duration::from_secs(10);
 
-/// The work that runs beside the server: SQLite's checkpoints, giving back the password
+/// The work that runs beside the server: SQLite's checkpoints, the runner of bulk changes
+/// ([`crate::jobs::store::run`]), giving back the password
 /// hashers' memory after a quiet spell, and an hourly clean-up of expired sessions,
 /// rate-limit windows, what has been in the trash for 30 days and
-/// history older than a year. Stop it
+/// history older than a year, finished jobs a day old. Stop it
 /// ([`Housekeeping::stop`]) before closing the database.
 pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
     let mut tasks = Vec::new();
     tasks.extend(state.db.spawn_checkpoints());
+    tasks.push(tokio::spawn(crate::jobs::store::run(state.db.clone(), state.jobs.clone())));
     let passwords = state.passwords.clone();
     tasks.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(HASHER_MEMORY_IDLE);
@@ -31,9 +33,10 @@ pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
             let limits = state.limiter.forget_expired(&state.db).await;
             let trash = crate::trash::store::purge_expired(&state.db).await;
             let history = crate::history::record::purge_expired(&state.db).await;
-            match (sessions, limits, trash, history) {
-                (Ok(sessions), Ok(limits), Ok(trash), Ok(history)) => {
-                    tracing::debug!(sessions, limits, trash, history, "expired rows removed")
+            let jobs = crate::jobs::store::purge_finished(&state.db).await;
+            match (sessions, limits, trash, history, jobs) {
+                (Ok(sessions), Ok(limits), Ok(trash), Ok(history), Ok(jobs)) => {
+                    tracing::debug!(sessions, limits, trash, history, jobs, "expired rows removed")
                 }
                 _ => tracing::warn!("housekeeping failed; will retry in an hour"),
             }

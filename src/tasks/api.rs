@@ -18,8 +18,9 @@ use crate::{
     auth::{Person, extract::require_user},
     error::{
         ErrorBody,
-        docs::{InvalidFields, MemberWriteErrors, OwnReadErrors},
+        docs::{BulkWriteErrors, InvalidFields, MemberWriteErrors, OwnReadErrors},
     },
+    jobs::{JobKind, api::start},
     state::state,
 };
 
@@ -113,33 +114,37 @@ pub async fn delete_task(#[server(flatten)] input: TaskId) -> Result<Deleted, Ap
     let user = require_user().await?;
     let id = parse_id(&input.id)?;
     let deleted = store::delete(&state()?.db, user.user.id, id).await?;
-    Ok(Deleted { deleted })
+    Ok(Deleted { deleted, job: None })
 }
 
-/// Moves every completed task of one list, or of every list the user may edit, to the trash,
-/// all or nothing.
+/// Moves every completed task of one list, or of every list the user may edit, to the trash.
+/// A few thousand at most go at once (`200`); more go on in the background (`202`, with the
+/// job), and none is left behind.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/clear-completed", tag = "tasks",
     request_body(content = ListScope, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "How many completed tasks were deleted.", body = Deleted),
-        MemberWriteErrors,
+        (status = 202, description = "The first batch was deleted; `job` deletes the rest.", body = Deleted),
+        BulkWriteErrors,
     ),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/clear-completed")]
 pub async fn clear_completed(#[server(flatten)] input: ListScope) -> Result<Deleted, AppError> {
     let user = require_user().await?;
     let list_id = input.parse()?;
-    let deleted = store::clear_completed(&state()?.db, user.user.id, list_id).await?;
-    Ok(Deleted { deleted })
+    let started = start(user.user.id, JobKind::ClearCompleted, list_id).await?;
+    Ok(Deleted { deleted: started.done, job: started.job })
 }
 
-/// Completes (or reopens) every task of one list, or of every list the user may edit, all
-/// or nothing.
+/// Completes (or reopens) every task of one list, or of every list the user may edit. A few
+/// thousand at most change at once (`200`); more go on in the background (`202`, with the
+/// job), and none is left behind.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/complete-all", tag = "tasks",
     request_body(content = CompleteAllInput, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "How many tasks changed.", body = Updated),
-        MemberWriteErrors,
+        (status = 202, description = "The first batch changed; `job` changes the rest.", body = Updated),
+        BulkWriteErrors,
         InvalidFields,
     ),
 ))]
@@ -148,8 +153,9 @@ pub async fn complete_all(#[server(flatten)] input: CompleteAllInput) -> Result<
     let user = require_user().await?;
     let completed = parse_bool("completed", &input.completed)?;
     let list_id = ListScope { list_id: input.list_id }.parse()?;
-    let updated = store::complete_all(&state()?.db, user.user.id, list_id, completed).await?;
-    Ok(Updated { updated })
+    let kind = if completed { JobKind::CompleteAll } else { JobKind::ReopenAll };
+    let started = start(user.user.id, kind, list_id).await?;
+    Ok(Updated { updated: started.done, job: started.job })
 }
 
 /// The tags of one list, or of every list of the user's, with how many tasks carry each.

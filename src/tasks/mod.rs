@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
-use crate::{auth::Person, dates::Moment};
+use crate::{auth::Person, dates::Moment, jobs::Job};
 
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -179,16 +179,26 @@ pub struct TaskList {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Deleted {
-    /// How many tasks were deleted.
+    /// How many tasks were deleted (and lists, for the trash). For a bulk change that goes on
+    /// in the background, how many its first batch deleted.
     pub deleted: u64,
+    /// The job doing the rest of a bulk change, when it goes on in the background (the
+    /// answer is then `202 Accepted`); absent when everything is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<Job>,
 }
 
 /// The answer of a bulk update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Updated {
-    /// How many tasks changed.
+    /// How many tasks changed. For a bulk change that goes on in the background, how many
+    /// its first batch changed.
     pub updated: u64,
+    /// The job doing the rest, when it goes on in the background (the answer is then
+    /// `202 Accepted`); absent when everything is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<Job>,
 }
 
 /// A tag with the number of tasks carrying it.

@@ -13,19 +13,22 @@ use sqlx::Connection;
 use time::Date;
 use uuid::Uuid;
 
+mod bulk;
 mod listing;
 
+pub use bulk::{bulk_count, bulk_refusal, clear_completed, complete_all};
 pub use listing::{COUNT_AHEAD, explain, list};
 
 use super::{Priority, TagCount, Task, TaskChanges, TaskDraft};
 use crate::{
     auth::Person,
-    db::{Db, Timestamp, with_bulk_writer, with_pool, with_writer},
+    db::{Db, Timestamp, with_pool, with_writer},
     error::AppError,
     history::{
         EventKind,
         record::{NewEvent, for_each_task, record},
     },
+    jobs::step::{Step, advance},
     lists::{
         Role,
         store::{self as lists, editable_lists, member_lists, not_a_member, role_of},
@@ -379,33 +382,43 @@ pub const STORED_COLUMNS: &str = "id, list_id, created_by, assignee_id, title, d
 
 /// Moves the tasks `condition` picks to the trash, marked as deleted now by the caller; the
 /// condition reads the caller from `$1`, a list (or null) from `$2` and a task (or null) from
-/// `$3`. Returns how many moved.
+/// `$3`. A job's batch (`step`) moves at most its limit of them, changed before it started,
+/// and records its progress. Returns how many moved, or `None` when the batch's runner no
+/// longer held its job (nothing moved).
 async fn trash(
     db: &Db,
     user_id: Uuid,
     list_id: Option<Uuid>,
     task_id: Option<Uuid>,
     condition: &str,
-) -> Result<u64, AppError> {
-    let now = Timestamp::now();
+    step: Option<&Step>,
+) -> Result<Option<u64>, AppError> {
+    let now = step.map_or_else(Timestamp::now, |step| step.now);
     let single_writer = db.is_sqlite();
+    let key = if single_writer { "n" } else { "id" };
+    // `$5`: the cutoff, `$6`: the most rows (a task's own deletion has neither).
+    let picked = format!(
+        "{key} in (select {key} from tasks where {condition} and ($5 is null or updated_at <= $5) \
+         limit $6)"
+    );
     // PostgreSQL moves the rows in one statement, so that no other transaction can change or
     // move them between the copy and the delete; SQLite's single writer runs nothing between
     // its two statements, and it has no data-modifying `with`.
     let move_rows = format!(
-        "with moved as (delete from tasks where {condition} returning {STORED_COLUMNS}) \
+        "with moved as (delete from tasks where {picked} and {condition} returning {STORED_COLUMNS}) \
          insert into trashed_tasks ({STORED_COLUMNS}, deleted_at, deleted_by) \
          select {STORED_COLUMNS}, $4, $1 from moved"
     );
     let copy = format!(
         "insert into trashed_tasks ({STORED_COLUMNS}, deleted_at, deleted_by) \
-         select {STORED_COLUMNS}, $4, $1 from tasks where {condition}"
+         select {STORED_COLUMNS}, $4, $1 from tasks where {picked}"
     );
     // Exactly the rows just copied: the caller's deletions of this microsecond.
     let delete =
         "delete from tasks where id in (select id from trashed_tasks where deleted_by = $1 and deleted_at = $2)";
     let events = for_each_task("from trashed_tasks where deleted_by = $1 and deleted_at = $2", 3);
-    with_bulk_writer!(db, task_id.is_none(), |conn| async move {
+    let (started, limit) = step.map_or((None, 1), |step| (Some(step.started), step.limit));
+    with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
         let first = if single_writer { &copy } else { &move_rows };
         let moved = sqlx::query(first)
@@ -413,6 +426,8 @@ async fn trash(
             .bind(list_id)
             .bind(task_id)
             .bind(now)
+            .bind(started)
+            .bind(limit)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -422,92 +437,27 @@ async fn trash(
             }
             let kind = EventKind::TaskDeleted.as_str();
             sqlx::query(&events).bind(user_id).bind(now).bind(now).bind(user_id).bind(kind).execute(&mut *tx).await?;
+        }
+        if let Some(step) = step
+            && advance!(&mut *tx, step, moved, moved).await?.rows_affected() == 0
+        {
+            return Ok(None);
+        }
+        if moved > 0 || step.is_some() {
             tx.commit().await?;
         }
-        Ok::<_, AppError>(moved)
-    }
-    .await)
+        Ok::<_, AppError>(Some(moved))
+    })
 }
 
 /// Moves a task of a list where the caller may edit to the trash; returns 1.
 pub async fn delete(db: &Db, user_id: Uuid, id: Uuid) -> Result<u64, AppError> {
     let condition = format!("id = $3 and list_id in {} and $2 is null", editable_lists("$1"));
-    let deleted = trash(db, user_id, None, Some(id), &condition).await?;
+    let deleted = trash(db, user_id, None, Some(id), &condition, None).await?.unwrap_or(0);
     if deleted == 0 {
         return Err(refusal(db, user_id, id).await);
     }
     Ok(deleted)
-}
-
-/// SQL: the lists a bulk change applies to: the one named (`$2`, where the caller `$1` may
-/// edit), or every list where they may edit.
-fn bulk_scope(list_id: Option<Uuid>) -> String {
-    match list_id {
-        Some(_) => format!("list_id = $2 and $2 in {}", editable_lists("$1")),
-        None => format!("list_id in {} and $2 is null", editable_lists("$1")),
-    }
-}
-
-/// After a bulk change that changed nothing: a list the caller may not edit is an error.
-async fn bulk_outcome(db: &Db, user_id: Uuid, list_id: Option<Uuid>, changed: u64) -> Result<u64, AppError> {
-    match list_id {
-        Some(list_id) if changed == 0 => match list_refusal(db, user_id, list_id, AppError::Internal).await {
-            AppError::Internal => Ok(0),
-            refused => Err(refused),
-        },
-        _ => Ok(changed),
-    }
-}
-
-/// Moves the completed tasks of one list, or of every list where the caller may edit, to the
-/// trash, all or nothing.
-pub async fn clear_completed(db: &Db, user_id: Uuid, list_id: Option<Uuid>) -> Result<u64, AppError> {
-    let condition = format!("{} and completed and $3 is null", bulk_scope(list_id));
-    let deleted = trash(db, user_id, list_id, None, &condition).await?;
-    bulk_outcome(db, user_id, list_id, deleted).await
-}
-
-/// Completes (or reopens) the tasks of one list, or of every list where the caller may edit,
-/// in one statement; returns how many changed.
-pub async fn complete_all(db: &Db, user_id: Uuid, list_id: Option<Uuid>, completed: bool) -> Result<u64, AppError> {
-    let now = Timestamp::now();
-    let kind = if completed { EventKind::TaskCompleted } else { EventKind::TaskReopened };
-    let scope = bulk_scope(list_id);
-    let update = format!(
-        "update tasks set completed = $3, completed_at = $4, updated_at = $5 where {scope} and completed <> $3"
-    );
-    // PostgreSQL writes the events of exactly the rows it changed, in the same statement;
-    // SQLite (no data-modifying `with`) those changed this microsecond, under its one writer.
-    let single_writer = db.is_sqlite();
-    let statement = if single_writer {
-        update
-    } else {
-        let events = for_each_task("from changed", 6);
-        format!("with changed as ({update} returning id, list_id, title) {events}")
-    };
-    let events = for_each_task(&format!("from tasks where {scope} and completed = $3 and updated_at = $4"), 5);
-    let updated = with_bulk_writer!(db, true, |conn| {
-        let mut tx = conn.begin().await?;
-        let mut query = sqlx::query(&statement)
-            .bind(user_id)
-            .bind(list_id)
-            .bind(completed)
-            .bind(completed.then_some(now))
-            .bind(now);
-        if !single_writer {
-            query = query.bind(now).bind(user_id).bind(kind.as_str());
-        }
-        let changed = query.execute(&mut *tx).await?.rows_affected();
-        if changed > 0 {
-            if single_writer {
-                let events = sqlx::query(&events).bind(user_id).bind(list_id).bind(completed).bind(now);
-                events.bind(now).bind(user_id).bind(kind.as_str()).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        }
-        Ok::<_, AppError>(changed)
-    })?;
-    bulk_outcome(db, user_id, list_id, updated).await
 }
 
 /// The tags of one list, or of all the caller's, with their task counts, alphabetically.

@@ -8,7 +8,8 @@ use super::{input::Restore, store};
 #[cfg(feature = "ssr")]
 use crate::{
     auth::extract::require_user,
-    error::docs::{MemberWriteErrors, SessionErrors, SessionWriteErrors},
+    error::docs::{MemberWriteErrors, OwnBulkErrors, SessionErrors},
+    jobs::{JobKind, api::start},
     state::state,
 };
 use crate::{error::AppError, tasks::Deleted};
@@ -39,17 +40,20 @@ pub async fn restore_from_trash(#[server(flatten)] input: RestoreInput) -> Resul
 }
 
 /// Empties the user's part of the trash for good: the tasks they deleted, and the lists they
-/// own. (Others' deletions stay restorable by them until they expire after 30 days.)
+/// own with their tasks. (Others' deletions stay restorable by them until they expire after
+/// 30 days.) A few thousand rows at most go at once (`200`); more go on in the background
+/// (`202`, with the job), and none is left behind.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/trash/empty", tag = "lists",
     responses(
         (status = 200, description = "How many tasks and lists were purged.", body = Deleted),
-        SessionWriteErrors,
+        (status = 202, description = "The first batch was purged; `job` purges the rest.", body = Deleted),
+        OwnBulkErrors,
     ),
 ))]
 #[server(prefix = "/api", endpoint = "trash/empty")]
 pub async fn empty_trash() -> Result<Deleted, AppError> {
     let user = require_user().await?;
-    let deleted = store::empty(&state()?.db, user.user.id).await?;
-    tracing::info!(deleted, "trash emptied");
-    Ok(Deleted { deleted })
+    let started = start(user.user.id, JobKind::EmptyTrash, None).await?;
+    tracing::info!(deleted = started.done, background = started.job.is_some(), "trash emptied");
+    Ok(Deleted { deleted: started.done, job: started.job })
 }

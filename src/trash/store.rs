@@ -7,12 +7,13 @@ use uuid::Uuid;
 use super::{KEPT_DAYS, TASKS_SHOWN, Trash, TrashedList, TrashedTask};
 use crate::{
     auth::Person,
-    db::{Db, Timestamp, execute, with_bulk_writer, with_pool, with_writer},
+    db::{Db, Timestamp, execute, with_pool, with_writer},
     error::AppError,
     history::{
         EventKind,
         record::{NewEvent, for_each_task, record},
     },
+    jobs::step::{Advanced, Step, advance},
     lists::{
         ListRef,
         store::{self as lists, editable_lists, owned_lists_and_trashed},
@@ -164,21 +165,75 @@ pub async fn restore_list(db: &Db, user_id: Uuid, id: Uuid) -> Result<crate::lis
     Err(AppError::NotFound)
 }
 
-/// Empties the caller's part of the trash for good: the tasks they deleted and the lists they
-/// own (with their tasks). What others deleted stays theirs to restore until it expires.
-pub async fn empty(db: &Db, user_id: Uuid) -> Result<u64, AppError> {
-    let owned = owned_lists_and_trashed("$1");
-    let lists_sql = format!("delete from lists where deleted_at is not null and id in {owned}");
-    // Only in lists the caller may still edit: a former editor cannot purge for good what the
-    // list's members may still want back.
-    let tasks_sql = format!("delete from trashed_tasks where deleted_by = $1 and list_id in {}", editable_lists("$1"));
-    with_bulk_writer!(db, true, |conn| {
+/// What emptying the trash removes, in the order its batches take them, as (table, key,
+/// condition, whether it counts as progress), each condition reading the caller from `$1` and
+/// the job's start from `$2`: the lists the caller owns in the trash with everything in them
+/// (the lists after their contents), then the tasks the caller deleted (only in lists they may
+/// still edit: a former editor cannot purge for good what the list's members may still want
+/// back). A purged list's history is work, not progress.
+fn emptied(single_writer: bool) -> [(&'static str, &'static str, String, bool); 5] {
+    let key = if single_writer { "n" } else { "id" };
+    let lists = format!(
+        "(select id from lists where deleted_at is not null and deleted_at <= $2 and id in {})",
+        owned_lists_and_trashed("$1")
+    );
+    let trashed = format!("deleted_by = $1 and list_id in {} and deleted_at <= $2", editable_lists("$1"));
+    // The lists first: the caller's own trashed tasks are found through an index of all they
+    // deleted, those in their trashed lists too, which each batch would otherwise skip again.
+    [
+        ("tasks", key, format!("list_id in {lists}"), true),
+        ("trashed_tasks", "id", format!("list_id in {lists}"), true),
+        ("list_events", "id", format!("list_id in {lists}"), false),
+        ("lists", "id", format!("id in {lists}"), true),
+        ("trashed_tasks", "id", trashed, true),
+    ]
+}
+
+/// How many tasks and lists emptying the trash removes: what its job expects.
+pub async fn empty_count(db: &Db, user_id: Uuid, started: Timestamp) -> Result<u64, AppError> {
+    let counts: Vec<String> = emptied(db.is_sqlite())
+        .into_iter()
+        .filter(|(.., counts)| *counts)
+        .map(|(table, _, condition, _)| format!("(select count(*) from {table} where {condition})"))
+        .collect();
+    let total: i64 = with_pool!(db.read(), |pool| {
+        sqlx::query_scalar(&format!("select {}", counts.join(" + "))).bind(user_id).bind(started).fetch_one(pool).await
+    })?;
+    Ok(total.unsigned_abs())
+}
+
+/// One batch of emptying the caller's part of the trash for good: the tasks they deleted and
+/// the lists they own (with their tasks). What others deleted stays theirs to restore until
+/// it expires. Returns how far it took the job (the tasks and lists that went), or `None` when
+/// the batch's runner no longer held the job (nothing went).
+pub async fn empty(db: &Db, user_id: Uuid, step: &Step) -> Result<Option<Advanced>, AppError> {
+    let batches: Vec<(String, bool)> = emptied(db.is_sqlite())
+        .into_iter()
+        .map(|(table, key, condition, counts)| {
+            let sql =
+                format!("delete from {table} where {key} in (select {key} from {table} where {condition} limit $3)");
+            (sql, counts)
+        })
+        .collect();
+    with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
-        let tasks = sqlx::query(&tasks_sql).bind(user_id).execute(&mut *tx);
-        let tasks = tasks.await?.rows_affected();
-        let lists = sqlx::query(&lists_sql).bind(user_id).execute(&mut *tx).await?.rows_affected();
+        let (mut work, mut done) = (0_u64, 0_u64);
+        for (sql, counts) in &batches {
+            let room = step.limit - i64::try_from(work).unwrap_or(i64::MAX);
+            if room <= 0 {
+                break;
+            }
+            let removed = sqlx::query(sql).bind(user_id).bind(step.started).bind(room).execute(&mut *tx).await?;
+            work += removed.rows_affected();
+            if *counts {
+                done += removed.rows_affected();
+            }
+        }
+        if advance!(&mut *tx, step, work, done).await?.rows_affected() == 0 {
+            return Ok(None);
+        }
         tx.commit().await?;
-        Ok::<_, AppError>(tasks + lists)
+        Ok::<_, AppError>(Some(step.advanced(work, done)))
     })
 }
 

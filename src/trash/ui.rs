@@ -10,6 +10,7 @@ use super::{EmptyTrash, KEPT_DAYS, RestoreFromTrash, Trash, list_trash};
 use crate::{
     auth::{Person, ui::with_user},
     dates::{machine_of, minute_of},
+    jobs::{current_job, ui::JobProgress},
     ui::{encode_component, error_text, posted_error},
 };
 
@@ -22,7 +23,7 @@ pub fn TrashPage() -> impl IntoView {
         {with_user(move |_| {
             let ours = [RestoreFromTrash::url(), EmptyTrash::url()];
             let notice = posted_error(&query.read_untracked(), &ours, |_| None).map(|e| error_text(&e));
-            let trash = Resource::new(|| (), |_| list_trash());
+            let trash = Resource::new(|| (), |_| async { (list_trash().await, current_job().await) });
             view! {
                 <section class="card trash">
                     <p class="breadcrumb">
@@ -47,8 +48,17 @@ pub fn TrashPage() -> impl IntoView {
                         view! { <p class="loading">"Loading the trash…"</p> }
                     }>
                         {Suspend::new(async move {
-                            match trash.await {
-                                Ok(trash) => Either::Left(view! { <Contents trash /> }),
+                            let (trash, job) = trash.await;
+                            let job = job.ok().flatten().map(|job| view! { <JobProgress job /> });
+                            match trash {
+                                Ok(trash) => {
+                                    Either::Left(
+                                        view! {
+                                            {job}
+                                            <Contents trash />
+                                        },
+                                    )
+                                }
                                 Err(error) => {
                                     Either::Right(
                                         view! {

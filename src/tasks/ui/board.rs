@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::view::View;
 use crate::{
+    jobs::{Job, JobId, get_job},
     lists::{Assignee, ListRef},
     tasks::{Task, TaskId, TaskList, delete_task},
     ui::Sent,
@@ -30,6 +31,8 @@ pub(super) struct Board {
     pub(super) version: RwSignal<u64>,
     /// A bulk change in flight.
     pub(super) bulk: RwSignal<Option<Bulk>>,
+    /// A bulk change going on in the background, as last heard of.
+    pub(super) job: RwSignal<Option<Job>>,
     /// The last failure of a change, shown above the list: the task itself may be gone by the
     /// time the list is loaded again.
     pub(super) notice: RwSignal<Option<String>>,
@@ -73,11 +76,12 @@ impl Edits {
 impl Board {
     /// A board showing `view`, with `notice` above the list (the error a plain form came
     /// back with, say).
-    pub(super) fn new(view: View, notice: Option<String>, choices: Choices) -> Self {
+    pub(super) fn new(view: View, notice: Option<String>, choices: Choices, job: Option<Job>) -> Self {
         Self {
             view: RwSignal::new(view),
             version: RwSignal::new(0),
             bulk: RwSignal::new(None),
+            job: RwSignal::new(job),
             notice: RwSignal::new(notice),
             edits: StoredValue::new(Edits::default()),
             choices: StoredValue::new(choices),
@@ -189,6 +193,31 @@ impl Board {
         );
     }
 
+    /// Follows a bulk change going on in the background: asks how far it is every second, and
+    /// loads the list again when it is over (or can no longer be followed).
+    pub(super) fn follow_job(self) {
+        Effect::new(move || {
+            let Some(job) = self.job.get() else { return };
+            if job.finished {
+                self.job.set(None);
+                self.reload();
+                return;
+            }
+            set_timeout(
+                move || {
+                    spawn_local(async move {
+                        let heard = get_job(JobId { id: job.id.to_string() }).await;
+                        self.job.set(heard.ok().filter(|heard| !heard.finished));
+                        if self.job.get_untracked().is_none() {
+                            self.reload();
+                        }
+                    })
+                },
+                std::time::Duration::from_secs(1),
+            );
+        });
+    }
+
     pub(super) fn clearing(self) -> bool {
         self.bulk.get() == Some(Bulk::ClearCompleted)
     }
@@ -279,7 +308,7 @@ mod tests {
         with_owner(|| {
             let (viewed, edited) = (Uuid::now_v7(), Uuid::now_v7());
             let choices = Choices { read_only: vec![viewed], ..Choices::default() };
-            let board = Board::new(View::default(), None, choices);
+            let board = Board::new(View::default(), None, choices, None);
             assert!(board.reads_only(&viewed.to_string()));
             assert!(!board.reads_only(&edited.to_string()));
             assert!(!board.reads_only(""), "all lists (the view names none)");
@@ -289,7 +318,7 @@ mod tests {
     #[test]
     fn a_reload_with_no_edit_open_loads_the_list_at_once() {
         with_owner(|| {
-            let board = Board::new(View::default(), None, Choices::default());
+            let board = Board::new(View::default(), None, Choices::default(), None);
             board.reload();
             board.reload();
             assert_eq!(board.version.get_untracked(), 2);
@@ -299,7 +328,7 @@ mod tests {
     #[test]
     fn a_reload_waits_for_the_open_edit_forms_to_close() {
         with_owner(|| {
-            let board = Board::new(View::default(), None, Choices::default());
+            let board = Board::new(View::default(), None, Choices::default(), None);
             let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
             let (row_a, row_b) = (row(), row());
             board.edit(row_a, a);
@@ -320,7 +349,7 @@ mod tests {
     #[test]
     fn closing_a_form_when_no_reload_waited_says_so() {
         with_owner(|| {
-            let board = Board::new(View::default(), None, Choices::default());
+            let board = Board::new(View::default(), None, Choices::default(), None);
             let id = Uuid::from_u128(7);
             let state = row();
             board.edit(state, id);
@@ -334,7 +363,7 @@ mod tests {
     #[test]
     fn a_loaded_list_keeps_only_the_forms_of_its_tasks() {
         with_owner(|| {
-            let board = Board::new(View::default(), None, Choices::default());
+            let board = Board::new(View::default(), None, Choices::default(), None);
             let (kept, gone) = (Uuid::from_u128(1), Uuid::from_u128(2));
             board.edit(row(), kept);
             board.edit(row(), gone);
@@ -349,7 +378,7 @@ mod tests {
     #[test]
     fn showing_another_view_closes_every_form() {
         with_owner(|| {
-            let board = Board::new(View::default(), Some("old notice".into()), Choices::default());
+            let board = Board::new(View::default(), Some("old notice".into()), Choices::default(), None);
             let id = Uuid::from_u128(1);
             board.edit(row(), id);
             board.reload();
@@ -365,7 +394,7 @@ mod tests {
     #[test]
     fn a_bulk_change_decides_every_row_until_it_is_answered() {
         with_owner(|| {
-            let board = Board::new(View::default(), None, Choices::default());
+            let board = Board::new(View::default(), None, Choices::default(), None);
             assert_eq!((board.bulk_completion(), board.clearing()), (None, false));
             board.bulk.set(Some(Bulk::Complete(true)));
             assert_eq!((board.bulk_completion(), board.clearing()), (Some(true), false));

@@ -23,7 +23,7 @@ pub(super) fn ListFooter(counts: Counts) -> impl IntoView {
         };
         format!("{active} {} left", if active == 1 { "item" } else { "items" })
     };
-    let busy = move || board.bulk.get().is_some();
+    let busy = move || board.bulk.get().is_some() || board.job.get().is_some();
     // The bulk changes apply to the list in view (all of the user's lists when there is none).
     let list_id = move || Some(board.view.get_untracked().list).filter(|l| !l.is_empty());
     let on_bulk = move |bulk: Bulk| {
@@ -33,13 +33,14 @@ pub(super) fn ListFooter(counts: Counts) -> impl IntoView {
             let (what, change): (&str, Sent) = match bulk {
                 Bulk::Complete(completed) => {
                     let input = CompleteAllInput { completed: completed.to_string(), list_id: list_id() };
-                    ("Could not change the tasks", Box::pin(async move { complete_all(input).await.map(drop) }))
+                    let sent = async move { complete_all(input).await.map(|answer| board.job.set(answer.job)) };
+                    ("Could not change the tasks", Box::pin(sent))
                 }
                 Bulk::ClearCompleted => {
                     let input = ListScope { list_id: list_id() };
                     (
                         "Could not clear the completed tasks",
-                        Box::pin(async move { clear_completed(input).await.map(drop) }),
+                        Box::pin(async move { clear_completed(input).await.map(|answer| board.job.set(answer.job)) }),
                     )
                 }
             };

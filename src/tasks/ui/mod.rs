@@ -22,6 +22,7 @@ use leptos_router::{hooks::use_query_map, params::ParamsMap};
 use crate::{
     auth::ui::with_user,
     error::AppError,
+    jobs::{Job, current_job, ui::JobProgress},
     lists::{
         AcceptInvitation, CreateList, DeclineInvitation, ListRef, list_assignees, list_lists,
         ui::{ListsSidebar, PendingInvitations},
@@ -54,13 +55,17 @@ pub fn TasksPage() -> impl IntoView {
         <Title text="Tasks" />
         {with_user(move |_| {
             let notice = no_script_error(&params.read_untracked());
-            let lists = Resource::new(|| (), |_| async { (list_lists().await, list_assignees().await) });
+            let lists = Resource::new(
+                || (),
+                |_| async { (list_lists().await, list_assignees().await, current_job().await) },
+            );
             view! {
                 <Suspense fallback=|| {
                     view! { <p class="loading">"Loading your lists…"</p> }
                 }>
                     {Suspend::new(async move {
-                        let (lists, assignees) = lists.await;
+                        let (lists, assignees, job) = lists.await;
+                        let job = job.ok().flatten();
                         let lists = lists.map(|page| page.lists).unwrap_or_default();
                         let assignees = assignees.unwrap_or_default();
                         let read_only = lists.iter().filter(|l| !l.role.can_edit()).map(|l| l.id).collect();
@@ -82,7 +87,7 @@ pub fn TasksPage() -> impl IntoView {
                                 <ListsSidebar lists />
                                 <div class="tasks-main">
                                     <PendingInvitations />
-                                    <TaskBoard notice choices />
+                                    <TaskBoard notice choices job />
                                 </div>
                             </div>
                         }
@@ -134,10 +139,11 @@ fn field_hint(field: &str) -> Option<&'static str> {
 
 /// The task board: new task, filters, the list and its footer.
 #[island]
-fn TaskBoard(notice: Option<String>, choices: Choices) -> impl IntoView {
+fn TaskBoard(notice: Option<String>, choices: Choices, job: Option<Job>) -> impl IntoView {
     mark_hydrated();
-    let board = Board::new(View::current(), notice, choices);
+    let board = Board::new(View::current(), notice, choices, job);
     provide_context(board);
+    board.follow_job();
     let list = Resource::new(move || (board.view.get().query(), board.version.get()), |(query, _)| list_tasks(query));
     let tags = Resource::new(
         move || (board.view.with(|v| v.list.clone()), board.version.get()),
@@ -184,6 +190,7 @@ fn TaskBoard(notice: Option<String>, choices: Choices) -> impl IntoView {
             Either::Right(view! { <NewTaskForm /> })
         }}
         <Notice />
+        {move || board.job.get().map(|job| view! { <JobProgress job /> })}
         <Transition fallback=|| {
             view! { <p class="loading">"Loading your tasks…"</p> }
         }>{content}</Transition>

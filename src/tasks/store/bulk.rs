@@ -1,0 +1,132 @@
+//! The bulk changes of tasks, one batch of a job at a time ([`crate::jobs`]): completing or
+//! reopening every task of a scope, and clearing the completed ones to the trash.
+
+use sqlx::Connection;
+use uuid::Uuid;
+
+use super::{list_refusal, trash};
+use crate::{
+    db::{Db, with_pool, with_writer},
+    error::AppError,
+    history::{EventKind, record::for_each_task},
+    jobs::step::{Advanced, Step, advance},
+    lists::store::editable_lists,
+};
+
+/// SQL: the lists a bulk change applies to: the one named (`$2`, where the caller `$1` may
+/// edit), or every list where they may edit.
+fn bulk_scope(list_id: Option<Uuid>) -> String {
+    match list_id {
+        Some(_) => format!("list_id = $2 and $2 in {}", editable_lists("$1")),
+        None => format!("list_id in {} and $2 is null", editable_lists("$1")),
+    }
+}
+
+/// Why a bulk change that changed nothing in the list `list_id` did not: a list the caller
+/// may not edit is an error (`None`: it may, there was nothing to change).
+pub async fn bulk_refusal(db: &Db, user_id: Uuid, list_id: Uuid) -> Option<AppError> {
+    match list_refusal(db, user_id, list_id, AppError::Internal).await {
+        AppError::Internal => None,
+        refused => Some(refused),
+    }
+}
+
+/// How many tasks a bulk change of the tasks completed (`true`) or open (`false`) in one
+/// list, or in every list where the caller may edit, would change: what a job expects.
+pub async fn bulk_count(db: &Db, user_id: Uuid, list_id: Option<Uuid>, completed: bool) -> Result<u64, AppError> {
+    let scope = bulk_scope(list_id);
+    let count: i64 = with_pool!(db.read(), |pool| {
+        sqlx::query_scalar(&format!("select count(*) from tasks where {scope} and completed = $3"))
+            .bind(user_id)
+            .bind(list_id)
+            .bind(completed)
+            .fetch_one(pool)
+            .await
+    })?;
+    Ok(count.unsigned_abs())
+}
+
+/// One batch of clearing the completed tasks of one list, or of every list where the caller
+/// may edit: moves them to the trash. `None` when the runner no longer held the job.
+pub async fn clear_completed(
+    db: &Db,
+    user_id: Uuid,
+    list_id: Option<Uuid>,
+    step: &Step,
+) -> Result<Option<Advanced>, AppError> {
+    let condition = format!("{} and completed and $3 is null", bulk_scope(list_id));
+    let moved = trash(db, user_id, list_id, None, &condition, Some(step)).await?;
+    Ok(moved.map(|moved| step.advanced(moved, moved)))
+}
+
+/// One batch of completing (or reopening) the tasks of one list, or of every list where the
+/// caller may edit: the tasks not yet so that were last changed before the job started.
+/// Returns how far it took the job, or `None` when the runner no longer held the job.
+pub async fn complete_all(
+    db: &Db,
+    user_id: Uuid,
+    list_id: Option<Uuid>,
+    completed: bool,
+    step: &Step,
+) -> Result<Option<Advanced>, AppError> {
+    let now = step.now;
+    let kind = if completed { EventKind::TaskCompleted } else { EventKind::TaskReopened };
+    // `completed = $3` (the opposite of what they become), not `completed <> ...`: each list's
+    // range of its index on (list, completion, updated_at), which the batches empty from the
+    // front.
+    let pending = format!("{} and completed = $3 and updated_at <= $4", bulk_scope(list_id));
+    let pick = format!("select {{key}} from tasks where {pending} limit $5");
+    let set = "update tasks set completed = $6, completed_at = $7, updated_at = $8";
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let changed = if db.is_sqlite() {
+            // The batch's rows by key, then each statement on exactly those: a statement that
+            // also repeats the conditions may be planned as a scan of every pending row.
+            let keys: Vec<i64> = sqlx::query_scalar(&pick.replace("{key}", "n"))
+                .bind(user_id)
+                .bind(list_id)
+                .bind(!completed)
+                .bind(step.started)
+                .bind(step.limit)
+                .fetch_all(&mut *tx)
+                .await?;
+            let keys = serde_json::to_string(&keys).unwrap_or_default();
+            let picked = "n in (select value from json_each($1))";
+            let update = format!("{} where {picked}", set.replace("$6", "$2").replace("$7", "$3").replace("$8", "$4"));
+            let changed = sqlx::query(&update).bind(&keys).bind(completed).bind(completed.then_some(now)).bind(now);
+            let changed = changed.execute(&mut *tx).await?.rows_affected();
+            let events = for_each_task(&format!("from tasks where {picked}"), 2);
+            let events = sqlx::query(&events).bind(&keys).bind(now).bind(user_id).bind(kind.as_str());
+            events.execute(&mut *tx).await?;
+            changed
+        } else {
+            // One statement: the rows it changed and their events. The conditions are checked
+            // again on each row, which another transaction may have changed meanwhile.
+            let events = for_each_task("from changed", 9);
+            let statement = format!(
+                "with changed as ({set} where id in ({}) and {pending} returning id, list_id, title) {events}",
+                pick.replace("{key}", "id")
+            );
+            sqlx::query(&statement)
+                .bind(user_id)
+                .bind(list_id)
+                .bind(!completed)
+                .bind(step.started)
+                .bind(step.limit)
+                .bind(completed)
+                .bind(completed.then_some(now))
+                .bind(now)
+                .bind(now)
+                .bind(user_id)
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        };
+        if advance!(&mut *tx, step, changed, changed).await?.rows_affected() == 0 {
+            return Ok(None);
+        }
+        tx.commit().await?;
+        Ok::<_, AppError>(Some(step.advanced(changed, changed)))
+    })
+}
