@@ -382,13 +382,14 @@ def main():
     out.write_text(json.dumps(report, indent=2) + "\n")
     for backend, r in report["results"].items():
         print(f"\n{backend}: p50 / p99 ms at {SMALL:,} and {BIG:,} tasks")
-        for row in r["views"]:
+        for row in r.get("views", []):
             print(f"  {'met ' if row['met'] else 'MISS'} {row['view']:34} {row['small']['p50_ms']:7.2f} /"
                   f" {row['small']['p99_ms']:7.2f}   {row['big']['p50_ms']:7.2f} / {row['big']['p99_ms']:7.2f}"
                   f"   x{row['p99_ratio']}")
-        print(f"  read everything: {r['read_everything']}")
+        if "read_everything" in r:
+            print(f"  read everything: {r['read_everything']}")
         for label, b in r["bulk"].items():
-            print(f"  {label}: {b['status']} in {b['seconds']} s; beside it {b['creates_beside']} creates, slowest"
+            print(f"  {label}: {b['status']} after {b.get('answered_s', b['seconds'])} s, done in {b['seconds']} s; beside it {b['creates_beside']} creates, slowest"
                   f" {b['slowest_create_beside_ms']} ms, {b['failed_creates_beside']} failed")
         if "crowd" in r:
             c = r["crowd"]
