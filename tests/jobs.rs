@@ -379,3 +379,54 @@ async fn started_job(client: &Client, path: &str) -> Value {
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{path}: {}", answer.text);
     answer.json["job"].clone()
 }
+
+/// While the owner's trash is being emptied, a list of theirs in it cannot be restored (the
+/// job may have purged part of it): 409, and the list stays in the trash.
+#[tokio::test]
+async fn a_list_is_not_restored_while_the_trash_is_emptied() {
+    let app = app().await;
+    let owner = person(&app, "owner@example.com").await;
+    let list = make_list(&owner, "Old project").await;
+    ok(owner.client.post("/api/lists/delete", &[("id", &list)]).await, "delete the list");
+    let later = Timestamp::now() + Duration::from_secs(600);
+    let job = held_job(&app, &owner.id, "empty_trash", Uuid::new_v4(), later).await;
+    let refused = owner.client.post("/api/trash/restore", &[("kind", "list"), ("id", &list)]).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::CONFLICT, "job_running"), "{}", refused.text);
+    assert_eq!(app.count("lists where id = $1 and deleted_at is not null", &list).await, 1);
+    doable::execute!(app.db, |conn| sqlx::query("delete from jobs where id = $1").bind(job).execute(conn)).unwrap();
+    ok(owner.client.post("/api/trash/restore", &[("kind", "list"), ("id", &list)]).await, "restore");
+}
+
+/// PostgreSQL: a task that another transaction changes while a batch waits for it is skipped,
+/// and the batch, which picked its limit, is not taken for the last: the tasks after it are
+/// still to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_that_skips_a_task_changed_meanwhile_is_not_the_last() {
+    let app = app().await;
+    let doable::db::Writer::Postgres(pool) = app.db.writer().clone() else { return };
+    let (ada, ada_id) = app.user("ada@example.com").await;
+    create_tasks(&ada, 5, None).await;
+    let runner = Uuid::new_v4();
+    let job = held_job(&app, &ada_id, "complete_all", runner, Timestamp::now() + Duration::from_secs(600)).await;
+    let started = Timestamp::now();
+    // Another transaction completes one task and holds it.
+    let mut other = pool.begin().await.unwrap();
+    let held: Uuid = sqlx::query_scalar(
+        "update tasks set completed = true, updated_at = $1 where id = (select id from tasks where list_id = $2 \
+         order by id limit 1) returning id",
+    )
+    .bind(Timestamp::now())
+    .bind(Uuid::parse_str(&ada_id).unwrap())
+    .fetch_one(&mut *other)
+    .await
+    .unwrap();
+    let user = Uuid::parse_str(&ada_id).unwrap();
+    let db = app.db.clone();
+    let batch = tokio::spawn(async move {
+        doable::tasks::store::complete_all(&db, user, None, true, &step(job, runner, started, 5)).await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    other.commit().await.unwrap();
+    let advanced = batch.await.unwrap().unwrap();
+    assert_eq!(advanced, Some(Advanced { done: 4, last: false }), "the held task {held} was skipped");
+}

@@ -129,7 +129,8 @@ error_set!(
     [UNAUTHENTICATED, NOT_YOURS, INVALID_FIELDS, FORBIDDEN]
 );
 error_set!(
-    /// Errors of a bulk change of the tasks of one list, or of every list where the user may edit.
+    /// Errors of a bulk change of the tasks of one list, or of every list where the user may
+    /// edit, and of a change that waits for one (restoring a list while the trash is emptied).
     BulkWriteErrors = ANY,
     WRITE,
     [UNAUTHENTICATED, NOT_YOURS, INVALID_FIELDS, FORBIDDEN, JOB_RUNNING]

@@ -25,14 +25,16 @@ pub struct Step {
 }
 
 impl Step {
-    /// Whether a batch that changed `changed` rows was the last.
-    pub fn is_last(&self, changed: u64) -> bool {
-        changed < self.limit.unsigned_abs()
+    /// Whether a batch that picked `picked` rows was the last. Picked, not changed: on
+    /// PostgreSQL a picked row that another transaction changed meanwhile is skipped, and
+    /// the rows after it are still to do.
+    pub fn is_last(&self, picked: u64) -> bool {
+        picked < self.limit.unsigned_abs()
     }
 
-    /// What a committed batch that changed `changed` rows, `done` of them progress, tells.
-    pub fn advanced(&self, changed: u64, done: u64) -> Advanced {
-        Advanced { done, last: self.is_last(changed) }
+    /// What a committed batch that picked `picked` rows, `done` of them progress, tells.
+    pub fn advanced(&self, picked: u64, done: u64) -> Advanced {
+        Advanced { done, last: self.is_last(picked) }
     }
 }
 
@@ -49,15 +51,15 @@ pub struct Advanced {
 pub const ADVANCE: &str = "update jobs set done = done + $1, finished_at = $2, lease_until = $3 \
      where id = $4 and lease_owner = $5 and finished_at is null";
 
-/// Records a batch of `$changed` rows (of which `$progress` count towards the job's total) in
+/// Records a batch that picked `$picked` rows (of which `$progress` count towards the job's total) in
 /// the batch's transaction `$conn`: a `Result<QueryResult, sqlx::Error>` to `.await`, which
 /// changed no row when the runner no longer holds the job (the caller then rolls the batch
 /// back). A macro, as the statement must be built for each database's own connection type.
 #[macro_export]
 macro_rules! advance {
-    ($conn:expr, $step:expr, $changed:expr, $progress:expr) => {{
+    ($conn:expr, $step:expr, $picked:expr, $progress:expr) => {{
         let step: &$crate::jobs::step::Step = $step;
-        let last = step.is_last($changed);
+        let last = step.is_last($picked);
         ::sqlx::query($crate::jobs::step::ADVANCE)
             .bind(i64::try_from($progress).unwrap_or(i64::MAX))
             .bind(last.then_some(step.now))

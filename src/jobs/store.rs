@@ -30,9 +30,11 @@ pub const LEASE: Duration = Duration::from_secs(15);
 pub const SWEEP: Duration = Duration::from_secs(5);
 /// How long a finished job can still be read.
 const KEPT: Duration = Duration::from_secs(24 * 3600);
-/// Consecutive failed batches after which a runner lets a job go (to be retried when its
-/// lease lapses), rather than hold it while the database is in trouble.
+/// Consecutive failed batches after which a runner lets a job go, rather than hold it while
+/// the database is in trouble.
 const TRIES: u32 = 5;
+/// How long a job let go after failing waits before a runner tries it again.
+const RETRY: Duration = Duration::from_secs(60);
 
 #[derive(sqlx::FromRow)]
 struct JobRow {
@@ -152,11 +154,15 @@ pub async fn start(
     let step =
         Step { job: id, owner: runner.owner, started, limit: runner.batch, now: Timestamp::now(), lease_until: None };
     let first = match batch(db, user_id, kind, list_id, &step).await {
-        Ok(first) => first.unwrap_or(Advanced { done: 0, last: true }),
+        Ok(Some(first)) => first,
+        // Another runner took the job over (this request outlived its lease): it goes on there.
+        Ok(None) => return Ok(Started { done: 0, job: get(db, user_id, id).await? }),
         Err(error) => {
-            // The job stays, held by no one: a runner takes it up (or fails as this did).
-            release(db, id, runner.owner).await;
-            runner.wake.notify_one();
+            // The batch was rolled back: the request changed nothing, and leaves no job (were
+            // that to fail too, the job would run when its lease lapses).
+            if let Err(forgotten) = forget(db, id).await {
+                tracing::warn!(error = %forgotten, job = %id, "a failed bulk change's job stays, to run later");
+            }
             return Err(error);
         }
     };
@@ -177,12 +183,15 @@ pub async fn start(
     Ok(Started { done, job: None })
 }
 
-/// Lets go of a job this runner holds, for any runner to take up.
+/// Lets go of a job this runner holds, for any runner to take up after [`RETRY`] (its batches
+/// failed: trying again at once would most likely fail the same way, and hold up the jobs
+/// behind it).
 async fn release(db: &Db, id: Uuid, owner: Uuid) {
     let released = execute!(db, |conn| {
-        sqlx::query("update jobs set lease_until = null where id = $1 and lease_owner = $2")
+        sqlx::query("update jobs set lease_until = $3 where id = $1 and lease_owner = $2")
             .bind(id)
             .bind(owner)
+            .bind(Timestamp::now() + RETRY)
             .execute(conn)
     });
     if let Err(error) = released {
@@ -270,7 +279,6 @@ async fn finish(db: &Db, runner: &Runner, job: &JobRow) -> Result<(), AppError> 
                 failures += 1;
                 tracing::warn!(%error, job = %job.id, failures, "a batch of a job failed");
                 if failures >= TRIES {
-                    release(db, job.id, runner.owner).await;
                     return Err(error);
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -299,7 +307,8 @@ pub async fn run(db: Db, runner: Runner) {
                         bulk_cache(&db, true).await;
                     }
                     if let Err(error) = finish(&db, &runner, &job).await {
-                        tracing::warn!(%error, job = %job.id, "a job was let go; it is retried later");
+                        tracing::warn!(%error, job = %job.id, "a job was let go; it is tried again in a minute");
+                        release(&db, job.id, runner.owner).await;
                     }
                 }
                 Ok(None) => break,

@@ -383,8 +383,9 @@ pub const STORED_COLUMNS: &str = "id, list_id, created_by, assignee_id, title, d
 /// Moves the tasks `condition` picks to the trash, marked as deleted now by the caller; the
 /// condition reads the caller from `$1`, a list (or null) from `$2` and a task (or null) from
 /// `$3`. A job's batch (`step`) moves at most its limit of them, changed before it started,
-/// and records its progress. Returns how many moved, or `None` when the batch's runner no
-/// longer held its job (nothing moved).
+/// and records its progress. Returns how many it picked and how many moved (on PostgreSQL a
+/// picked task that another transaction changed meanwhile stays), or `None` when the batch's
+/// runner no longer held its job (nothing moved).
 async fn trash(
     db: &Db,
     user_id: Uuid,
@@ -392,26 +393,25 @@ async fn trash(
     task_id: Option<Uuid>,
     condition: &str,
     step: Option<&Step>,
-) -> Result<Option<u64>, AppError> {
+) -> Result<Option<(u64, u64)>, AppError> {
     let now = step.map_or_else(Timestamp::now, |step| step.now);
     let single_writer = db.is_sqlite();
-    let key = if single_writer { "n" } else { "id" };
     // `$5`: the cutoff, `$6`: the most rows (a task's own deletion has neither).
-    let picked = format!(
-        "{key} in (select {key} from tasks where {condition} and ($5 is null or updated_at <= $5) \
-         limit $6)"
-    );
+    let pending = format!("{condition} and ($5 is null or updated_at <= $5)");
     // PostgreSQL moves the rows in one statement, so that no other transaction can change or
-    // move them between the copy and the delete; SQLite's single writer runs nothing between
-    // its two statements, and it has no data-modifying `with`.
+    // move them between the copy and the delete, and checks each again as it moves it;
+    // SQLite's single writer runs nothing between its two statements, and it has no
+    // data-modifying `with`.
     let move_rows = format!(
-        "with moved as (delete from tasks where {picked} and {condition} returning {STORED_COLUMNS}) \
-         insert into trashed_tasks ({STORED_COLUMNS}, deleted_at, deleted_by) \
-         select {STORED_COLUMNS}, $4, $1 from moved"
+        "with picked as (select id from tasks where {pending} limit $6), \
+         moved as (delete from tasks where id in (select id from picked) and {pending} returning {STORED_COLUMNS}), \
+         stored as (insert into trashed_tasks ({STORED_COLUMNS}, deleted_at, deleted_by) \
+         select {STORED_COLUMNS}, $4, $1 from moved) \
+         select (select count(*) from picked), (select count(*) from moved)"
     );
     let copy = format!(
         "insert into trashed_tasks ({STORED_COLUMNS}, deleted_at, deleted_by) \
-         select {STORED_COLUMNS}, $4, $1 from tasks where {picked}"
+         select {STORED_COLUMNS}, $4, $1 from tasks where n in (select n from tasks where {pending} limit $6)"
     );
     // Exactly the rows just copied: the caller's deletions of this microsecond.
     let delete =
@@ -420,17 +420,15 @@ async fn trash(
     let (started, limit) = step.map_or((None, 1), |step| (Some(step.started), step.limit));
     with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
-        let first = if single_writer { &copy } else { &move_rows };
-        let moved = sqlx::query(first)
-            .bind(user_id)
-            .bind(list_id)
-            .bind(task_id)
-            .bind(now)
-            .bind(started)
-            .bind(limit)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let (picked, moved) = if single_writer {
+            let copied = sqlx::query(&copy).bind(user_id).bind(list_id).bind(task_id).bind(now).bind(started);
+            let copied = copied.bind(limit).execute(&mut *tx).await?.rows_affected();
+            (copied, copied)
+        } else {
+            let moved = sqlx::query_as(&move_rows).bind(user_id).bind(list_id).bind(task_id).bind(now).bind(started);
+            let (picked, moved): (i64, i64) = moved.bind(limit).fetch_one(&mut *tx).await?;
+            (picked.unsigned_abs(), moved.unsigned_abs())
+        };
         if moved > 0 {
             if single_writer {
                 sqlx::query(delete).bind(user_id).bind(now).execute(&mut *tx).await?;
@@ -439,21 +437,21 @@ async fn trash(
             sqlx::query(&events).bind(user_id).bind(now).bind(now).bind(user_id).bind(kind).execute(&mut *tx).await?;
         }
         if let Some(step) = step
-            && advance!(&mut *tx, step, moved, moved).await?.rows_affected() == 0
+            && advance!(&mut *tx, step, picked, moved).await?.rows_affected() == 0
         {
             return Ok(None);
         }
         if moved > 0 || step.is_some() {
             tx.commit().await?;
         }
-        Ok::<_, AppError>(Some(moved))
+        Ok::<_, AppError>(Some((picked, moved)))
     })
 }
 
 /// Moves a task of a list where the caller may edit to the trash; returns 1.
 pub async fn delete(db: &Db, user_id: Uuid, id: Uuid) -> Result<u64, AppError> {
     let condition = format!("id = $3 and list_id in {} and $2 is null", editable_lists("$1"));
-    let deleted = trash(db, user_id, None, Some(id), &condition, None).await?.unwrap_or(0);
+    let deleted = trash(db, user_id, None, Some(id), &condition, None).await?.map_or(0, |(_, moved)| moved);
     if deleted == 0 {
         return Err(refusal(db, user_id, id).await);
     }

@@ -8,7 +8,7 @@ use super::{input::Restore, store};
 #[cfg(feature = "ssr")]
 use crate::{
     auth::extract::require_user,
-    error::docs::{MemberWriteErrors, OwnBulkErrors, SessionErrors},
+    error::docs::{BulkWriteErrors, OwnBulkErrors, SessionErrors},
     jobs::{JobKind, api::start},
     state::state,
 };
@@ -27,7 +27,7 @@ pub async fn list_trash() -> Result<Trash, AppError> {
 /// Restores a task (its list's owner or an editor) or a list with its tasks (its owner).
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/trash/restore", tag = "lists",
     request_body(content = RestoreInput, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "The task or the list, back.", body = Restored), MemberWriteErrors),
+    responses((status = 200, description = "The task or the list, back.", body = Restored), BulkWriteErrors),
 ))]
 #[server(prefix = "/api", endpoint = "trash/restore")]
 pub async fn restore_from_trash(#[server(flatten)] input: RestoreInput) -> Result<Restored, AppError> {

@@ -142,8 +142,12 @@ pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppE
 
 /// Brings a list the caller owns back from the trash, with its tasks.
 pub async fn restore_list(db: &Db, user_id: Uuid, id: Uuid) -> Result<crate::lists::List, AppError> {
+    // Not while the owner's trash is being emptied: the job may have purged part of the
+    // list's tasks already, and would leave the rest.
+    let emptying = "select 1 from jobs where user_id = $2 and kind = 'empty_trash' and finished_at is null";
     let restore = format!(
-        "update lists set deleted_at = null, deleted_by = null where id = $1 and deleted_at is not null and id in {}",
+        "update lists set deleted_at = null, deleted_by = null where id = $1 and deleted_at is not null and id in {} \
+         and not exists ({emptying})",
         owned_lists_and_trashed("$2")
     );
     let now = Timestamp::now();
@@ -159,6 +163,13 @@ pub async fn restore_list(db: &Db, user_id: Uuid, id: Uuid) -> Result<crate::lis
     if restored == 1 {
         tracing::info!(list = %id, "list restored");
         return lists::get(db, user_id, id).await?.ok_or(AppError::NotFound);
+    }
+    let running: i64 = with_pool!(db.read(), |pool| {
+        let count = emptying.replacen("select 1", "select count(*)", 1);
+        sqlx::query_scalar(&format!("{count} and $1 is not null")).bind(id).bind(user_id).fetch_one(pool).await
+    })?;
+    if running > 0 {
+        return Err(AppError::JobRunning);
     }
     // A list in the trash is invisible to everyone but its owner: not found for its members
     // too, the same as a list that does not exist.
@@ -215,11 +226,21 @@ pub async fn empty_count(db: &Db, user_id: Uuid, started: Timestamp) -> Result<u
 /// it expires. Returns how far it took the job (the tasks and lists that went), or `None` when
 /// the batch's runner no longer held the job (nothing went).
 pub async fn empty(db: &Db, user_id: Uuid, step: &Step) -> Result<Option<Advanced>, AppError> {
-    let batches: Vec<(String, bool)> = emptied(db.is_sqlite())
+    let single_writer = db.is_sqlite();
+    let batches: Vec<(String, bool)> = emptied(single_writer)
         .into_iter()
         .map(|(table, key, condition, counts)| {
-            let sql =
-                format!("delete from {table} where {key} in (select {key} from {table} where {condition} limit $3)");
+            let picked = format!("select {key} from {table} where {condition} limit $3");
+            // PostgreSQL says how many it picked (a row another transaction deleted meanwhile
+            // is not deleted again, and the rows after it are still to do).
+            let sql = if single_writer {
+                format!("delete from {table} where {key} in ({picked})")
+            } else {
+                format!(
+                    "with picked as ({picked}), gone as (delete from {table} where {key} in (select {key} from picked) \
+                     returning 1) select (select count(*) from picked), (select count(*) from gone)"
+                )
+            };
             (sql, counts)
         })
         .collect();
@@ -232,9 +253,16 @@ pub async fn empty(db: &Db, user_id: Uuid, step: &Step) -> Result<Option<Advance
                 break;
             }
             let per_row = if *counts { 1 } else { EVENTS_PER_ROW };
-            let removed = sqlx::query(sql).bind(user_id).bind(step.started).bind(room * per_row);
-            let removed = removed.execute(&mut *tx).await?.rows_affected();
-            work += removed.div_ceil(per_row.unsigned_abs());
+            let (picked, removed) = if single_writer {
+                let removed = sqlx::query(sql).bind(user_id).bind(step.started).bind(room * per_row);
+                let removed = removed.execute(&mut *tx).await?.rows_affected();
+                (removed, removed)
+            } else {
+                let removed = sqlx::query_as(sql).bind(user_id).bind(step.started).bind(room * per_row);
+                let (picked, removed): (i64, i64) = removed.fetch_one(&mut *tx).await?;
+                (picked.unsigned_abs(), removed.unsigned_abs())
+            };
+            work += picked.div_ceil(per_row.unsigned_abs());
             if *counts {
                 done += removed;
             }

@@ -56,7 +56,7 @@ pub async fn clear_completed(
 ) -> Result<Option<Advanced>, AppError> {
     let condition = format!("{} and completed and $3 is null", bulk_scope(list_id));
     let moved = trash(db, user_id, list_id, None, &condition, Some(step)).await?;
-    Ok(moved.map(|moved| step.advanced(moved, moved)))
+    Ok(moved.map(|(picked, moved)| step.advanced(picked, moved)))
 }
 
 /// One batch of completing (or reopening) the tasks of one list, or of every list where the
@@ -79,7 +79,8 @@ pub async fn complete_all(
     let set = "update tasks set completed = $6, completed_at = $7, updated_at = $8";
     with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
-        let changed = if db.is_sqlite() {
+        // How many rows the batch picked (fewer than its limit: the last batch), and changed.
+        let (picked, changed) = if db.is_sqlite() {
             // The batch's rows by key, then each statement on exactly those: a statement that
             // also repeats the conditions may be planned as a scan of every pending row.
             let keys: Vec<i64> = sqlx::query_scalar(&pick.replace("{key}", "n"))
@@ -90,24 +91,29 @@ pub async fn complete_all(
                 .bind(step.limit)
                 .fetch_all(&mut *tx)
                 .await?;
+            let picked = keys.len() as u64;
             let keys = serde_json::to_string(&keys).unwrap_or_default();
-            let picked = "n in (select value from json_each($1))";
-            let update = format!("{} where {picked}", set.replace("$6", "$2").replace("$7", "$3").replace("$8", "$4"));
+            let by_key = "n in (select value from json_each($1))";
+            let update = format!("{} where {by_key}", set.replace("$6", "$2").replace("$7", "$3").replace("$8", "$4"));
             let changed = sqlx::query(&update).bind(&keys).bind(completed).bind(completed.then_some(now)).bind(now);
             let changed = changed.execute(&mut *tx).await?.rows_affected();
-            let events = for_each_task(&format!("from tasks where {picked}"), 2);
+            let events = for_each_task(&format!("from tasks where {by_key}"), 2);
             let events = sqlx::query(&events).bind(&keys).bind(now).bind(user_id).bind(kind.as_str());
             events.execute(&mut *tx).await?;
-            changed
+            (picked, changed)
         } else {
             // One statement: the rows it changed and their events. The conditions are checked
-            // again on each row, which another transaction may have changed meanwhile.
+            // again on each row, which another transaction may have changed meanwhile: such a
+            // row is skipped, and the batch is still not the last if it picked its limit.
             let events = for_each_task("from changed", 9);
             let statement = format!(
-                "with changed as ({set} where id in ({}) and {pending} returning id, list_id, title) {events}",
+                "with picked as ({}), \
+                 changed as ({set} where id in (select id from picked) and {pending} returning id, list_id, title), \
+                 logged as ({events}) \
+                 select (select count(*) from picked), (select count(*) from changed)",
                 pick.replace("{key}", "id")
             );
-            sqlx::query(&statement)
+            let (picked, changed): (i64, i64) = sqlx::query_as(&statement)
                 .bind(user_id)
                 .bind(list_id)
                 .bind(!completed)
@@ -119,14 +125,14 @@ pub async fn complete_all(
                 .bind(now)
                 .bind(user_id)
                 .bind(kind.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
+                .fetch_one(&mut *tx)
+                .await?;
+            (picked.unsigned_abs(), changed.unsigned_abs())
         };
-        if advance!(&mut *tx, step, changed, changed).await?.rows_affected() == 0 {
+        if advance!(&mut *tx, step, picked, changed).await?.rows_affected() == 0 {
             return Ok(None);
         }
         tx.commit().await?;
-        Ok::<_, AppError>(Some(step.advanced(changed, changed)))
+        Ok::<_, AppError>(Some(step.advanced(picked, changed)))
     })
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::view::View;
 use crate::{
+    error::AppError,
     jobs::{Job, JobId, get_job},
     lists::{Assignee, ListRef},
     tasks::{Task, TaskId, TaskList, delete_task},
@@ -206,9 +207,15 @@ impl Board {
             set_timeout(
                 move || {
                     spawn_local(async move {
-                        let heard = get_job(JobId { id: job.id.to_string() }).await;
-                        self.job.set(heard.ok().filter(|heard| !heard.finished));
-                        if self.job.get_untracked().is_none() {
+                        // A failure to ask (the network, say) asks again; a job that is over,
+                        // or gone, is no longer followed.
+                        let heard = match get_job(JobId { id: job.id.to_string() }).await {
+                            Ok(heard) => Some(heard).filter(|heard| !heard.finished),
+                            Err(AppError::NotFound) => None,
+                            Err(_) => Some(job),
+                        };
+                        self.job.set(heard);
+                        if heard.is_none() {
                             self.reload();
                         }
                     })
