@@ -106,12 +106,12 @@ impl SqliteWriter {
     /// [`WRITE_MARGIN`] before its deadline ([`REQUEST_DEADLINE`]) in any case, so that a write
     /// that gets the connection has the time to finish, and one that does not was not made.
     pub async fn lock(&self) -> Result<MappedMutexGuard<'_, SqliteConnection>, sqlx::Error> {
-        let wait = ACQUIRE_TIMEOUT;
+        let waited_out = Instant::now() + ACQUIRE_TIMEOUT;
         let until = REQUEST_DEADLINE
             .try_with(|deadline| deadline.checked_sub(WRITE_MARGIN))
             .ok()
             .flatten()
-            .map_or(Instant::now() + wait, |last| last.min(Instant::now() + wait));
+            .map_or(waited_out, |last| last.min(waited_out));
         let guard = tokio::time::timeout_at(until, self.conn.lock()).await.map_err(|_| sqlx::Error::PoolTimedOut)?;
         MutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)
     }

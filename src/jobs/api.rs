@@ -41,7 +41,7 @@ pub async fn current_job() -> Result<Option<Job>, AppError> {
 #[server(prefix = "/api", endpoint = "jobs/get", input = GetUrl)]
 pub async fn get_job(#[server(flatten)] input: JobId) -> Result<Job, AppError> {
     let user = require_user().await?;
-    let id = uuid::Uuid::try_parse(input.id.trim()).map_err(|_| AppError::field("id", "Not a valid job id."))?;
+    let id = crate::lists::input::parse_uuid("id", &input.id)?;
     super::store::get(&state()?.db, user.user.id, id).await?.ok_or(AppError::NotFound)
 }
 

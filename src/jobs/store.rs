@@ -169,7 +169,8 @@ pub async fn start(
     let done = first.done;
     if !first.last {
         runner.wake.notify_one();
-        return Ok(Started { done, job: get(db, user_id, id).await? });
+        let job = Job { id, kind, list_id, done, total: total.max(done), finished: false };
+        return Ok(Started { done, job: Some(job) });
     }
     // Done in one batch: nothing to follow, so nothing is kept (a client calling in a loop
     // leaves no rows behind).

@@ -144,11 +144,12 @@ pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppE
 pub async fn restore_list(db: &Db, user_id: Uuid, id: Uuid) -> Result<crate::lists::List, AppError> {
     // Not while the owner's trash is being emptied: the job may have purged part of the
     // list's tasks already, and would leave the rest.
-    let emptying = "select 1 from jobs where user_id = $2 and kind = 'empty_trash' and finished_at is null";
+    let emptying = |user: &str| format!("user_id = {user} and kind = 'empty_trash' and finished_at is null");
     let restore = format!(
         "update lists set deleted_at = null, deleted_by = null where id = $1 and deleted_at is not null and id in {} \
-         and not exists ({emptying})",
-        owned_lists_and_trashed("$2")
+         and not exists (select 1 from jobs where {})",
+        owned_lists_and_trashed("$2"),
+        emptying("$2")
     );
     let now = Timestamp::now();
     let restored = with_writer!(db, |conn| {
@@ -165,8 +166,8 @@ pub async fn restore_list(db: &Db, user_id: Uuid, id: Uuid) -> Result<crate::lis
         return lists::get(db, user_id, id).await?.ok_or(AppError::NotFound);
     }
     let running: i64 = with_pool!(db.read(), |pool| {
-        let count = emptying.replacen("select 1", "select count(*)", 1);
-        sqlx::query_scalar(&format!("{count} and $1 is not null")).bind(id).bind(user_id).fetch_one(pool).await
+        let count = format!("select count(*) from jobs where {}", emptying("$1"));
+        sqlx::query_scalar(&count).bind(user_id).fetch_one(pool).await
     })?;
     if running > 0 {
         return Err(AppError::JobRunning);

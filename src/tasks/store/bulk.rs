@@ -94,7 +94,7 @@ pub async fn complete_all(
             let picked = keys.len() as u64;
             let keys = serde_json::to_string(&keys).unwrap_or_default();
             let by_key = "n in (select value from json_each($1))";
-            let update = format!("{} where {by_key}", set.replace("$6", "$2").replace("$7", "$3").replace("$8", "$4"));
+            let update = format!("update tasks set completed = $2, completed_at = $3, updated_at = $4 where {by_key}");
             let changed = sqlx::query(&update).bind(&keys).bind(completed).bind(completed.then_some(now)).bind(now);
             let changed = changed.execute(&mut *tx).await?.rows_affected();
             let events = for_each_task(&format!("from tasks where {by_key}"), 2);

@@ -198,12 +198,8 @@ impl Board {
     /// loads the list again when it is over (or can no longer be followed).
     pub(super) fn follow_job(self) {
         Effect::new(move || {
+            // Only unfinished jobs get here: the page's, a bulk change's answer, and a poll's.
             let Some(job) = self.job.get() else { return };
-            if job.finished {
-                self.job.set(None);
-                self.reload();
-                return;
-            }
             set_timeout(
                 move || {
                     spawn_local(async move {
