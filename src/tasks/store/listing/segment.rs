@@ -228,7 +228,14 @@ impl<'a> Plan<'a> {
     /// Appends one segment's `select` (without its `limit`): ordered for a page, after the
     /// cursor if there is one.
     pub fn segment(&self, sql: &mut Sql, segment: &Segment, after: Option<&Cursor>, ordered: bool) {
+        let fenced = ordered && self.fenced();
+        if fenced {
+            sql.push("select * from (");
+        }
         self.select(sql, SEGMENT_COLUMNS, segment, after);
+        if fenced {
+            sql.push(" offset 0) as k");
+        }
         if ordered {
             let dir = if self.filter.ascending { "asc" } else { "desc" };
             // A segment of dated and undated tasks alike (a driver's matches, sorted anyway)
@@ -240,6 +247,16 @@ impl<'a> Plan<'a> {
             };
             sql.push(&format!(" order by {undated_last}{} {dir}, k.id {dir}", self.key_column()));
         }
+    }
+
+    /// Whether a segment's matches are read apart from its order (`offset 0` keeps PostgreSQL
+    /// from planning the two together): PostgreSQL, for a due-date range. Asked for the range
+    /// in another sort's order with a limit, its planner would read that sort's index and
+    /// filter, expecting the matches spread evenly through it: completed tasks due in the
+    /// future are all recent, so for 24 of them it read 99,000 (20 ms; 0.2 ms through the
+    /// due-date index, then sorted). SQLite is told its index ([`Self::hint`]).
+    fn fenced(&self) -> bool {
+        !self.sqlite && self.driver == Driver::Due
     }
 
     /// Whether the segments come each in the sort's order from their index, and can be merged
