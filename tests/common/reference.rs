@@ -63,6 +63,13 @@ pub async fn varied_tasks(client: &Client, lists: &[Option<&str>]) -> Vec<Value>
     all.json["tasks"].as_array().unwrap().clone()
 }
 
+/// A task's time field as a moment: compared as text, RFC 3339's fraction of a second (as
+/// long as it needs, `…:05.12Z` for 120,000 µs) would put `…:05.12Z` after `…:05.1203Z`.
+fn moment(task: &Value, field: &str) -> OffsetDateTime {
+    let text = task[field].as_str().unwrap_or_else(|| panic!("{field} of {task}"));
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+}
+
 /// The reference: which tasks a query should return, in which order.
 pub fn expected(tasks: &[Value], query: &[(&str, &str)]) -> Vec<String> {
     let get = |key: &str| query.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
@@ -101,8 +108,8 @@ pub fn expected(tasks: &[Value], query: &[(&str, &str)]) -> Vec<String> {
     matching.sort_by(|a, b| {
         let directed = |o: std::cmp::Ordering| if descending { o.reverse() } else { o };
         let key = match get("sort").unwrap_or("created") {
-            "created" => directed(a["created_at"].as_str().cmp(&b["created_at"].as_str())),
-            "updated" => directed(a["updated_at"].as_str().cmp(&b["updated_at"].as_str())),
+            "created" => directed(moment(a, "created_at").cmp(&moment(b, "created_at"))),
+            "updated" => directed(moment(a, "updated_at").cmp(&moment(b, "updated_at"))),
             "priority" => directed(rank(a["priority"].as_str().unwrap()).cmp(&rank(b["priority"].as_str().unwrap()))),
             "title" => {
                 directed(a["title"].as_str().unwrap().to_lowercase().cmp(&b["title"].as_str().unwrap().to_lowercase()))
