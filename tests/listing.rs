@@ -319,11 +319,14 @@ async fn every_view_reads_through_indexes_and_a_sorted_one_in_order() {
     assert_eq!(checked, 2 * 10 * 3 * 5 * 2);
 }
 
-/// A due-date range is read through the due-date index whatever the page's sort, even where
-/// the statistics make the range look common: here another account's 20,000 open tasks due in
-/// the coming weeks, beside this account's completed tasks, none of them due in the future.
-/// Asked for them newest first with a limit, PostgreSQL's planner read the creation index and
-/// filtered all 19,800 completed tasks for none (the bench's `due=upcoming&status=completed`).
+/// The completed tasks of a due-date range are read through the due-date index whatever the
+/// page's sort, even where the statistics make the range look common: here another account's
+/// 20,000 open tasks due in the coming weeks, beside this account's completed tasks, none of
+/// them due in the future. Asked for them newest first with a limit, PostgreSQL's planner read
+/// the creation index and filtered all 19,800 completed tasks for none (the bench's
+/// `due=upcoming&status=completed`), and counted the range by reading both accounts' tasks.
+/// What such pages hold, and in which order, `pages_by_cursor_join_into_the_reference_across_lists`
+/// checks.
 #[tokio::test]
 async fn due_ranges_read_the_due_index_whatever_the_statistics() {
     let app = spawn().await;
@@ -367,11 +370,15 @@ async fn due_ranges_read_the_due_index_whatever_the_statistics() {
                     continue;
                 }
                 assert!(lines[0].starts_with("driver: Due"), "{query:?}\n{plan}");
-                assert!(
-                    !others.iter().any(|index| plan.contains(index)),
-                    "{query:?} reads another sort's index:\n{plan}"
-                );
+                // Completed tasks in a due-date range are read through the due-date index (open
+                // ones are the planner's choice: a range they crowd is best read in order).
+                if status == "completed" {
+                    let off = others.iter().any(|index| plan.contains(index));
+                    assert!(!off, "{query:?} reads another sort's index:\n{plan}");
+                }
                 assert!(plan.contains("tasks_list_due_"), "{query:?} does not read the due-date index:\n{plan}");
+                // Neither the page nor its bounded count reads the whole table.
+                assert!(!plan.contains("Seq Scan on tasks"), "{query:?} reads every task:\n{plan}");
             }
         }
     }

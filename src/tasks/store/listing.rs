@@ -252,7 +252,7 @@ fn count_statement(plan: &Plan, filter: &ListFilter) -> (Sql, i64) {
     let mut sql = plan.start();
     sql.push("select count(*) from (");
     union(&mut sql, plan, |sql, segment| {
-        plan.segment(sql, segment, None, plan.counts_in_order(segment));
+        plan.counted(sql, segment);
         sql.push(" limit ").bind(Arg::Int(bound + 1));
     });
     sql.push(") as c");

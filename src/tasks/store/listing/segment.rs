@@ -228,7 +228,7 @@ impl<'a> Plan<'a> {
     /// Appends one segment's `select` (without its `limit`): ordered for a page, after the
     /// cursor if there is one.
     pub fn segment(&self, sql: &mut Sql, segment: &Segment, after: Option<&Cursor>, ordered: bool) {
-        let fenced = ordered && self.fenced();
+        let fenced = ordered && self.fenced(segment);
         if fenced {
             sql.push("select * from (");
         }
@@ -250,13 +250,31 @@ impl<'a> Plan<'a> {
     }
 
     /// Whether a segment's matches are read apart from its order (`offset 0` keeps PostgreSQL
-    /// from planning the two together): PostgreSQL, for a due-date range. Asked for the range
-    /// in another sort's order with a limit, its planner would read that sort's index and
-    /// filter, expecting the matches spread evenly through it: completed tasks due in the
-    /// future are all recent, so for 24 of them it read 99,000 (20 ms; 0.2 ms through the
-    /// due-date index, then sorted). SQLite is told its index ([`Self::hint`]).
-    fn fenced(&self) -> bool {
-        !self.sqlite && self.driver == Driver::Due
+    /// from planning the two together): on PostgreSQL, the completed tasks of a due-date
+    /// range. Asked for them in another sort's order with a limit, its planner read that sort's
+    /// index and filtered, expecting the matches spread through it as due dates spread over
+    /// all tasks: but completed tasks due today or later are few and recent, so for 24 of
+    /// them it read 99,000 (20 ms; 0.2 ms through the due-date index, then sorted). Open
+    /// tasks are left to the planner, whose estimate holds for them: a range many open tasks
+    /// fall in (100,000 overdue) is read in the page's order and stops at the page (0.5 ms),
+    /// where read apart it would be read whole and sorted (56 ms). SQLite is told its index
+    /// ([`Self::hint`]).
+    fn fenced(&self, segment: &Segment) -> bool {
+        !self.sqlite && self.driver == Driver::Due && segment.completed == Some(true)
+    }
+
+    /// Appends a segment's `select` for a bounded count, which needs no order but may read one
+    /// to stop early: PostgreSQL counts a due-date range of one list and completion in the
+    /// due-date index's order (its planner otherwise chose to count the range by reading the
+    /// whole table until the bound, every account's tasks), and a segment the sort drives in
+    /// the page's order ([`Self::counts_in_order`]).
+    pub fn counted(&self, sql: &mut Sql, segment: &Segment) {
+        if !self.sqlite && self.driver == Driver::Due && segment.list.is_some() && segment.completed.is_some() {
+            self.select(sql, SEGMENT_COLUMNS, segment, None);
+            sql.push(" order by k.due_date, k.id");
+        } else {
+            self.segment(sql, segment, None, self.counts_in_order(segment));
+        }
     }
 
     /// Whether the segments come each in the sort's order from their index, and can be merged
@@ -280,7 +298,7 @@ impl<'a> Plan<'a> {
     /// (1.7 ms), and still chooses the trigram index for rare text. Other segments stay
     /// unordered: no index gives their order, so ordering them would sort every match before
     /// the limit. SQLite reads each segment through the index its hint names either way.
-    pub fn counts_in_order(&self, segment: &Segment) -> bool {
+    fn counts_in_order(&self, segment: &Segment) -> bool {
         !self.sqlite && self.driver == Driver::Sort && segment.list.is_some() && segment.completed.is_some()
     }
 
