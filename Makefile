@@ -6,6 +6,7 @@ SHELL := /bin/bash
 
 TC := .ci/toolchain.sh
 TC_BROWSER := DOABLE_NEED_BROWSER=1 .ci/toolchain.sh
+TC_PROMTOOL := DOABLE_NEED_PROMTOOL=1 .ci/toolchain.sh
 # Where PostgreSQL is for the PostgreSQL half of the tests. The tests create (and drop) a
 # database of their own on this server for each test.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
@@ -50,8 +51,8 @@ lint: ## clippy for the server and the WASM feature sets, warnings are errors; l
 
 .PHONY: test-rust
 test-rust: ## Unit and integration tests, on SQLite then on PostgreSQL
-	@$(TC) 'cargo test --features ssr'
-	@$(TC) '.ci/postgres-tests.sh'
+	@$(TC_PROMTOOL) 'cargo test --features ssr'
+	@$(TC_PROMTOOL) '.ci/postgres-tests.sh'
 
 .PHONY: test-e2e
 test-e2e: ## Browser tests (Playwright + headless Chromium) against the release build

@@ -45,6 +45,8 @@ LAYERS = [
     # The database and what builds on it alone.
     "db",
     "db::writer",
+    "db::lock",
+    "db::backup",  # snapshots and restores (the host's commands, the scheduled snapshots)
     "rate_limit",
     "auth::password",
     "auth::store",
@@ -103,8 +105,14 @@ LAYERS = [
     "api_docs",
     "server::middleware",
     "server::connection",
+    "server::metrics",
     "server::housekeeping",
     "server",  # the router; nothing in the crate uses it
+    # The host's commands beside serving (`doable backup`, `doable user ...`).
+    "admin::common",
+    "admin::database",
+    "admin::user",
+    "admin",
     # The crate root only declares modules (and the WASM entry point).
     "",
 ]

@@ -15,7 +15,8 @@
 #
 # What it installs, each only when missing: Debian packages (when root), cargo-leptos,
 # leptosfmt, wasm-bindgen-cli at the exact version of Cargo.lock, wasm-opt, and, with
-# DOABLE_NEED_BROWSER=1, Chromium and the end2end npm packages.
+# DOABLE_NEED_BROWSER=1, Chromium and the end2end npm packages; with DOABLE_NEED_PROMTOOL=1,
+# Prometheus' promtool.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -155,6 +156,25 @@ if [ "${DOABLE_NEED_BROWSER:-0}" = 1 ]; then
     say "npm ci (end2end)"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2)
   fi
+fi
+
+# --- 6. promtool, which checks the /metrics output (tests/operations.rs) --------------------
+# Only the one program, from Debian's prometheus package, unpacked under target/toolchain:
+# installing the package would also install and start a Prometheus server.
+if [ "${DOABLE_NEED_PROMTOOL:-0}" = 1 ] && ! have promtool; then
+  if ! is_root || ! have apt-get; then
+    die "missing promtool (Debian's prometheus package, or any Prometheus release's promtool on PATH)"
+  fi
+  say "unpacking promtool from Debian's prometheus package"
+  work="$(mktemp -d)"
+  if [ "$APT_UPDATED" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
+    APT_UPDATED=1
+  fi
+  (cd "$work" && apt-get download -qq prometheus >&2 2>/dev/null && dpkg-deb -x prometheus_*.deb root) \
+    || die "cannot download Debian's prometheus package"
+  cp "$work/root/usr/bin/promtool" "$TOOLS/bin/promtool"
+  rm -rf "$work"
 fi
 
 cd "$ROOT"

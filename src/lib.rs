@@ -24,6 +24,8 @@ pub mod trash;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
+pub mod admin;
+#[cfg(feature = "ssr")]
 pub mod api_docs;
 #[cfg(feature = "ssr")]
 pub mod config;

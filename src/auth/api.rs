@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::{
     error::{
         ErrorBody, FieldErrors,
-        docs::{ConfirmedWriteErrors, PublicErrors, PublicWriteErrors, SessionErrors, SessionWriteErrors},
+        docs::{ConfirmedWriteErrors, LoginErrors, PublicErrors, PublicWriteErrors, SessionErrors, SessionWriteErrors},
     },
     state::{AppState, Request, state},
 };
@@ -59,7 +59,7 @@ pub async fn signup(#[server(flatten)] input: SignupInput) -> Result<User, AppEr
     responses(
         (status = 200, description = "The user, logged in.", body = User,
             headers(("set-cookie" = String, description = "The session cookie."))),
-        PublicWriteErrors,
+        LoginErrors,
         (status = 401, body = ErrorBody,
             description = "`invalid_credentials`: unknown email or wrong password (the same answer for both)."),
         (status = 422, description = "`validation_failed`: the email or password is empty.", body = ErrorBody),
@@ -100,6 +100,10 @@ pub async fn login(#[server(flatten)] input: LoginInput) -> Result<User, AppErro
     let Some(user) = user.filter(|_| password_ok) else {
         return Err(AppError::InvalidCredentials);
     };
+    // Said only to someone who knows the password: nobody learns from it that an account exists.
+    if user.disabled {
+        return Err(AppError::AccountDisabled);
+    }
     if password::needs_rehash(&user.password_hash) {
         // Made with an older release's settings: the password is known now, so upgrade it.
         let hash = state.passwords.hash(password_for_rehash).await?;

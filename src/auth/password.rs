@@ -203,9 +203,12 @@ impl Passwords {
         &self,
         work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T, AppError> {
+        let queued = InProgress::new(metrics::gauge!("doable_password_hashes_queued"));
         let permit = self.permits.clone().acquire_owned().await.map_err(|_| AppError::Unavailable)?;
+        drop(queued);
         let pool = Arc::clone(&self.memory);
         tokio::task::spawn_blocking(move || {
+            let running = InProgress::new(metrics::gauge!("doable_password_hashes_running"));
             let mut memory = pool.lock().map(|mut pool| pool.free.pop()).unwrap_or_default().unwrap_or_default();
             let result = work(&mut memory);
             if let Ok(mut pool) = pool.lock() {
@@ -213,6 +216,7 @@ impl Passwords {
                 pool.last_used = Some(std::time::Instant::now());
             }
             drop(permit);
+            drop(running);
             result
         })
         .await
@@ -220,6 +224,22 @@ impl Passwords {
             tracing::error!(error = %e, "password hashing task failed");
             AppError::Internal
         })
+    }
+}
+
+/// One more on a gauge for as long as it lives (a request cancelled while it waits included).
+struct InProgress(metrics::Gauge);
+
+impl InProgress {
+    fn new(gauge: metrics::Gauge) -> Self {
+        gauge.increment(1.0);
+        Self(gauge)
+    }
+}
+
+impl Drop for InProgress {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
     }
 }
 

@@ -1,10 +1,11 @@
 //! SQL for accounts and sessions.
 
+use sqlx::Connection;
 use uuid::Uuid;
 
 use super::User;
 use crate::{
-    db::{Db, ResultExt, Timestamp, execute, with_pool},
+    db::{Db, ResultExt, Timestamp, execute, with_pool, with_writer},
     error::AppError,
 };
 
@@ -13,6 +14,8 @@ use crate::{
 pub struct StoredUser {
     pub user: User,
     pub password_hash: String,
+    /// The host has disabled the account (`doable user disable`).
+    pub disabled: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -34,6 +37,7 @@ struct UserWithHashRow {
     #[sqlx(flatten)]
     user: UserRow,
     password_hash: String,
+    disabled_at: Option<Timestamp>,
 }
 
 pub async fn create_user(db: &Db, email: &str, name: &str, password_hash: &str) -> Result<User, AppError> {
@@ -57,12 +61,16 @@ pub async fn create_user(db: &Db, email: &str, name: &str, password_hash: &str) 
 
 pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<StoredUser>, AppError> {
     let row: Option<UserWithHashRow> = with_pool!(db.read(), |pool| {
-        sqlx::query_as("select id, email, name, created_at, password_hash from users where email = $1")
+        sqlx::query_as("select id, email, name, created_at, password_hash, disabled_at from users where email = $1")
             .bind(email)
             .fetch_optional(pool)
             .await
     })?;
-    Ok(row.map(|row| StoredUser { user: row.user.into(), password_hash: row.password_hash }))
+    Ok(row.map(|row| StoredUser {
+        user: row.user.into(),
+        password_hash: row.password_hash,
+        disabled: row.disabled_at.is_some(),
+    }))
 }
 
 pub async fn set_password(db: &Db, user_id: Uuid, password_hash: &str) -> Result<(), AppError> {
@@ -94,14 +102,15 @@ pub async fn create_session(
     Ok(())
 }
 
-/// The user of a live session: it exists, belongs to `user_id`, and has not expired.
+/// The user of a live session: it exists, belongs to `user_id`, has not expired, and its
+/// account is not disabled.
 pub async fn session_user(db: &Db, session_id: Uuid, user_id: Uuid, now: Timestamp) -> Result<Option<User>, AppError> {
     // Looked up by the session's key alone (a condition on `s.user_id` lets SQLite's planner
     // pick the per-user index and scan all of a user's sessions); the owner is checked here.
     let row: Option<UserRow> = with_pool!(db.read(), |pool| {
         sqlx::query_as(
             "select u.id, u.email, u.name, u.created_at from sessions s join users u on u.id = s.user_id \
-             where s.id = $1 and s.expires_at > $2",
+             where s.id = $1 and s.expires_at > $2 and u.disabled_at is null",
         )
         .bind(session_id)
         .bind(now)
@@ -126,4 +135,70 @@ pub async fn delete_user_sessions(db: &Db, user_id: Uuid) -> Result<(), AppError
 /// Removes sessions that have expired; returns how many.
 pub async fn delete_expired_sessions(db: &Db, now: Timestamp) -> Result<u64, AppError> {
     Ok(execute!(db, |conn| sqlx::query("delete from sessions where expires_at <= $1").bind(now).execute(conn))?)
+}
+
+/// An account as the host's `doable user list` shows it.
+#[derive(sqlx::FromRow)]
+pub struct AccountRow {
+    pub email: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub disabled_at: Option<Timestamp>,
+    /// Sessions that have not expired.
+    pub sessions: i64,
+}
+
+/// Every account, by email.
+pub async fn list_accounts(db: &Db) -> Result<Vec<AccountRow>, AppError> {
+    Ok(with_pool!(db.read(), |pool| {
+        sqlx::query_as(
+            "select u.email, u.name, u.created_at, u.disabled_at, \
+             (select count(*) from sessions s where s.user_id = u.id and s.expires_at > $1) as sessions \
+             from users u order by u.email",
+        )
+        .bind(Timestamp::now())
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+/// Gives the account `email` a new password hash and ends its sessions, in one transaction;
+/// `None` when there is no such account.
+pub async fn replace_password(db: &Db, email: &str, password_hash: &str) -> Result<Option<Uuid>, AppError> {
+    Ok(with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let id: Option<Uuid> =
+            sqlx::query_scalar("update users set password_hash = $1, updated_at = $2 where email = $3 returning id")
+                .bind(password_hash)
+                .bind(Timestamp::now())
+                .bind(email)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(id) = id {
+            sqlx::query("delete from sessions where user_id = $1").bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await.map(|()| id)
+    })?)
+}
+
+/// Disables the account `email` and ends its sessions (in one transaction), or enables it;
+/// `None` when there is no such account. Disabling a disabled account keeps its first date.
+pub async fn set_disabled(db: &Db, email: &str, disabled: bool) -> Result<Option<Uuid>, AppError> {
+    let now = Timestamp::now();
+    Ok(with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let id: Option<Uuid> = sqlx::query_scalar(
+            "update users set disabled_at = case when $1 then coalesce(disabled_at, $2) end, updated_at = $2 \
+             where email = $3 returning id",
+        )
+        .bind(disabled)
+        .bind(now)
+        .bind(email)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let (Some(id), true) = (id, disabled) {
+            sqlx::query("delete from sessions where user_id = $1").bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await.map(|()| id)
+    })?)
 }

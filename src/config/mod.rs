@@ -70,6 +70,22 @@ pub struct Config {
     /// `DOABLE_LOG_FORMAT` (`text` or `json`, default `text`); the level comes from `RUST_LOG`
     /// (default `info`).
     pub log_json: bool,
+    /// Scheduled SQLite snapshots, when `DOABLE_BACKUP_DIR` is set.
+    pub backups: Option<Backups>,
+    /// `DOABLE_METRICS_TOKEN`: `GET /metrics` answers (Prometheus' text format) only with
+    /// `Authorization: Bearer <this>`; unset, there are no metrics at all.
+    pub metrics_token: Option<Secret>,
+}
+
+/// Snapshots the server takes of its SQLite database on its own.
+#[derive(Clone, Debug)]
+pub struct Backups {
+    /// `DOABLE_BACKUP_DIR`: where they go (created, the owner's alone).
+    pub dir: PathBuf,
+    /// `DOABLE_BACKUP_EVERY` (default `1d`): time between two, at least a minute.
+    pub every: Duration,
+    /// `DOABLE_BACKUP_KEEP` (default `14`): how many are kept; older ones are removed.
+    pub keep: usize,
 }
 
 /// Which database the server uses, with its parsed connection options.
@@ -157,6 +173,7 @@ impl Config {
         let leptos = leptos_options(env)?;
         let database = database(env, &data_dir)?;
         let jwt_secret = jwt_secret(env, &data_dir)?;
+        let backups = backups(env, &database)?;
 
         let public_origin = env
             .get("DOABLE_PUBLIC_URL")
@@ -200,6 +217,13 @@ impl Config {
                 None | Some("text") => false,
                 Some("json") => true,
                 Some(other) => return Err(error("DOABLE_LOG_FORMAT", format!("`{other}` is not `text` or `json`"))),
+            },
+            backups,
+            metrics_token: match env.get("DOABLE_METRICS_TOKEN") {
+                Some(token) if token.len() < 16 => {
+                    return Err(error("DOABLE_METRICS_TOKEN", "must be at least 16 characters"));
+                }
+                token => token.map(|token| Secret(token.into_bytes())),
             },
         })
     }
@@ -286,6 +310,35 @@ fn database(env: &impl Source, data_dir: &Path) -> Result<DatabaseConfig, Config
             Err(error(VAR, format!("unsupported database `{}`: use sqlite:<path> or postgres://...", redact_url(&url))))
         }
     }
+}
+
+fn backups(env: &impl Source, database: &DatabaseConfig) -> Result<Option<Backups>, ConfigError> {
+    const VAR: &str = "DOABLE_BACKUP_DIR";
+    let Some(dir) = env.get(VAR) else {
+        for variable in ["DOABLE_BACKUP_EVERY", "DOABLE_BACKUP_KEEP"] {
+            if env.get(variable).is_some() {
+                return Err(error(variable, "has no effect without DOABLE_BACKUP_DIR"));
+            }
+        }
+        return Ok(None);
+    };
+    if matches!(database, DatabaseConfig::Postgres(_)) {
+        return Err(error(
+            VAR,
+            "scheduled snapshots are for SQLite; back PostgreSQL up with pg_dump (`doable backup`)",
+        ));
+    }
+    let dir = PathBuf::from(dir);
+    ensure_dir(&dir, VAR, true)?;
+    let every = duration(env, "DOABLE_BACKUP_EVERY", Duration::from_secs(86_400))?;
+    if every < Duration::from_secs(60) {
+        return Err(error("DOABLE_BACKUP_EVERY", "must be at least a minute (1m)"));
+    }
+    let keep = match number(env, "DOABLE_BACKUP_KEEP", 14_usize)? {
+        0 => return Err(error("DOABLE_BACKUP_KEEP", "must be at least 1")),
+        n => n,
+    };
+    Ok(Some(Backups { dir, every, keep }))
 }
 
 /// Shows the scheme of a URL without anything that may be a password.

@@ -28,8 +28,11 @@ use crate::{
     error::AppError,
 };
 
+pub mod backup;
+mod lock;
 mod writer;
 
+pub use lock::{DatabaseLock, LockKind, lock_path};
 pub use writer::{REQUEST_DEADLINE, SqliteWriter, Writer, execute, with_writer};
 
 /// A connection pool of either backend.
@@ -76,6 +79,8 @@ pub struct Db {
     /// SQLite only: a connection of its own that moves the write-ahead log into the
     /// database file in the background, so that no request waits for a checkpoint's fsync.
     checkpointer: Option<SqlitePool>,
+    /// SQLite's file only: the shared lock that says it is in use ([`DatabaseLock`]).
+    _lock: Option<std::sync::Arc<DatabaseLock>>,
 }
 
 /// Why the database could not be opened at start-up.
@@ -121,6 +126,7 @@ impl Db {
         let pool_size = config.db_pool_size;
         match &config.database {
             DatabaseConfig::Sqlite(options) => {
+                let lock = sqlite_file(options).map(take_shared_lock).transpose()?.map(std::sync::Arc::new);
                 let options = sqlite_options(options.clone());
                 // No checkpoint inside a request: they run between requests (`spawn_checkpoints`).
                 let write = sqlx::ConnectOptions::connect(&options.clone().pragma("wal_autocheckpoint", "0"))
@@ -147,7 +153,7 @@ impl Db {
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
                 let write = Writer::Sqlite(SqliteWriter::new(write));
-                Ok(Self { read: Pool::Sqlite(read), write, checkpointer: Some(checkpointer) })
+                Ok(Self { read: Pool::Sqlite(read), write, checkpointer: Some(checkpointer), _lock: lock })
             }
             DatabaseConfig::Postgres(options) => {
                 // PostgreSQL gives up on a statement when the request that sent it would have
@@ -160,7 +166,12 @@ impl Db {
                     .connect_with(options.clone().options([("statement_timeout", statement_timeout.as_str())]))
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
-                Ok(Self { read: Pool::Postgres(pool.clone()), write: Writer::Postgres(pool), checkpointer: None })
+                Ok(Self {
+                    read: Pool::Postgres(pool.clone()),
+                    write: Writer::Postgres(pool),
+                    checkpointer: None,
+                    _lock: None,
+                })
             }
         }
     }
@@ -277,6 +288,13 @@ impl Db {
         with_pool!(&self.read, |pool| pool.close().await);
     }
 
+    /// Each pool's connections (`read`, and for PostgreSQL the same pool serves writes), as
+    /// `(pool, open, idle)`, for the metrics.
+    pub fn pool_connections(&self) -> [(&'static str, u32, usize); 1] {
+        let (open, idle) = with_pool!(&self.read, |pool| (pool.size(), pool.num_idle()));
+        [(if self.is_sqlite() { "sqlite_read" } else { "postgres" }, open, idle)]
+    }
+
     /// Whether this is the SQLite backend.
     pub fn is_sqlite(&self) -> bool {
         matches!(self.read, Pool::Sqlite(_))
@@ -290,6 +308,26 @@ async fn checkpoint<'c>(conn: impl sqlx::Executor<'c, Database = Sqlite>) -> Res
         sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(conn).await?;
     tracing::debug!(log, copied, elapsed_us = started.elapsed().as_micros() as u64, "WAL checkpoint");
     Ok(log)
+}
+
+/// The file of a SQLite database, unless it lives in memory.
+pub fn sqlite_file(options: &SqliteConnectOptions) -> Option<&std::path::Path> {
+    let file = options.get_filename();
+    let text = file.to_string_lossy();
+    (!file.as_os_str().is_empty() && text != ":memory:" && !text.starts_with("file:")).then_some(file)
+}
+
+/// The shared lock of a database being opened ([`DatabaseLock`]); refused while a restore runs.
+fn take_shared_lock(file: &std::path::Path) -> Result<DatabaseLock, DbStartError> {
+    match DatabaseLock::try_take(file, LockKind::Shared) {
+        Ok(Some(lock)) => Ok(lock),
+        Ok(None) => Err(DbStartError::Connect(format!(
+            "{} is being restored (`doable restore` holds {}); start again when it has finished",
+            file.display(),
+            lock_path(file).display()
+        ))),
+        Err(e) => Err(DbStartError::Connect(format!("cannot lock {}: {e}", lock_path(file).display()))),
+    }
 }
 
 fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
@@ -324,6 +362,9 @@ fn describe_connect_error(error: &sqlx::Error) -> String {
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         if is_unavailable(&error) {
+            if matches!(error, sqlx::Error::PoolTimedOut) {
+                metrics::counter!("doable_db_acquire_timeouts_total").increment(1);
+            }
             tracing::warn!(%error, "database unavailable");
             AppError::Unavailable
         } else {

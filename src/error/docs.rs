@@ -48,6 +48,11 @@ const JOB_RUNNING: Answer = (
     "`job_running`: a bulk change of yours is still running (`GET /api/jobs/current` shows how far it is); try \
      again when it has finished.",
 );
+const DISABLED: Answer = (
+    "403",
+    "`account_disabled`: the password is right, but the host has disabled the account (`doable user disable`); or \
+     `csrf_rejected`.",
+);
 const TOO_MANY_WRONG: Answer = ("429", "`too_many_attempts`: too many wrong passwords; see `Retry-After`.");
 
 /// What any call can be answered with.
@@ -99,6 +104,12 @@ error_set!(
     /// Errors of any call that changes state without a session.
     PublicWriteErrors = ANY,
     WRITE
+);
+error_set!(
+    /// Errors of a login (a change without a session, by the account's password).
+    LoginErrors = ANY,
+    WRITE,
+    [DISABLED]
 );
 error_set!(
     /// Errors of any read that needs a session.

@@ -48,6 +48,9 @@ pub enum AppError {
     /// 403: a state-changing request from another site.
     #[error("This request came from another site and was refused.")]
     CsrfRejected,
+    /// 403: the right password for an account its host has disabled.
+    #[error("This account is disabled. Ask the person who runs this Doable to enable it.")]
+    AccountDisabled,
     /// 403: a member of a list whose role does not allow this (a viewer editing, say).
     #[error("Your role in this list does not allow that.")]
     Forbidden,
@@ -104,7 +107,7 @@ impl AppError {
         match self {
             Self::BadRequest(_) => 400,
             Self::Unauthenticated | Self::InvalidCredentials => 401,
-            Self::WrongPassword | Self::CsrfRejected | Self::Forbidden => 403,
+            Self::WrongPassword | Self::CsrfRejected | Self::Forbidden | Self::AccountDisabled => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::EmailTaken | Self::JobRunning => 409,
@@ -128,6 +131,7 @@ impl AppError {
             Self::InvalidCredentials | Self::WrongPassword => "invalid_credentials",
             Self::CsrfRejected => "csrf_rejected",
             Self::Forbidden => "forbidden",
+            Self::AccountDisabled => "account_disabled",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::EmailTaken => "email_taken",
@@ -154,6 +158,7 @@ impl AppError {
             "Login: unknown email or wrong password (403 when confirming an action with the wrong password).",
         ),
         ("csrf_rejected", 403, "A state-changing request from another site."),
+        ("account_disabled", 403, "Login: the password is right but the host has disabled the account."),
         ("forbidden", 403, "Your role in the list does not allow this (a viewer only reads; only the owner shares)."),
         ("not_found", 404, "No such endpoint, or no such object in a list of yours."),
         ("method_not_allowed", 405, "The endpoint exists with another method."),
@@ -264,6 +269,7 @@ impl From<ErrorBody> for AppError {
             "invalid_credentials" => Self::InvalidCredentials,
             "csrf_rejected" => Self::CsrfRejected,
             "forbidden" => Self::Forbidden,
+            "account_disabled" => Self::AccountDisabled,
             "not_found" => Self::NotFound,
             "method_not_allowed" => Self::MethodNotAllowed,
             "email_taken" => Self::EmailTaken,

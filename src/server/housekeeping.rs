@@ -2,21 +2,26 @@
 
 use std::time::Duration;
 
-use crate::state::AppState;
+use crate::{config::Backups, db::Pool, state::AppState};
 
 /// How long the password hashers keep their memory (7 MiB each) after their last hash.
 const HASHER_MEMORY_IDLE: Duration = Duration::from_secs(10);
 
-/// The work that runs beside the server: SQLite's checkpoints, the runner of bulk changes
+/// The work that runs beside the server: SQLite's checkpoints, the scheduled snapshots, the runner of bulk changes
 /// ([`crate::jobs::store::run`]), giving back the password
 /// hashers' memory after a quiet spell, and an hourly clean-up of expired sessions,
 /// rate-limit windows, what has been in the trash for 30 days and
 /// history older than a year, finished jobs a day old. Stop it
 /// ([`Housekeeping::stop`]) before closing the database.
 pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
+    // Before anything here records a figure (`app` installs it too; the first one counts).
+    super::metrics::Metrics::install(&state);
     let mut tasks = Vec::new();
     tasks.extend(state.db.spawn_checkpoints());
     tasks.push(tokio::spawn(crate::jobs::store::run(state.db.clone(), state.jobs.clone())));
+    if let (Some(backups), Pool::Sqlite(pool)) = (state.config.backups.clone(), state.db.read().clone()) {
+        tasks.push(tokio::spawn(take_snapshots(pool, backups)));
+    }
     let passwords = state.passwords.clone();
     tasks.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(HASHER_MEMORY_IDLE);
@@ -43,6 +48,37 @@ pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
         }
     }));
     Housekeeping(tasks)
+}
+
+/// Takes a snapshot every `backups.every` (the first when that long has passed since the
+/// newest in the directory, so that restarts neither skip nor add any). A failure is logged
+/// and counted, and the next one is tried at the next time: never fatal.
+async fn take_snapshots(pool: sqlx::SqlitePool, backups: Backups) {
+    for result in ["made", "failed"] {
+        metrics::counter!("doable_snapshots_total", "result" => result).absolute(0);
+    }
+    let since = crate::db::backup::since_newest(&backups.dir);
+    let first = backups.every.saturating_sub(since.unwrap_or(backups.every));
+    tokio::time::sleep(first).await;
+    let mut tick = tokio::time::interval(backups.every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let taken = match pool.acquire().await {
+            Ok(mut conn) => crate::db::backup::scheduled(&mut conn, &backups.dir, backups.keep).await,
+            Err(e) => Err(format!("no database connection: {e}")),
+        };
+        match taken {
+            Ok(snapshot) => {
+                metrics::counter!("doable_snapshots_total", "result" => "made").increment(1);
+                tracing::info!(file = %snapshot.path.display(), bytes = snapshot.bytes, "snapshot taken");
+            }
+            Err(e) => {
+                metrics::counter!("doable_snapshots_total", "result" => "failed").increment(1);
+                tracing::error!(error = %e, "scheduled snapshot failed; the next is tried on schedule");
+            }
+        }
+    }
 }
 
 /// The background tasks [`spawn_housekeeping`] started.

@@ -8,7 +8,7 @@
 use axum::{
     Router,
     extract::State,
-    http::{HeaderValue, header, request::Parts},
+    http::{HeaderMap, HeaderValue, header, request::Parts},
     middleware::{from_fn, from_fn_with_state},
     response::{IntoResponse, Response},
     routing::{any, get},
@@ -33,6 +33,7 @@ use crate::{
 
 mod connection;
 mod housekeeping;
+mod metrics;
 mod middleware;
 
 pub use connection::{ConnectionLimits, serve, shutdown_signal};
@@ -62,9 +63,22 @@ pub fn app(state: AppState) -> Router {
         .precompressed_br()
         .precompressed_gzip();
 
-    Router::new()
+    let metrics = metrics::Metrics::install(&state);
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(
+            "/metrics",
+            get({
+                let metrics = metrics.clone();
+                move |State(state): State<AppState>, headers: HeaderMap| async move {
+                    match &metrics {
+                        Some(metrics) => metrics.scrape(&state, &headers),
+                        None => AppError::NotFound.into_response(),
+                    }
+                }
+            }),
+        )
         .merge(crate::api_docs::routes())
         .route("/api/{*path}", any(api_not_found))
         .nest_service(
@@ -87,9 +101,13 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::limit_time))
         .layer(from_fn_with_state(state.clone(), middleware::security_headers))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http().on_response(DefaultOnResponse::new().level(Level::INFO)))
-        .layer(CatchPanicLayer::custom(|_| AppError::Internal.into_response()))
-        .with_state(state)
+        .layer(TraceLayer::new_for_http().on_response(DefaultOnResponse::new().level(Level::INFO)));
+    // Outside the deadline and the limits, so that their answers (503, 413) are counted too.
+    let router = match metrics {
+        Some(_) => router.layer(from_fn(metrics::track)),
+        None => router,
+    };
+    router.layer(CatchPanicLayer::custom(|_| AppError::Internal.into_response())).with_state(state)
 }
 
 /// `GET /healthz`: the process is up.
