@@ -7,6 +7,7 @@ SHELL := /bin/bash
 TC := .ci/toolchain.sh
 TC_BROWSER := DOABLE_NEED_BROWSER=1 .ci/toolchain.sh
 TC_PROMTOOL := DOABLE_NEED_PROMTOOL=1 .ci/toolchain.sh
+TC_FMT := DOABLE_NEED_FMT=1 .ci/toolchain.sh
 # Where PostgreSQL is for the PostgreSQL half of the tests. The tests create (and drop) a
 # database of their own on this server for each test.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
@@ -35,11 +36,11 @@ test: fmt-check lint test-rust test-fuzz build test-e2e test-contract ## Everyth
 
 .PHONY: fmt
 fmt: ## Format the code (leptosfmt for the view! blocks, then rustfmt)
-	@$(TC) 'leptosfmt --quiet src && cargo fmt && cargo fmt --manifest-path fuzz/Cargo.toml'
+	@$(TC_FMT) 'leptosfmt --quiet src && cargo fmt && cargo fmt --manifest-path fuzz/Cargo.toml'
 
 .PHONY: fmt-check
 fmt-check:
-	@$(TC) 'leptosfmt --check --quiet src && cargo fmt --check && cargo fmt --check --manifest-path fuzz/Cargo.toml'
+	@$(TC_FMT) 'leptosfmt --check --quiet src && cargo fmt --check && cargo fmt --check --manifest-path fuzz/Cargo.toml'
 
 .PHONY: lint
 lint: ## clippy for the server and the WASM feature sets, warnings are errors; layers, sizes, raw-text elements
