@@ -19,7 +19,8 @@ help: ## List the targets
 
 .PHONY: run
 run: ## Build the release app and serve it at http://127.0.0.1:3000 on SQLite
-	@$(TC) 'cargo leptos build --release --precompress $$WASM_LEPTOS_ARGS'
+	@$(TC) 'echo "[make run] building the release server and WASM (7 to 9 minutes the first time, seconds after)" >&2 && cargo leptos build --release --precompress $$WASM_LEPTOS_ARGS'
+	@echo "[make run] serving http://127.0.0.1:3000 (Ctrl-C stops; target/release/doable --help for the host's commands)" >&2
 	@LEPTOS_SITE_ROOT=target/site target/release/doable
 
 .PHONY: dev

@@ -200,13 +200,14 @@ async fn a_snapshot_taken_under_writes_restores_every_write_acknowledged_before_
     .unwrap();
     succeeded(&taken, "backup");
     assert!(taken.stdout.contains("integrity_check"), "{}", taken.stdout);
-    // Writes went on during the snapshot.
+    // Acknowledged by the time the command had finished.
     let during = acknowledged.lock().unwrap().len();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     load.await.unwrap();
     let all = acknowledged.lock().unwrap().clone();
     assert!(all.len() > during, "no write landed after the snapshot");
+    let mut in_snapshot = ids_in(&snapshot).await;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -218,11 +219,27 @@ async fn a_snapshot_taken_under_writes_restores_every_write_acknowledged_before_
     succeeded(&check, "check");
     assert!(check.stdout.contains("integrity: ok") && check.stdout.contains("this build's"), "{}", check.stdout);
 
+    // The snapshot is the database at one moment: the writes acknowledged before it began,
+    // then the following ones in order, up to at most one in flight when the command ended.
+    let taken = in_snapshot.len();
+    assert!(
+        taken >= before.len() && taken <= during + 1,
+        "{taken} writes, {} before, {during} by its end",
+        before.len()
+    );
+    in_snapshot.sort();
+    let mut prefix = all[..taken].to_vec();
+    prefix.sort();
+    assert_eq!(in_snapshot, prefix, "the snapshot is not the writes up to one moment");
+
     // No restore under a running server.
     let refused = doable(&settings, &["restore", snapshot.to_str().unwrap()], "");
     failed_with(&refused, "restore while serving", "is in use");
-    server.terminate();
-    assert!(server.wait(std::time::Duration::from_secs(10)).await.success());
+    // Killed, its last writes still in the write-ahead log: the restore folds them into the
+    // database it keeps.
+    server.kill();
+    let file = database.sqlite_file().unwrap();
+    assert!(std::fs::metadata(format!("{}-wal", file.display())).is_ok_and(|m| m.len() > 0), "the log is empty");
 
     // Damaged files and newer schemas are refused, and change nothing.
     let garbage = snapshots.path().join("garbage.db");
@@ -238,15 +255,31 @@ async fn a_snapshot_taken_under_writes_restores_every_write_acknowledged_before_
     .await;
     failed_with(&doable(&settings, &["restore", newer.to_str().unwrap()], ""), "newer", "newer release");
 
+    // What an interrupted restore left does not stand in the way.
+    std::fs::write(database.data_dir().join(".doable.db.partial"), b"half").unwrap();
+    std::fs::write(database.data_dir().join(".doable.db.partial.restoring-journal"), b"stale").unwrap();
+
+    // A server that starts while a restore holds the database refuses to.
+    let restoring = doable::db::DatabaseLock::try_take(&file, doable::db::LockKind::Exclusive).unwrap().unwrap();
+    let blocked = Command::new(env!("CARGO_BIN_EXE_doable")).env_clear().envs(&settings).output().unwrap();
+    assert_eq!(blocked.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&blocked.stderr).contains("is being restored"), "{blocked:?}");
+    drop(restoring);
+
     let restored = doable(&settings, &["restore", snapshot.to_str().unwrap()], "");
     succeeded(&restored, "restore");
     assert!(restored.stdout.contains("before-restore-"), "{}", restored.stdout);
     let kept: Vec<_> = std::fs::read_dir(database.data_dir())
         .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .filter(|name| name.starts_with("doable.db.before-restore-"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|path| path.file_name().unwrap().to_string_lossy().starts_with("doable.db.before-restore-"))
         .collect();
-    assert_eq!(kept.len(), 1, "the replaced database is kept");
+    assert_eq!(kept.len(), 1, "the replaced database is kept: {kept:?}");
+    let mut everything = ids_in(&kept[0]).await;
+    everything.sort();
+    let mut expected = all.clone();
+    expected.sort();
+    assert_eq!(everything, expected, "the kept database lacks writes that were in its log");
 
     let server = ServerProcess::start(&settings).await;
     let (client, response) = login(&server, "writer@example.com", PASSWORD).await;
@@ -273,6 +306,15 @@ async fn a_snapshot_taken_under_writes_restores_every_write_acknowledged_before_
     assert!(missing.is_empty(), "{} acknowledged writes missing from the restore", missing.len());
     assert!(present.len() < all.len(), "the restore holds writes made after the snapshot ended");
     assert!(present.iter().all(|id| all.contains(id)), "the restore holds tasks nobody wrote");
+}
+
+/// The ids of the tasks in a SQLite file.
+async fn ids_in(file: &Path) -> Vec<String> {
+    use sqlx::Connection;
+    let mut conn = doable::db::backup::open_read_only(file).await.unwrap();
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar("select id from tasks").fetch_all(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    ids.into_iter().map(|id| id.to_string()).collect()
 }
 
 /// Runs one statement on a SQLite file.
@@ -416,7 +458,8 @@ async fn metrics_answer_only_the_token_and_move_with_the_requests() {
     assert!(sample(&text, r#"doable_http_request_duration_seconds_count{route="/api/tasks/list"}"#) >= 3.0);
     // A client's paths never become series of their own.
     assert!(!text.contains("/no/such/page"), "{text}");
-    assert!(sample(&text, "doable_password_hashes_running") == 0.0, "{text}");
+    assert!(text.lines().any(|l| l == "doable_password_hashes_running 0"), "{text}");
+    assert!(text.lines().any(|l| l == "doable_password_hashes_queued 0"), "{text}");
     assert!(text.contains("doable_db_connections{pool="), "{text}");
     if !backend_is_postgres() {
         assert!(text.contains("doable_sqlite_writer_wait_seconds_bucket"), "{text}");
@@ -439,4 +482,27 @@ async fn metrics_answer_only_the_token_and_move_with_the_requests() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[tokio::test]
+async fn a_login_that_checked_a_password_the_host_has_just_replaced_gets_no_session() {
+    let app = common::spawn().await;
+    let (_, id) = app.user("ada@example.com").await;
+    let id = uuid::Uuid::parse_str(&id).unwrap();
+    let sessions = &app.state.sessions;
+    // The hash the login verified is no longer the account's: no session.
+    let stale = sessions.start(&app.db, id, Some("$argon2id$v=19$m=7168,t=5,p=1$c2FsdA$aGFzaA")).await;
+    assert_eq!(stale.err(), Some(doable::error::AppError::InvalidCredentials));
+    assert_eq!(app.count("sessions where user_id = $1", &id.to_string()).await, 1, "only the signup's session");
+    // Nor for an account disabled after its password was checked.
+    let hash: String = doable::with_pool!(app.db.read(), |pool| {
+        sqlx::query_scalar("select password_hash from users where id = $1").bind(id).fetch_one(pool).await.unwrap()
+    });
+    assert!(sessions.start(&app.db, id, Some(&hash)).await.is_ok());
+    doable::db::execute!(&app.db, |conn| {
+        sqlx::query("update users set disabled_at = created_at where id = $1").bind(id).execute(conn)
+    })
+    .unwrap();
+    let disabled = sessions.start(&app.db, id, Some(&hash)).await;
+    assert_eq!(disabled.err(), Some(doable::error::AppError::InvalidCredentials));
 }

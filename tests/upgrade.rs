@@ -33,6 +33,11 @@ async fn databases_of_earlier_releases_upgrade_with_every_row_readable() {
                 .unwrap();
         let database = TestDatabase::new().await;
         load(&database, &name).await;
+        // The host's commands leave an older schema alone: its release's server may be
+        // running on it.
+        let early = doable(&database, &["user", "list"]);
+        assert!(!early.status.success(), "{name}: a user command ran on an older schema");
+        assert!(String::from_utf8_lossy(&early.stderr).contains("start this release's server once"), "{early:?}");
         let server = ServerProcess::start(&database.settings()).await;
         let password = expected["password"].as_str().unwrap();
         for (email, was) in expected["accounts"].as_object().unwrap() {
@@ -65,14 +70,22 @@ async fn databases_of_earlier_releases_upgrade_with_every_row_readable() {
             let created = client.post("/api/tasks/create", &[("title", "written after the upgrade")]).await;
             assert_eq!(created.status, StatusCode::OK, "{name}: {:?}", created.json);
         }
-        let check = std::process::Command::new(env!("CARGO_BIN_EXE_doable"))
-            .arg("check")
-            .env_clear()
-            .envs(database.settings())
-            .output()
-            .unwrap();
+        let check = doable(&database, &["check"]);
         assert!(check.status.success(), "{name}: doable check: {}", String::from_utf8_lossy(&check.stderr));
+        assert!(doable(&database, &["user", "list"]).status.success(), "{name}: user list after the upgrade");
     }
+}
+
+/// Runs `doable <args>` with the test database's settings.
+fn doable(database: &TestDatabase, args: &[&str]) -> std::process::Output {
+    std::fs::create_dir_all(database.data_dir()).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_doable"))
+        .args(args)
+        .env_clear()
+        .envs(database.settings())
+        .current_dir(database.data_dir())
+        .output()
+        .unwrap()
 }
 
 /// Puts the fixture's database where the test database is.

@@ -47,7 +47,7 @@ pub async fn signup(#[server(flatten)] input: SignupInput) -> Result<User, AppEr
     state.limiter.check_signup(&state.db, &request.client_address(&state.config)).await?;
     let hash = state.passwords.hash(input.password).await?;
     let user = store::create_user(&state.db, &email, &name, &hash).await?;
-    start_session(&state, &request, user.id).await?;
+    start_session(&state, &request, user.id, None).await?;
     request.set_cookie(&state.sessions.device_cookie(&email));
     tracing::info!(user = %user.id, "account created");
     Ok(user)
@@ -104,13 +104,17 @@ pub async fn login(#[server(flatten)] input: LoginInput) -> Result<User, AppErro
     if user.disabled {
         return Err(AppError::AccountDisabled);
     }
+    let mut verified = user.password_hash.clone();
     if password::needs_rehash(&user.password_hash) {
-        // Made with an older release's settings: the password is known now, so upgrade it.
+        // Made with an older release's settings: the password is known now, so upgrade it
+        // (unless the password changed meanwhile: then the login fails below).
         let hash = state.passwords.hash(password_for_rehash).await?;
-        store::set_password(&state.db, user.user.id, &hash).await?;
+        if store::rehash_password(&state.db, user.user.id, &user.password_hash, &hash).await? {
+            verified = hash;
+        }
     }
     state.limiter.login_succeeded(&state.db, attempt).await?;
-    start_session(&state, &request, user.user.id).await?;
+    start_session(&state, &request, user.user.id, Some(&verified)).await?;
     request.set_cookie(&state.sessions.device_cookie(&email));
     Ok(user.user)
 }
@@ -119,11 +123,16 @@ pub async fn login(#[server(flatten)] input: LoginInput) -> Result<User, AppErro
 /// already carried ends first: a login on a shared computer does not leave the previous
 /// person's session alive behind the new one.
 #[cfg(feature = "ssr")]
-async fn start_session(state: &AppState, request: &Request, user_id: Uuid) -> Result<(), AppError> {
+async fn start_session(
+    state: &AppState,
+    request: &Request,
+    user_id: Uuid,
+    verified_hash: Option<&str>,
+) -> Result<(), AppError> {
     if let Some(previous) = request.session_token(&state.sessions) {
         state.sessions.end(&state.db, previous).await?;
     }
-    let token = state.sessions.start(&state.db, user_id).await?;
+    let token = state.sessions.start(&state.db, user_id, verified_hash).await?;
     request.set_cookie(&state.sessions.cookie(&token));
     Ok(())
 }
@@ -193,7 +202,7 @@ pub async fn change_password(#[server(flatten)] input: ChangePasswordInput) -> R
     store::set_password(&state.db, auth.user.id, &hash).await?;
     // A stolen session must not outlive the password change: end them all, then start ours.
     state.sessions.end_all(&state.db, auth.user.id).await?;
-    let token = state.sessions.start(&state.db, auth.user.id).await?;
+    let token = state.sessions.start(&state.db, auth.user.id, None).await?;
     request.set_cookie(&state.sessions.cookie(&token));
     tracing::info!(user = %auth.user.id, "password changed");
     Ok(auth.user)

@@ -82,12 +82,17 @@ impl Sessions {
         if self.secure { SECURE_COOKIE } else { COOKIE }
     }
 
-    /// Starts a session for a user and returns its token.
-    pub async fn start(&self, db: &Db, user_id: Uuid) -> Result<String, AppError> {
+    /// Starts a session for a user and returns its token. With `verified_hash` (a login), only
+    /// while the account still has that password hash and is not disabled, checked in the
+    /// statement that creates it: a password the host has just reset, or an account just
+    /// disabled, gets no session from a login that checked the old state.
+    pub async fn start(&self, db: &Db, user_id: Uuid, verified_hash: Option<&str>) -> Result<String, AppError> {
         let session_id = Uuid::new_v4();
         let now = crate::db::Timestamp::now();
         let expires = now + self.ttl;
-        store::create_session(db, session_id, user_id, now, expires).await?;
+        if !store::create_session(db, session_id, user_id, now, expires, verified_hash).await? {
+            return Err(AppError::InvalidCredentials);
+        }
         let claims =
             Claims { sub: user_id, sid: session_id, iat: now.0.unix_timestamp(), exp: expires.0.unix_timestamp() };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {

@@ -84,22 +84,43 @@ pub async fn set_password(db: &Db, user_id: Uuid, password_hash: &str) -> Result
     Ok(())
 }
 
+/// Creates a session of an account that is not disabled and, with `password_hash`, still has
+/// that hash; whether it did.
 pub async fn create_session(
     db: &Db,
     id: Uuid,
     user_id: Uuid,
     now: Timestamp,
     expires: Timestamp,
-) -> Result<(), AppError> {
-    execute!(db, |conn| {
-        sqlx::query("insert into sessions (id, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
-            .bind(id)
+    password_hash: Option<&str>,
+) -> Result<bool, AppError> {
+    let created = execute!(db, |conn| {
+        sqlx::query(
+            "insert into sessions (id, user_id, created_at, expires_at) select $1, $2, $3, $4 \
+             where exists (select 1 from users where id = $2 and disabled_at is null \
+             and ($5 is null or password_hash = $5))",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires)
+        .bind(password_hash)
+        .execute(conn)
+    })?;
+    Ok(created == 1)
+}
+
+/// Replaces a password hash made with older settings, unless the hash changed meanwhile;
+/// whether it did.
+pub async fn rehash_password(db: &Db, user_id: Uuid, old: &str, new: &str) -> Result<bool, AppError> {
+    let changed = execute!(db, |conn| {
+        sqlx::query("update users set password_hash = $1 where id = $2 and password_hash = $3")
+            .bind(new)
             .bind(user_id)
-            .bind(now)
-            .bind(expires)
+            .bind(old)
             .execute(conn)
     })?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// The user of a live session: it exists, belongs to `user_id`, has not expired, and its

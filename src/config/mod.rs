@@ -220,10 +220,10 @@ impl Config {
             },
             backups,
             metrics_token: match env.get("DOABLE_METRICS_TOKEN") {
-                Some(token) if token.len() < 16 => {
+                Some(token) if token.trim().len() < 16 => {
                     return Err(error("DOABLE_METRICS_TOKEN", "must be at least 16 characters"));
                 }
-                token => token.map(|token| Secret(token.into_bytes())),
+                token => token.map(|token| Secret(token.trim().as_bytes().to_vec())),
             },
         })
     }

@@ -8,10 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sqlx::{
-    Connection, SqliteConnection,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode},
-};
+use sqlx::{Connection, SqliteConnection, sqlite::SqliteConnectOptions};
 
 /// Where a snapshot went, and what it holds.
 #[derive(Debug)]
@@ -54,8 +51,7 @@ pub async fn snapshot(conn: &mut SqliteConnection, target: &Path) -> Result<Snap
         return Err(format!("{} already exists; choose a new name", target.display()));
     }
     let partial = partial_path(target)?;
-    // Left by an earlier attempt that was killed half way: VACUUM INTO refuses to overwrite.
-    let _ = std::fs::remove_file(&partial);
+    create_private(&partial)?;
     let result = write_checked(conn, &partial, target).await;
     if result.is_err() {
         let _ = std::fs::remove_file(&partial);
@@ -63,10 +59,30 @@ pub async fn snapshot(conn: &mut SqliteConnection, target: &Path) -> Result<Snap
     result
 }
 
+/// Creates `path` empty and the owner's alone, before anything is written into it (a
+/// snapshot holds every password hash: no moment where others may open it). Refuses a file
+/// that is there already: another snapshot to the same name is under way, or one was
+/// interrupted and its remains are for the host to look at.
+fn create_private(path: &Path) -> Result<(), String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(format!(
+            "{} exists: another snapshot to this name is being written, or one was interrupted (remove it then)",
+            path.display()
+        )),
+        Err(e) => Err(format!("cannot create {}: {e}", path.display())),
+    }
+}
+
+/// `VACUUM INTO` the empty file `partial` (SQLite writes into an empty file), checks the copy
+/// and renames it to `target`.
 async fn write_checked(conn: &mut SqliteConnection, partial: &Path, target: &Path) -> Result<Snapshot, String> {
     let name = partial.to_str().ok_or_else(|| format!("{} is not a UTF-8 path", partial.display()))?;
     sqlx::query("vacuum into $1").bind(name).execute(&mut *conn).await.map_err(|e| format!("snapshot failed: {e}"))?;
-    private_file(partial)?;
     let mut copy = open_read_only(partial).await?;
     let problems = integrity(&mut copy).await.map_err(|e| format!("cannot check the snapshot: {e}"))?;
     let schema = schema_version(&mut copy).await.map_err(|e| format!("cannot read the snapshot's schema: {e}"))?;
@@ -76,6 +92,18 @@ async fn write_checked(conn: &mut SqliteConnection, partial: &Path, target: &Pat
     }
     let bytes = durable_rename(partial, target)?;
     Ok(Snapshot { path: target.to_owned(), bytes, schema })
+}
+
+/// Removes what interrupted scheduled snapshots left in `dir` (their `.doable-*.partial`
+/// files); run before the first one, when no snapshot of this server is being written.
+pub fn remove_interrupted(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for path in entries.filter_map(Result::ok).map(|entry| entry.path()) {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with(&format!(".{SCHEDULED_PREFIX}")) && name.ends_with("Z.db.partial") {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 /// Takes a scheduled snapshot into `dir`, named by its time (`doable-20270301T090000Z.db`),
@@ -183,6 +211,27 @@ pub async fn applied_migrations(conn: &mut SqliteConnection) -> Result<Vec<(i64,
         .await
 }
 
+/// The migrations recorded in the database a server uses, with their checksums (empty for a
+/// database nothing has created yet), on either backend.
+pub async fn applied_in(db: &super::Db) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
+    super::with_pool!(db.read(), |pool| {
+        let exists: Option<String> = sqlx::query_scalar(if db.is_sqlite() {
+            "select name from sqlite_master where type = 'table' and name = '_sqlx_migrations'"
+        } else {
+            "select to_regclass('_sqlx_migrations')::text"
+        })
+        .fetch_optional(pool)
+        .await?
+        .flatten();
+        if exists.is_none() {
+            return Ok(Vec::new());
+        }
+        sqlx::query_as("select version, checksum from _sqlx_migrations where success order by version")
+            .fetch_all(pool)
+            .await
+    })
+}
+
 /// What a restore did.
 #[derive(Debug)]
 pub struct Restored {
@@ -198,7 +247,8 @@ pub struct Restored {
 ///
 /// The swap is one `rename`: the database is the old one until that moment and the restored
 /// one from then on, whatever happens in between. The old one stays beside it, under
-/// `<database>.before-restore-<time>` (a hard link made first), its log copied into it.
+/// `<database>.before-restore-<time>` (a hard link made first), its log folded into it; one
+/// that cannot be read at all is moved there instead.
 pub async fn restore(source: &Path, database: &Path) -> Result<Restored, String> {
     let mut from = open_read_only(source).await?;
     let checked = check_restorable(&mut from, source).await;
@@ -209,29 +259,44 @@ pub async fn restore(source: &Path, database: &Path) -> Result<Restored, String>
             return Err(e);
         }
     };
+    let staged = with_suffix(&partial_path(database)?, ".restoring");
     let incoming = partial_path(database)?;
-    let _ = std::fs::remove_file(&incoming);
-    let copied = write_checked(&mut from, &incoming, &incoming.with_extension("restoring")).await;
+    // Only `doable restore` writes these, under the exclusive lock: what is there was left by
+    // an interrupted one. (The server sets WAL mode itself when it opens the copy.)
+    for leftover in [&incoming, &staged] {
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(with_suffix(leftover, suffix));
+        }
+    }
+    let copied = match create_private(&incoming) {
+        Ok(()) => write_checked(&mut from, &incoming, &staged).await,
+        Err(e) => Err(e),
+    };
     let _ = from.close().await;
-    let staged = match copied {
-        Ok(snapshot) => snapshot.path,
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&incoming);
+        return Err(e);
+    }
+    let previous = match keep_previous(database).await {
+        Ok(previous) => previous,
         Err(e) => {
-            let _ = std::fs::remove_file(&incoming);
+            let _ = std::fs::remove_file(&staged);
             return Err(e);
         }
     };
-    // The copy comes out in rollback-journal mode; the server's own mode is WAL.
-    set_wal(&staged).await?;
-    let previous = keep_previous(database).await?;
     if let Err(e) = durable_rename(&staged, database) {
         let _ = std::fs::remove_file(&staged);
+        // The old database stays where it was; a second name for it would be a trap.
+        if let Some(Previous::Linked(link)) = &previous {
+            let _ = std::fs::remove_file(link);
+        }
         return Err(e);
     }
-    // The old database's shared-memory index must not be taken for the new one's.
+    // The old database's log and shared-memory index must not be taken for the new one's.
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(with_suffix(database, suffix));
     }
-    Ok(Restored { schema, previous })
+    Ok(Restored { schema, previous: previous.map(Previous::into_path) })
 }
 
 /// Refuses a snapshot that is damaged, not Doable's, or from a newer release; else its schema.
@@ -251,32 +316,84 @@ async fn check_restorable(conn: &mut SqliteConnection, source: &Path) -> Result<
     Ok(schema)
 }
 
-async fn set_wal(file: &Path) -> Result<(), String> {
-    let options = SqliteConnectOptions::new().filename(file).journal_mode(SqliteJournalMode::Wal);
-    let conn =
-        sqlx::ConnectOptions::connect(&options).await.map_err(|e| format!("cannot open {}: {e}", file.display()));
-    conn?.close().await.map_err(|e| format!("cannot close {}: {e}", file.display()))
+/// Where the replaced database went.
+enum Previous {
+    /// A second name for it (it stays the database until the restored one is renamed over it).
+    Linked(PathBuf),
+    /// Moved aside: it could not be opened (damaged), its log beside it.
+    Moved(PathBuf),
 }
 
-/// Folds the database's log into it and links it under `<database>.before-restore-<time>`.
-async fn keep_previous(database: &Path) -> Result<Option<PathBuf>, String> {
+impl Previous {
+    fn into_path(self) -> PathBuf {
+        match self {
+            Self::Linked(path) | Self::Moved(path) => path,
+        }
+    }
+}
+
+/// Keeps the database as `<database>.before-restore-<time>`: its log folded into it first, so
+/// that the kept file is whole on its own. A database that cannot be opened (the damage a
+/// restore is for) is moved aside as it is, with its log.
+async fn keep_previous(database: &Path) -> Result<Option<Previous>, String> {
     let size = std::fs::metadata(database).map(|m| m.len()).unwrap_or(0);
-    let log = std::fs::metadata(with_suffix(database, "-wal")).map(|m| m.len()).unwrap_or(0);
-    if size == 0 && log == 0 {
+    let log = with_suffix(database, "-wal");
+    if size == 0 && std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0) == 0 {
         return Ok(None);
     }
-    // Nobody else has it open: a checkpoint copies the whole log, and closing removes it.
+    let previous = with_suffix(database, &format!(".before-restore-{}", stamp()));
+    match fold_log(database).await {
+        Ok(()) => {
+            std::fs::hard_link(database, &previous)
+                .map_err(|e| format!("cannot keep the current database as {}: {e}", previous.display()))?;
+            Ok(Some(Previous::Linked(previous)))
+        }
+        Err(FoldError::InUse(e)) => Err(e),
+        Err(FoldError::Unreadable(e)) => {
+            tracing::warn!(error = %e, "the current database cannot be read; it is moved aside as it is");
+            std::fs::rename(database, &previous)
+                .map_err(|e| format!("cannot move the current database to {}: {e}", previous.display()))?;
+            if log.exists() {
+                let _ = std::fs::rename(&log, with_suffix(&previous, "-wal"));
+            }
+            Ok(Some(Previous::Moved(previous)))
+        }
+    }
+}
+
+enum FoldError {
+    /// Someone else has it open (a process that takes no lock: an older release, `sqlite3`).
+    InUse(String),
+    /// It is not a database SQLite can read.
+    Unreadable(String),
+}
+
+/// Copies the whole log into the database and checks that the log is gone: a checkpoint that
+/// could not copy everything, or a log that stays, means another connection is open.
+async fn fold_log(database: &Path) -> Result<(), FoldError> {
+    let in_use = || {
+        FoldError::InUse(format!(
+            "{} is open in another program (one that does not take {}); stop it first",
+            database.display(),
+            super::lock_path(database).display()
+        ))
+    };
     let options = SqliteConnectOptions::new().filename(database).create_if_missing(false);
     let mut conn = sqlx::ConnectOptions::connect(&options)
         .await
-        .map_err(|e| format!("cannot open {}: {e}", database.display()))?;
-    let folded = sqlx::query("pragma wal_checkpoint(truncate)").execute(&mut conn).await;
+        .map_err(|e| FoldError::Unreadable(format!("cannot open {}: {e}", database.display())))?;
+    let folded: Result<(i64, i64, i64), _> =
+        sqlx::query_as("pragma wal_checkpoint(truncate)").fetch_one(&mut conn).await;
     let _ = conn.close().await;
-    folded.map_err(|e| format!("cannot fold {}'s log into it: {e}", database.display()))?;
-    let previous = with_suffix(database, &format!(".before-restore-{}", stamp()));
-    std::fs::hard_link(database, &previous)
-        .map_err(|e| format!("cannot keep the current database as {}: {e}", previous.display()))?;
-    Ok(Some(previous))
+    match folded {
+        Ok((0, _, _)) => {}
+        Ok(_) => return Err(in_use()),
+        Err(e) => return Err(FoldError::Unreadable(format!("cannot read {}: {e}", database.display()))),
+    }
+    match std::fs::metadata(with_suffix(database, "-wal")) {
+        Ok(log) if log.len() > 0 => Err(in_use()),
+        _ => Ok(()),
+    }
 }
 
 /// `<dir>/.<name>.partial`: hidden, and beside the target so that the rename is atomic.
@@ -295,17 +412,6 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// A snapshot holds every account's password hash: the owner's alone (0600).
-fn private_file(path: &Path) -> Result<(), String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| format!("cannot make {} private: {e}", path.display()))?;
-    }
-    Ok(())
-}
-
 /// Flushes `from` to disk, renames it to `to` and flushes the directory, so that after a
 /// power loss either name holds a whole file. Returns the file's size.
 fn durable_rename(from: &Path, to: &Path) -> Result<u64, String> {
@@ -314,8 +420,10 @@ fn durable_rename(from: &Path, to: &Path) -> Result<u64, String> {
     file.sync_all().map_err(failed)?;
     let bytes = file.metadata().map_err(failed)?.len();
     std::fs::rename(from, to).map_err(failed)?;
-    if let Some(dir) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(failed)?;
+    let dir = to.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+        // Moved, but the move may not survive a power loss yet; nothing to undo.
+        tracing::warn!(dir = %dir.display(), error = %e, "cannot flush the directory");
     }
     Ok(bytes)
 }

@@ -310,11 +310,12 @@ async fn checkpoint<'c>(conn: impl sqlx::Executor<'c, Database = Sqlite>) -> Res
     Ok(log)
 }
 
-/// The file of a SQLite database, unless it lives in memory.
+/// The file of a SQLite database, unless it lives in memory (`sqlite::memory:`, which sqlx
+/// names `file:sqlx-in-memory-<n>`).
 pub fn sqlite_file(options: &SqliteConnectOptions) -> Option<&std::path::Path> {
     let file = options.get_filename();
     let text = file.to_string_lossy();
-    (!file.as_os_str().is_empty() && text != ":memory:" && !text.starts_with("file:")).then_some(file)
+    (!file.as_os_str().is_empty() && text != ":memory:" && !text.starts_with("file:sqlx-in-memory-")).then_some(file)
 }
 
 /// The shared lock of a database being opened ([`DatabaseLock`]); refused while a restore runs.

@@ -114,7 +114,10 @@ impl SqliteWriter {
             .map_or(waited_out, |last| last.min(waited_out));
         let asked = Instant::now();
         let guard = tokio::time::timeout_at(until, self.conn.lock()).await.map_err(|_| sqlx::Error::PoolTimedOut);
-        metrics::histogram!("doable_sqlite_writer_wait_seconds").record(asked.elapsed().as_secs_f64());
+        // Requests' writes only (the checkpointer and the job runner take it too).
+        if REQUEST_DEADLINE.try_with(|_| ()).is_ok() {
+            metrics::histogram!("doable_sqlite_writer_wait_seconds").record(asked.elapsed().as_secs_f64());
+        }
         let guard = guard?;
         MutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)
     }

@@ -54,6 +54,7 @@ pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
 /// newest in the directory, so that restarts neither skip nor add any). A failure is logged
 /// and counted, and the next one is tried at the next time: never fatal.
 async fn take_snapshots(pool: sqlx::SqlitePool, backups: Backups) {
+    crate::db::backup::remove_interrupted(&backups.dir);
     for result in ["made", "failed"] {
         metrics::counter!("doable_snapshots_total", "result" => result).absolute(0);
     }

@@ -101,13 +101,15 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::limit_time))
         .layer(from_fn_with_state(state.clone(), middleware::security_headers))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http().on_response(DefaultOnResponse::new().level(Level::INFO)));
-    // Outside the deadline and the limits, so that their answers (503, 413) are counted too.
+        .layer(TraceLayer::new_for_http().on_response(DefaultOnResponse::new().level(Level::INFO)))
+        .layer(CatchPanicLayer::custom(|_| AppError::Internal.into_response()));
+    // Outermost, so that every answer is counted: the deadline's 503s, the limits' 413s and
+    // the 500s of a panic included.
     let router = match metrics {
         Some(_) => router.layer(from_fn(metrics::track)),
         None => router,
     };
-    router.layer(CatchPanicLayer::custom(|_| AppError::Internal.into_response())).with_state(state)
+    router.with_state(state)
 }
 
 /// `GET /healthz`: the process is up.
