@@ -16,7 +16,7 @@
 # What it installs, each only when missing: Debian packages (when root), cargo-leptos,
 # leptosfmt, wasm-bindgen-cli at the exact version of Cargo.lock, wasm-opt, and, with
 # DOABLE_NEED_BROWSER=1, Chromium and the end2end npm packages; with DOABLE_NEED_PROMTOOL=1,
-# Prometheus' promtool.
+# Prometheus' promtool; with DOABLE_NEED_FMT=1, leptosfmt.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,7 +25,9 @@ CARGO_LEPTOS_VERSION="0.3.11"
 mkdir -p "$TOOLS/bin"
 export PATH="$HOME/.cargo/bin:$PATH"
 
-say() { printf '\033[1m[toolchain]\033[0m %s\n' "$*" >&2; }
+STARTED=$SECONDS
+# Each step's line says how long the script has run so far, so a person can follow it.
+say() { printf '\033[1m[toolchain %d:%02d]\033[0m %s\n' $(((SECONDS - STARTED) / 60)) $(((SECONDS - STARTED) % 60)) "$*" >&2; }
 die() { printf '\033[1;31m[toolchain] error:\033[0m %s\n' "$*" >&2; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 is_root() { [ "$(id -u)" = 0 ]; }
@@ -114,8 +116,9 @@ if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
 fi
 
 # --- 2b. leptosfmt, which formats the view! blocks (make fmt, checked by make test) -----------
+# Only for the targets that format (DOABLE_NEED_FMT=1): `make run` does without it.
 LEPTOSFMT_VERSION="0.1.33"
-if ! leptosfmt --version 2>/dev/null | grep -q " $LEPTOSFMT_VERSION\$"; then
+if [ "${DOABLE_NEED_FMT:-0}" = 1 ] && ! leptosfmt --version 2>/dev/null | grep -q " $LEPTOSFMT_VERSION\$"; then
   say "installing leptosfmt $LEPTOSFMT_VERSION (about 3 minutes)"
   RUSTC="$(install_rustc)" cargo install leptosfmt --locked --version "$LEPTOSFMT_VERSION" >&2
 fi
