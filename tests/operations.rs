@@ -255,6 +255,21 @@ async fn a_snapshot_taken_under_writes_restores_every_write_acknowledged_before_
     .await;
     failed_with(&doable(&settings, &["restore", newer.to_str().unwrap()], ""), "newer", "newer release");
 
+    // A program that has the database open without the lock (an older release's server,
+    // sqlite3) keeps its log alive: the restore stops and changes nothing.
+    let mut other = {
+        use sqlx::ConnectOptions;
+        sqlx::sqlite::SqliteConnectOptions::new().filename(&file).connect().await.unwrap()
+    };
+    // As a server would have: SQLite joins the log at the first read.
+    let _: i64 = sqlx::query_scalar("select count(*) from tasks").fetch_one(&mut other).await.unwrap();
+    let refused = doable(&settings, &["restore", snapshot.to_str().unwrap()], "");
+    failed_with(&refused, "restore under another program", "is open in another program");
+    {
+        use sqlx::Connection;
+        other.close().await.unwrap();
+    }
+
     // What an interrupted restore left does not stand in the way.
     std::fs::write(database.data_dir().join(".doable.db.partial"), b"half").unwrap();
     std::fs::write(database.data_dir().join(".doable.db.partial.restoring-journal"), b"stale").unwrap();

@@ -390,9 +390,11 @@ async fn fold_log(database: &Path) -> Result<(), FoldError> {
         Ok(_) => return Err(in_use()),
         Err(e) => return Err(FoldError::Unreadable(format!("cannot read {}: {e}", database.display()))),
     }
+    // SQLite removes the log when its last connection closes: one still there (even empty,
+    // after the truncating checkpoint) is held open by another connection.
     match std::fs::metadata(with_suffix(database, "-wal")) {
-        Ok(log) if log.len() > 0 => Err(in_use()),
-        _ => Ok(()),
+        Ok(_) => Err(in_use()),
+        Err(_) => Ok(()),
     }
 }
 
