@@ -15,7 +15,7 @@ use crate::{
             self, applied_migrations, foreign_key_problems, foreign_migrations, integrity, latest_schema,
             open_read_only,
         },
-        lock_path, sqlite_file,
+        lock_path, sqlite_file, with_suffix,
     },
 };
 
@@ -122,7 +122,7 @@ async fn check_sqlite(file: &Path) -> Result<Vec<String>, String> {
         say("foreign keys: ok");
     }
     problems.extend(schema_report(&applied, &backup::sqlite_migrator()));
-    let log = std::fs::metadata(format!("{}-wal", file.display())).map(|m| m.len()).unwrap_or(0);
+    let log = std::fs::metadata(with_suffix(file, "-wal")).map(|m| m.len()).unwrap_or(0);
     if log > WAL_TOO_LARGE {
         problems.push(format!(
             "the write-ahead log is {}: it is not being folded into the database (a stuck reader?)",
@@ -136,17 +136,7 @@ async fn check_sqlite(file: &Path) -> Result<Vec<String>, String> {
 
 async fn check_postgres(options: &PgConnectOptions) -> Result<Vec<String>, String> {
     let mut conn = options.connect().await.map_err(|e| format!("DATABASE_URL: cannot connect: {e}"))?;
-    let applied = async {
-        let table: Option<String> =
-            sqlx::query_scalar("select to_regclass('_sqlx_migrations')::text").fetch_one(&mut conn).await?;
-        if table.is_none() {
-            return Ok(Vec::new());
-        }
-        sqlx::query_as("select version, checksum from _sqlx_migrations where success order by version")
-            .fetch_all(&mut conn)
-            .await
-    }
-    .await;
+    let applied = backup::applied_postgres_migrations(&mut conn).await;
     let _ = conn.close().await;
     let applied = applied.map_err(|e| format!("cannot read the schema's version: {e}"))?;
     say("connection: ok (PostgreSQL checks its own pages; use amcheck or pg_dump for a full read)");

@@ -8,7 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-use sqlx::{Connection, SqliteConnection, sqlite::SqliteConnectOptions};
+use super::with_suffix;
+
+use sqlx::{Connection, PgConnection, SqliteConnection, sqlite::SqliteConnectOptions};
 
 /// Where a snapshot went, and what it holds.
 #[derive(Debug)]
@@ -201,35 +203,35 @@ pub fn foreign_migrations(applied: &[(i64, Vec<u8>)], migrator: &sqlx::migrate::
         .collect()
 }
 
-/// The migrations recorded in a SQLite database, with their checksums.
+/// The applied migrations of a database that has the table, with their checksums.
+const APPLIED: &str = "select version, checksum from _sqlx_migrations where success order by version";
+
+/// The migrations recorded in a SQLite database, with their checksums (empty for a database
+/// nothing has created yet).
 pub async fn applied_migrations(conn: &mut SqliteConnection) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
     if schema_version(conn).await?.is_none() {
         return Ok(Vec::new());
     }
-    sqlx::query_as("select version, checksum from _sqlx_migrations where success order by version")
-        .fetch_all(&mut *conn)
-        .await
+    sqlx::query_as(APPLIED).fetch_all(&mut *conn).await
 }
 
-/// The migrations recorded in the database a server uses, with their checksums (empty for a
-/// database nothing has created yet), on either backend.
+/// The migrations recorded in a PostgreSQL database, with their checksums (empty for a
+/// database nothing has created yet).
+pub async fn applied_postgres_migrations(conn: &mut PgConnection) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
+    let table: Option<String> =
+        sqlx::query_scalar("select to_regclass('_sqlx_migrations')::text").fetch_one(&mut *conn).await?;
+    if table.is_none() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as(APPLIED).fetch_all(&mut *conn).await
+}
+
+/// The migrations recorded in the database a server uses, on either backend.
 pub async fn applied_in(db: &super::Db) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
-    super::with_pool!(db.read(), |pool| {
-        let exists: Option<String> = sqlx::query_scalar(if db.is_sqlite() {
-            "select name from sqlite_master where type = 'table' and name = '_sqlx_migrations'"
-        } else {
-            "select to_regclass('_sqlx_migrations')::text"
-        })
-        .fetch_optional(pool)
-        .await?
-        .flatten();
-        if exists.is_none() {
-            return Ok(Vec::new());
-        }
-        sqlx::query_as("select version, checksum from _sqlx_migrations where success order by version")
-            .fetch_all(pool)
-            .await
-    })
+    match db.read() {
+        super::Pool::Sqlite(pool) => applied_migrations(&mut *pool.acquire().await?).await,
+        super::Pool::Postgres(pool) => applied_postgres_migrations(&mut *pool.acquire().await?).await,
+    }
 }
 
 /// What a restore did.
@@ -259,8 +261,8 @@ pub async fn restore(source: &Path, database: &Path) -> Result<Restored, String>
             return Err(e);
         }
     };
-    let staged = with_suffix(&partial_path(database)?, ".restoring");
     let incoming = partial_path(database)?;
+    let staged = with_suffix(&incoming, ".restoring");
     // Only `doable restore` writes these, under the exclusive lock: what is there was left by
     // an interrupted one. (The server sets WAL mode itself when it opens the copy.)
     for leftover in [&incoming, &staged] {
@@ -406,12 +408,6 @@ fn partial_path(target: &Path) -> Result<PathBuf, String> {
         return Err(format!("directory {} does not exist", dir.display()));
     }
     Ok(dir.join(format!(".{}.partial", name.to_string_lossy())))
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 /// Flushes `from` to disk, renames it to `to` and flushes the directory, so that after a

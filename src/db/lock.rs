@@ -13,7 +13,6 @@ use std::{
 #[derive(Debug)]
 pub struct DatabaseLock {
     _file: File,
-    path: PathBuf,
 }
 
 /// Whether the lock is shared (using the database) or exclusive (replacing it).
@@ -43,21 +42,22 @@ impl DatabaseLock {
             LockKind::Exclusive => rustix::fs::FlockOperation::NonBlockingLockExclusive,
         };
         match rustix::fs::flock(&file, operation) {
-            Ok(()) => Ok(Some(Self { _file: file, path })),
+            Ok(()) => Ok(Some(Self { _file: file })),
             Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
             Err(e) => Err(e.into()),
         }
-    }
-
-    /// The lock file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 
 /// `<database>.lock`.
 pub fn lock_path(database: &Path) -> PathBuf {
-    let mut path = database.as_os_str().to_owned();
-    path.push(".lock");
-    PathBuf::from(path)
+    with_suffix(database, ".lock")
+}
+
+/// `<database><suffix>`: the files kept beside a database (SQLite's `-wal` and `-shm`, our
+/// `.lock`, a snapshot's temporary names).
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }

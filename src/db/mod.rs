@@ -32,7 +32,7 @@ pub mod backup;
 mod lock;
 mod writer;
 
-pub use lock::{DatabaseLock, LockKind, lock_path};
+pub use lock::{DatabaseLock, LockKind, lock_path, with_suffix};
 pub use writer::{REQUEST_DEADLINE, SqliteWriter, Writer, execute, with_writer};
 
 /// A connection pool of either backend.
