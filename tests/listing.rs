@@ -6,7 +6,7 @@ mod common;
 
 use common::{
     Client,
-    reference::{expected, ids, list, today, varied_tasks},
+    reference::{self, expected, ids, list, today, varied_tasks},
     spawn,
 };
 use doable::{
@@ -19,22 +19,8 @@ use uuid::Uuid;
 
 /// Reads every page of `query`, three tasks at a time, by cursor.
 async fn by_cursor(client: &Client, query: &[(&str, &str)]) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut after: Option<String> = None;
-    for _ in 0..20 {
-        let mut paged = query.to_vec();
-        paged.push(("limit", "3"));
-        if let Some(after) = &after {
-            paged.push(("after", after));
-        }
-        let page = list(client, &paged).await;
-        found.extend(ids(&page));
-        match page["next_after"].as_str() {
-            Some(next) => after = Some(next.to_owned()),
-            None => return found,
-        }
-    }
-    panic!("more than 20 pages for {query:?}");
+    let tasks = reference::by_cursor(client, query, "3", 20).await;
+    tasks.iter().map(|t| t["id"].as_str().unwrap().to_owned()).collect()
 }
 
 #[tokio::test]

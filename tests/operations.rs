@@ -299,24 +299,11 @@ async fn a_snapshot_taken_under_writes_restores_every_write_acknowledged_before_
     let server = ServerProcess::start(&settings).await;
     let (client, response) = login(&server, "writer@example.com", PASSWORD).await;
     assert_eq!(response.status, StatusCode::OK, "{:?}", response.json);
-    let mut present = std::collections::HashSet::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut query = vec![("limit", "100".to_owned())];
-        if let Some(cursor) = &after {
-            query.push(("after", cursor.clone()));
-        }
-        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let page = client.get("/api/tasks/list", &query).await;
-        assert_eq!(page.status, StatusCode::OK, "{:?}", page.json);
-        for task in page.json["tasks"].as_array().unwrap() {
-            present.insert(task["id"].as_str().unwrap().to_owned());
-        }
-        match page.json["next_after"].as_str() {
-            Some(cursor) => after = Some(cursor.to_owned()),
-            None => break,
-        }
-    }
+    let present: std::collections::HashSet<String> = common::reference::by_cursor(&client, &[], "100", 100)
+        .await
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
     let missing: Vec<_> = before.iter().filter(|id| !present.contains(*id)).collect();
     assert!(missing.is_empty(), "{} acknowledged writes missing from the restore", missing.len());
     assert!(present.len() < all.len(), "the restore holds writes made after the snapshot ended");

@@ -115,22 +115,7 @@ async fn load(database: &TestDatabase, name: &str) {
 
 /// Every task of the account, in every list it sees, completed or not, by id.
 async fn all_tasks(client: &common::Client) -> BTreeMap<String, Value> {
-    let mut tasks = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut query = vec![("limit", "100".to_owned()), ("status", "all".to_owned())];
-        if let Some(cursor) = &after {
-            query.push(("after", cursor.clone()));
-        }
-        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let page = client.get("/api/tasks/list", &query).await;
-        assert_eq!(page.status, StatusCode::OK, "{:?}", page.json);
-        tasks.extend(page.json["tasks"].as_array().unwrap().iter().cloned());
-        match page.json["next_after"].as_str() {
-            Some(cursor) => after = Some(cursor.to_owned()),
-            None => return by_id(&tasks),
-        }
-    }
+    by_id(&common::reference::by_cursor(client, &[("status", "all")], "100", 100).await)
 }
 
 fn by_id(tasks: &[Value]) -> BTreeMap<String, Value> {

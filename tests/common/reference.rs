@@ -13,6 +13,27 @@ pub async fn list(client: &Client, query: &[(&str, &str)]) -> Value {
     response.json
 }
 
+/// Every task of `query`, read page by page by cursor, `limit` tasks a page; more than
+/// `pages` pages fails.
+pub async fn by_cursor(client: &Client, query: &[(&str, &str)], limit: &str, pages: usize) -> Vec<Value> {
+    let mut found = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..pages {
+        let mut paged = query.to_vec();
+        paged.push(("limit", limit));
+        if let Some(after) = &after {
+            paged.push(("after", after));
+        }
+        let page = list(client, &paged).await;
+        found.extend(page["tasks"].as_array().unwrap().iter().cloned());
+        match page["next_after"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return found,
+        }
+    }
+    panic!("more than {pages} pages for {query:?}");
+}
+
 /// The ids of a list's tasks, in order.
 pub fn ids(list: &Value) -> Vec<String> {
     list["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_owned()).collect()
