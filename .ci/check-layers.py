@@ -35,6 +35,7 @@ LAYERS = [
     "error",
     "error::http",
     "dates",
+    "zone",  # each account's time zone: today and the moments pages show
     # Feature types (each feature's mod.rs: what its API speaks).
     "auth",
     "lists",

@@ -37,6 +37,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         auth::api::logout,
         auth::api::me,
         auth::api::current_user,
+        auth::api::update_profile,
         auth::api::change_password,
         auth::api::logout_all,
         auth::api::delete_account,

@@ -7,7 +7,7 @@
 //! the API's input.
 
 use serde::{Deserialize, Deserializer, Serializer};
-use time::Date;
+use time::{Date, Time};
 
 /// A point in time: RFC 3339 in UTC on the wire (`2026-11-25T07:30:00.123456Z`), a
 /// `time::OffsetDateTime` on the server.
@@ -153,6 +153,67 @@ pub mod iso_date {
     }
 }
 
+/// A `HH:MM` time of day, 24-hour (as the API and `<input type="time">` send it; seconds,
+/// when a browser adds them, must be `00`); empty text means none.
+pub fn parse_time(raw: &str) -> Result<Option<Time>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let invalid = || format!("`{}` is not a time like 09:30 or 17:45.", raw.chars().take(20).collect::<String>());
+    let minutes = raw.strip_suffix(":00").filter(|_| raw.len() == 8).unwrap_or(raw);
+    let bytes = minutes.as_bytes();
+    let shaped =
+        bytes.len() == 5 && bytes[2] == b':' && bytes.iter().enumerate().all(|(i, b)| i == 2 || b.is_ascii_digit());
+    if !shaped {
+        return Err(invalid());
+    }
+    let (hour, minute) =
+        (minutes[0..2].parse::<u8>().map_err(|_| invalid())?, minutes[3..5].parse::<u8>().map_err(|_| invalid())?);
+    Time::from_hms(hour, minute, 0).map(Some).map_err(|_| invalid())
+}
+
+/// A time of day as `HH:MM`.
+pub fn time_text(time: Time) -> String {
+    format!("{:02}:{:02}", time.hour(), time.minute())
+}
+
+/// A time of day as the minutes after midnight it is stored as (0 to 1439).
+pub fn minute_of_day(time: Time) -> i16 {
+    i16::from(time.hour()) * 60 + i16::from(time.minute())
+}
+
+/// The time of day of a stored minute after midnight (out of range: none).
+pub fn time_of_minute(minute: i16) -> Option<Time> {
+    let (hour, minute) = (u8::try_from(minute / 60).ok()?, u8::try_from(minute % 60).ok()?);
+    Time::from_hms(hour, minute, 0).ok()
+}
+
+/// Serde for an optional time of day as `HH:MM`.
+pub mod hh_mm_option {
+    use super::*;
+
+    /// Writes `HH:MM`, or `null`.
+    pub fn serialize<S: Serializer>(time: &Option<Time>, serializer: S) -> Result<S::Ok, S::Error> {
+        match time {
+            Some(time) => serializer.serialize_some(&time_text(*time)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads `HH:MM`, or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Time>, D::Error> {
+        match Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)? {
+            None => Ok(None),
+            Some(text) => match parse_time(&text) {
+                Ok(Some(time)) => Ok(Some(time)),
+                Ok(None) => Err(serde::de::Error::custom("a time like 09:30 was expected")),
+                Err(message) => Err(serde::de::Error::custom(message)),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +243,23 @@ mod tests {
         {
             assert!(serde_json::from_str::<Dated>(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn due_times_are_hours_and_minutes() {
+        assert_eq!(parse_time("09:30").unwrap(), Some(time::macros::time!(09:30)));
+        assert_eq!(parse_time(" 23:59 ").unwrap(), Some(time::macros::time!(23:59)));
+        assert_eq!(parse_time("00:00:00").unwrap(), Some(time::macros::time!(00:00)));
+        assert_eq!(parse_time("").unwrap(), None);
+        for bad in ["24:00", "12:60", "9:30", "09:30:15", "0930", "09-30", "noon", "-1:00", "09:3x", "１２:００"] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+        for minute in [0, 1, 59, 60, 570, 1439] {
+            assert_eq!(minute_of_day(time_of_minute(minute).unwrap()), minute);
+        }
+        assert_eq!(time_of_minute(1440), None);
+        assert_eq!(time_of_minute(-1), None);
+        assert_eq!(time_text(time::macros::time!(07:05)), "07:05");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod lists;
 pub mod tasks;
 pub mod trash;
 pub mod ui;
+pub mod zone;
 
 #[cfg(feature = "ssr")]
 pub mod admin;

@@ -27,7 +27,11 @@ async fn signup_creates_an_account_and_logs_it_in() {
     let user = &response.json;
     assert_eq!(user["email"], "ada@example.com");
     assert_eq!(user["name"], "Ada Lovelace");
-    assert_eq!(user.as_object().unwrap().keys().collect::<Vec<_>>(), ["created_at", "email", "id", "name"]);
+    assert_eq!(
+        user.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["created_at", "email", "id", "name", "time_zone"]
+    );
+    assert_eq!(user["time_zone"], "UTC", "without a zone the account starts in UTC");
     assert!(user["created_at"].as_str().unwrap().ends_with('Z'), "RFC 3339 UTC: {}", user["created_at"]);
     assert_eq!(response.headers["cache-control"], "no-store");
 

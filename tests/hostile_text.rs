@@ -329,8 +329,9 @@ async fn hostile_text_in_every_field_renders_as_text_on_every_page() {
         let page = fetch(&browser, &mut problems, "/account", &[], StatusCode::OK).await;
         check_header(&page, &mut problems, &user);
         let profile: Vec<String> = page.select("dl.profile dd").into_iter().map(text).collect();
-        problems.same(&page, "the profile's name", profile.first().map(String::as_str), field(&user, "name"));
-        problems.same(&page, "the profile's email", profile.get(1).map(String::as_str), field(&user, "email"));
+        let name = page.one(&mut problems, "input#profile-name").and_then(|i| i.attr("value"));
+        problems.same(&page, "the profile's name", name, field(&user, "name"));
+        problems.same(&page, "the profile's email", profile.first().map(String::as_str), field(&user, "email"));
     }
     problems.assert_none();
 }
@@ -423,7 +424,12 @@ async fn hostile_text_in_a_link_renders_as_text() {
         fetch(&user, &mut problems, "/tasks", &query, StatusCode::OK).await;
 
         // The account page: errors carried back to each of its forms.
-        for action in ["/api/auth/change-password", "/api/auth/logout-all", "/api/auth/delete-account"] {
+        for action in [
+            "/api/auth/update-profile",
+            "/api/auth/change-password",
+            "/api/auth/logout-all",
+            "/api/auth/delete-account",
+        ] {
             let query = [("__path", action), ("__err", error.as_str())];
             let page = fetch(&user, &mut problems, "/account", &query, StatusCode::OK).await;
             // Of the three forms, the password form is an island: its props carry its error.

@@ -45,6 +45,7 @@ async fn a_created_task_has_every_documented_field() {
             "created_by",
             "description",
             "due_date",
+            "due_time",
             "id",
             "list_id",
             "priority",

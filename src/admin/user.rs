@@ -119,6 +119,7 @@ async fn create(db: &Db, email: &str, name: &str) -> Result<(), String> {
         email: email.to_owned(),
         name: name.to_owned(),
         password: "a placeholder password".to_owned(),
+        time_zone: None,
     }) {
         Ok(valid) => valid,
         Err(e) => return Err(describe(e)),
@@ -127,7 +128,10 @@ async fn create(db: &Db, email: &str, name: &str) -> Result<(), String> {
         return Err(format!("{email} already has an account"));
     }
     let hash = new_password_hash(&email).await?;
-    let user = store::create_user(db, &email, &name, &hash).await.map_err(describe)?;
+    // In UTC, until the person chooses their zone on /account.
+    let account =
+        store::NewAccount { email: &email, name: &name, time_zone: crate::zone::DEFAULT, password_hash: &hash };
+    let user = store::create_user(db, account).await.map_err(describe)?;
     tracing::info!(user = %user.id, "account created by the host");
     say(format!("created the account {} ({})", printable(&email), printable(&name)));
     Ok(())

@@ -4,13 +4,13 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 #[cfg(feature = "ssr")]
 use uuid::Uuid;
 
-use super::{ChangePasswordInput, DeleteAccountInput, Done, LoginInput, SignupInput, User};
+use super::{ChangePasswordInput, DeleteAccountInput, Done, LoginInput, ProfileInput, SignupInput, User};
 #[cfg(feature = "ssr")]
 use super::{check_password_shape, limits, validate_signup};
 #[cfg(feature = "ssr")]
 use super::{
     extract::{optional_user, require_user},
-    input::normalize_email,
+    input::{normalize_email, normalize_name},
     password, store,
 };
 use crate::error::AppError;
@@ -23,7 +23,8 @@ use crate::{
     state::{AppState, Request, state},
 };
 
-/// Creates an account and logs it in.
+/// Creates an account and logs it in, in the time zone given (UTC when it is absent or not
+/// one this server knows).
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/auth/signup", tag = "auth",
     request_body(content = SignupInput, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -41,12 +42,17 @@ use crate::{
 #[server(prefix = "/api", endpoint = "auth/signup")]
 pub async fn signup(#[server(flatten)] input: SignupInput) -> Result<User, AppError> {
     let (email, name) = validate_signup(&input)?;
+    // The signup page sends the browser's zone in a field the person cannot see: one this
+    // server does not know (a browser's newer database, `Etc/Unknown`) starts the account in
+    // UTC rather than refusing it; /account then offers the choice.
+    let zone = crate::zone::Zone::of_account(input.time_zone.as_deref().unwrap_or_default());
     let state = state()?;
     let request = Request::current()?;
     state.passwords.check_not_common(&input.password)?;
     state.limiter.check_signup(&state.db, &request.client_address(&state.config)).await?;
     let hash = state.passwords.hash(input.password).await?;
-    let user = store::create_user(&state.db, &email, &name, &hash).await?;
+    let account = store::NewAccount { email: &email, name: &name, time_zone: zone.name(), password_hash: &hash };
+    let user = store::create_user(&state.db, account).await?;
     start_session(&state, &request, user.id, None).await?;
     request.set_cookie(&state.sessions.device_cookie(&email));
     tracing::info!(user = %user.id, "account created");
@@ -173,6 +179,38 @@ pub async fn me() -> Result<User, AppError> {
 #[server(prefix = "/api", endpoint = "auth/session", input = GetUrl)]
 pub async fn current_user() -> Result<Option<User>, AppError> {
     Ok(optional_user().await?.map(|auth| auth.user))
+}
+
+/// Changes the account's name or time zone (each only when given).
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/auth/update-profile", tag = "auth",
+    request_body(content = ProfileInput, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The account as it is now.", body = User),
+        SessionWriteErrors,
+        (status = 422, body = ErrorBody,
+            description = "`validation_failed`: `fields` names the bad field (`name`, or `time_zone` for a zone \
+                that is not an IANA name this server knows); nothing changed."),
+    ),
+))]
+#[server(prefix = "/api", endpoint = "auth/update-profile")]
+pub async fn update_profile(#[server(flatten)] input: ProfileInput) -> Result<User, AppError> {
+    let auth = require_user().await?;
+    let mut fields = FieldErrors::new();
+    let name = match input.name.as_deref() {
+        Some(raw) => normalize_name(raw).map_err(|e| fields.insert("name".into(), e)).ok(),
+        None => Some(auth.user.name.clone()),
+    };
+    // Absent, the stored zone stays as it is (even one this build's database does not know).
+    let zone = match input.time_zone.as_deref() {
+        Some(raw) => crate::zone::Zone::parse(raw)
+            .map(|zone| zone.name().to_owned())
+            .map_err(|e| fields.insert("time_zone".into(), e))
+            .ok(),
+        None => Some(auth.user.time_zone.clone()),
+    };
+    let (Some(name), Some(zone)) = (name, zone) else { return Err(AppError::Validation(fields)) };
+    let state = state()?;
+    store::update_profile(&state.db, auth.user.id, &name, &zone).await?.ok_or(AppError::Unauthenticated)
 }
 
 /// Changes the password; every other session of the account ends.

@@ -19,6 +19,25 @@ pub struct SignupInput {
     /// 1 to 100 characters after trimming.
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, example = "Ada"))]
     pub name: String,
+    /// The account's time zone, an IANA name; `UTC` when absent, empty or not a zone this
+    /// server knows (the signup page sends the browser's, which the person cannot correct).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(max_length = 64, example = "Europe/Berlin"))]
+    pub time_zone: Option<String>,
+}
+
+/// Profile form: each field present is changed, the others stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProfileInput {
+    /// 1 to 100 characters after trimming.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, example = "Ada"))]
+    pub name: Option<String>,
+    /// An IANA time zone name (any letter case); 422 for one that is not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(max_length = 64, example = "America/Los_Angeles"))]
+    pub time_zone: Option<String>,
 }
 
 /// Login form.
@@ -196,7 +215,7 @@ mod tests {
 
     #[test]
     fn a_signup_reports_every_bad_field_at_once() {
-        let input = SignupInput { email: "nope".into(), password: "short".into(), name: " ".into() };
+        let input = SignupInput { email: "nope".into(), password: "short".into(), name: " ".into(), time_zone: None };
         let AppError::Validation(fields) = validate_signup(&input).unwrap_err() else { panic!() };
         assert_eq!(fields.keys().collect::<Vec<_>>(), ["email", "name", "password"]);
     }

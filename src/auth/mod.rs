@@ -28,12 +28,12 @@ pub(crate) mod store;
 pub mod ui;
 
 pub use api::{
-    ChangePassword, CurrentUser, DeleteAccount, Login, Logout, LogoutAll, Me, Signup, change_password, current_user,
-    delete_account, login, logout, logout_all, me, signup,
+    ChangePassword, CurrentUser, DeleteAccount, Login, Logout, LogoutAll, Me, Signup, UpdateProfile, change_password,
+    current_user, delete_account, login, logout, logout_all, me, signup, update_profile,
 };
 pub use input::{
-    ChangePasswordInput, DeleteAccountInput, LoginInput, SignupInput, check_password_shape, normalize_email,
-    normalize_name, validate_signup,
+    ChangePasswordInput, DeleteAccountInput, LoginInput, ProfileInput, SignupInput, check_password_shape,
+    normalize_email, normalize_name, validate_signup,
 };
 
 /// A person with an account, as the API shows them.
@@ -46,6 +46,10 @@ pub struct User {
     pub email: String,
     /// The name shown in the app.
     pub name: String,
+    /// The account's time zone, an IANA name (`Europe/Berlin`): "today", "overdue" and the
+    /// dates the pages show are its own.
+    #[cfg_attr(feature = "ssr", schema(example = "Europe/Berlin"))]
+    pub time_zone: String,
     /// When the account was created (RFC 3339, UTC).
     #[serde(with = "crate::dates::moment")]
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]

@@ -23,12 +23,13 @@ struct UserRow {
     id: Uuid,
     email: String,
     name: String,
+    time_zone: String,
     created_at: Timestamp,
 }
 
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
-        Self { id: row.id, email: row.email, name: row.name, created_at: row.created_at.0 }
+        Self { id: row.id, email: row.email, name: row.name, time_zone: row.time_zone, created_at: row.created_at.0 }
     }
 }
 
@@ -40,31 +41,60 @@ struct UserWithHashRow {
     disabled_at: Option<Timestamp>,
 }
 
-pub async fn create_user(db: &Db, email: &str, name: &str, password_hash: &str) -> Result<User, AppError> {
+/// A new account's fields.
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub time_zone: &'a str,
+    pub password_hash: &'a str,
+}
+
+pub async fn create_user(db: &Db, account: NewAccount<'_>) -> Result<User, AppError> {
     let now = Timestamp::now();
     let id = Uuid::now_v7();
     execute!(db, |conn| {
         sqlx::query(
-            "insert into users (id, email, name, password_hash, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $5)",
+            "insert into users (id, email, name, time_zone, password_hash, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $6)",
         )
         .bind(id)
-        .bind(email)
-        .bind(name)
-        .bind(password_hash)
+        .bind(account.email)
+        .bind(account.name)
+        .bind(account.time_zone)
+        .bind(account.password_hash)
         .bind(now)
         .execute(conn)
     })
     .on_constraint("users_email_key", |_| AppError::EmailTaken)?;
-    Ok(User { id, email: email.to_owned(), name: name.to_owned(), created_at: now.0 })
+    let NewAccount { email, name, time_zone, .. } = account;
+    Ok(User { id, email: email.to_owned(), name: name.to_owned(), time_zone: time_zone.to_owned(), created_at: now.0 })
+}
+
+/// Changes an account's name and time zone; the account as it is now.
+pub async fn update_profile(db: &Db, user_id: Uuid, name: &str, time_zone: &str) -> Result<Option<User>, AppError> {
+    let row: Option<UserRow> = with_writer!(db, |conn| {
+        sqlx::query_as(
+            "update users set name = $1, time_zone = $2, updated_at = $3 where id = $4 \
+             returning id, email, name, time_zone, created_at",
+        )
+        .bind(name)
+        .bind(time_zone)
+        .bind(Timestamp::now())
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+    })?;
+    Ok(row.map(User::from))
 }
 
 pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<StoredUser>, AppError> {
     let row: Option<UserWithHashRow> = with_pool!(db.read(), |pool| {
-        sqlx::query_as("select id, email, name, created_at, password_hash, disabled_at from users where email = $1")
-            .bind(email)
-            .fetch_optional(pool)
-            .await
+        sqlx::query_as(
+            "select id, email, name, time_zone, created_at, password_hash, disabled_at from users where email = $1",
+        )
+        .bind(email)
+        .fetch_optional(pool)
+        .await
     })?;
     Ok(row.map(|row| StoredUser {
         user: row.user.into(),
@@ -130,7 +160,7 @@ pub async fn session_user(db: &Db, session_id: Uuid, user_id: Uuid, now: Timesta
     // pick the per-user index and scan all of a user's sessions); the owner is checked here.
     let row: Option<UserRow> = with_pool!(db.read(), |pool| {
         sqlx::query_as(
-            "select u.id, u.email, u.name, u.created_at from sessions s join users u on u.id = s.user_id \
+            "select u.id, u.email, u.name, u.time_zone, u.created_at from sessions s join users u on u.id = s.user_id \
              where s.id = $1 and s.expires_at > $2 and u.disabled_at is null",
         )
         .bind(session_id)

@@ -8,9 +8,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::{Event, EventKind, History, HistoryQuery, list_history};
 use crate::{
     auth::{Person, ui::with_user},
-    dates::{machine_of, minute_of},
+    dates::machine_of,
     error::AppError,
     ui::error_text,
+    zone::minute_in,
 };
 
 /// `/lists/{id}/history`.
@@ -20,7 +21,8 @@ pub fn HistoryPage() -> impl IntoView {
     let query = use_query_map();
     view! {
         <Title text="History" />
-        {with_user(move |_| {
+        {with_user(move |user| {
+            let zone = user.time_zone;
             let id = params.read_untracked().get("id").unwrap_or_default();
             let before = query.read_untracked().get("before");
             let input = HistoryQuery {
@@ -40,7 +42,7 @@ pub fn HistoryPage() -> impl IntoView {
                     }>
                         {Suspend::new(async move {
                             match page.await {
-                                Ok(history) => Either::Left(view! { <Events id history /> }),
+                                Ok(history) => Either::Left(view! { <Events id history zone /> }),
                                 Err(error) => Either::Right(view! { <Failed error /> }),
                             }
                         })}
@@ -68,7 +70,7 @@ fn Failed(error: AppError) -> impl IntoView {
 }
 
 #[component]
-fn Events(id: String, history: History) -> impl IntoView {
+fn Events(id: String, history: History, zone: String) -> impl IntoView {
     let empty = history.events.is_empty();
     let older = history.next_before.map(|before| {
         view! {
@@ -84,7 +86,7 @@ fn Events(id: String, history: History) -> impl IntoView {
                 .events
                 .into_iter()
                 .map(|event| {
-                    let at = (machine_of(&event.at), minute_of(&event.at));
+                    let at = (machine_of(&event.at), minute_in(&event.at, &zone));
                     view! {
                         <li>
                             <time datetime=at.0>{at.1}</time>

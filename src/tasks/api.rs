@@ -34,7 +34,8 @@ use crate::{
 pub async fn list_tasks(#[server(flatten)] query: ListQuery) -> Result<TaskList, AppError> {
     let user = require_user().await?;
     let filter = query.parse()?;
-    store::list(&state()?.db, user.user.id, &filter, today()).await
+    let today = crate::zone::Zone::of_account(&user.user.time_zone).today();
+    store::list(&state()?.db, user.user.id, &filter, today).await
 }
 
 /// One task of a list the user is a member of.
@@ -169,10 +170,4 @@ pub async fn list_tags(#[server(flatten)] input: ListScope) -> Result<TagList, A
     let list_id = input.parse()?;
     let tags = store::tags(&state()?.db, user.user.id, list_id).await?;
     Ok(TagList { tags })
-}
-
-/// Today's date on the server, in UTC: what `due` filters and "overdue" mean.
-#[cfg(feature = "ssr")]
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
 }

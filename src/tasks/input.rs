@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{Assignee, Cursor, Due, ListFilter, Priority, Sort, Status, TaskChanges, TaskDraft, limits};
 use crate::{
-    dates::parse_date,
+    dates::{parse_date, parse_time},
     error::{AppError, FieldErrors},
 };
 
@@ -44,7 +44,7 @@ pub struct ListQuery {
     #[cfg_attr(feature = "ssr", param(nullable = false, max_length = 32))]
     pub tag: Option<String>,
     /// `overdue` (open, due before today), `today`, `upcoming` (after today) or `none`
-    /// (no due date); today is the server's date in UTC.
+    /// (no due date); today is the date in the account's time zone.
     #[cfg_attr(
         feature = "ssr",
         param(nullable = false, value_type = Option<String>, pattern = "^(|overdue|today|upcoming|none)$")
@@ -318,6 +318,12 @@ pub struct NewTask {
     /// `YYYY-MM-DD`, or empty for none.
     #[cfg_attr(feature = "ssr", schema(nullable = false, example = "2026-12-31"))]
     pub due_date: Option<String>,
+    /// `HH:MM` (24-hour, in the account's time zone), or empty for none; needs a due date.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(nullable = false, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "09:30")
+    )]
+    pub due_time: Option<String>,
     /// Comma-separated tags: at most 10, each 1 to 32 letters, digits, `-` or `_`.
     #[cfg_attr(feature = "ssr", schema(nullable = false, example = "home,errands"))]
     pub tags: Option<String>,
@@ -328,6 +334,9 @@ pub struct NewTask {
     #[cfg_attr(feature = "ssr", schema(nullable = false, format = Uuid))]
     pub assignee_id: Option<String>,
 }
+
+/// The error of a due time without a due date.
+pub const DUE_TIME_NEEDS_DATE: &str = "A due time needs a due date.";
 
 /// Collects per-field results into one validation error.
 struct Checker(FieldErrors);
@@ -354,6 +363,10 @@ impl NewTask {
             c.check("description", normalize_description(self.description.as_deref().unwrap_or_default()));
         let priority = c.check("priority", parse_priority(self.priority.as_deref().unwrap_or_default()));
         let due_date = c.check("due_date", parse_date(self.due_date.as_deref().unwrap_or_default()));
+        let due_time = c.check("due_time", parse_time(self.due_time.as_deref().unwrap_or_default()));
+        if let (Some(None), Some(Some(_))) = (due_date, due_time) {
+            c.check::<()>("due_time", Err(DUE_TIME_NEEDS_DATE.to_owned()));
+        }
         let tags = c.check("tags", parse_tags(self.tags.as_deref().unwrap_or_default()));
         let list_id = c.check("list_id", optional_id(self.list_id.as_deref()));
         let assignee = c.check("assignee_id", optional_id(self.assignee_id.as_deref()));
@@ -365,6 +378,7 @@ impl NewTask {
                 description: description?,
                 priority: priority?,
                 due_date: due_date?,
+                due_time: due_time?,
                 tags: tags?,
             })
         })();
@@ -387,9 +401,12 @@ pub struct TaskUpdate {
     /// A new priority.
     #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|none|low|medium|high)$"))]
     pub priority: Option<String>,
-    /// A new due date, `YYYY-MM-DD`; empty clears it.
+    /// A new due date, `YYYY-MM-DD`; empty clears it, and its due time with it.
     #[cfg_attr(feature = "ssr", schema(nullable = false))]
     pub due_date: Option<String>,
+    /// A new due time, `HH:MM`; empty clears it. The task must have (or get) a due date.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|([01][0-9]|2[0-3]):[0-5][0-9])$"))]
+    pub due_time: Option<String>,
     /// New comma-separated tags, replacing the old ones; empty clears them.
     #[cfg_attr(feature = "ssr", schema(nullable = false))]
     pub tags: Option<String>,
@@ -411,6 +428,7 @@ impl TaskUpdate {
             description: self.description.as_deref().and_then(|d| c.check("description", normalize_description(d))),
             priority: self.priority.as_deref().and_then(|p| c.check("priority", parse_priority(p))),
             due_date: self.due_date.as_deref().and_then(|d| c.check("due_date", parse_date(d))),
+            due_time: self.due_time.as_deref().and_then(|t| c.check("due_time", parse_time(t))),
             tags: self.tags.as_deref().and_then(|t| c.check("tags", parse_tags(t))),
             list_id: self.list_id.as_deref().and_then(|l| c.check("list_id", optional_id(Some(l))).flatten()),
             assignee: self.assignee_id.as_deref().and_then(|a| c.check("assignee_id", optional_id(Some(a)))),

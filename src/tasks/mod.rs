@@ -9,7 +9,7 @@
 //! - [`ui`]: the task page, which calls the same server functions.
 
 use serde::{Deserialize, Serialize};
-use time::Date;
+use time::{Date, Time};
 use uuid::Uuid;
 
 use crate::{auth::Person, dates::Moment, jobs::Job};
@@ -116,6 +116,11 @@ pub struct Task {
     #[serde(with = "crate::dates::iso_date::option")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = Date))]
     pub due_date: Option<Date>,
+    /// The time of day it is due (`HH:MM`, in the account's time zone), if any; only beside a
+    /// due date.
+    #[serde(default, with = "crate::dates::hh_mm_option")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "09:30"))]
+    pub due_time: Option<Time>,
     /// Lower-case tags, sorted.
     pub tags: Vec<String>,
     /// The member it is assigned to; `null` when nobody.
@@ -169,7 +174,8 @@ pub struct TaskList {
     /// The totals of the lists in view (one list, or every list of the user's), regardless of
     /// the other filters.
     pub counts: Counts,
-    /// The server's date (UTC) that the `due` filters and overdue marks are relative to.
+    /// Today's date in the account's time zone: what the `due` filters and overdue marks are
+    /// relative to.
     #[serde(with = "crate::dates::iso_date")]
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = Date))]
     pub today: Date,
@@ -231,7 +237,7 @@ pub enum Status {
     Completed,
 }
 
-/// A filter on due dates, relative to today (UTC).
+/// A filter on due dates, relative to today in the account's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Due {
     /// Open tasks due before today.
@@ -342,6 +348,8 @@ pub struct TaskDraft {
     pub priority: Priority,
     /// Due date.
     pub due_date: Option<Date>,
+    /// Due time (only with a due date).
+    pub due_time: Option<Time>,
     /// Tags.
     pub tags: Vec<String>,
 }
@@ -359,8 +367,10 @@ pub struct TaskChanges {
     pub description: Option<String>,
     /// New priority.
     pub priority: Option<Priority>,
-    /// New due date (`Some(None)` clears it).
+    /// New due date (`Some(None)` clears it, and the due time with it).
     pub due_date: Option<Option<Date>>,
+    /// New due time (`Some(None)` clears it).
+    pub due_time: Option<Option<Time>>,
     /// New tags.
     pub tags: Option<Vec<String>>,
 }

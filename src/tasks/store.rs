@@ -36,13 +36,13 @@ use crate::{
 };
 
 /// A task's columns with its assignee's and creator's names, read from [`FROM`].
-const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_date, t.tags, \
-     t.assignee_id, a.name as assignee_name, t.created_by, c.name as creator_name, \
+const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_date, t.due_minute, \
+     t.tags, t.assignee_id, a.name as assignee_name, t.created_by, c.name as creator_name, \
      t.created_at, t.updated_at, t.completed_at";
 const FROM: &str = "tasks t left join users a on a.id = t.assignee_id left join users c on c.id = t.created_by";
 /// The same columns in a `returning` clause (which has no joins).
-const RETURNING: &str = "id, list_id, title, description, completed, priority, due_date, tags, assignee_id, \
-     (select name from users where id = tasks.assignee_id) as assignee_name, created_by, \
+const RETURNING: &str = "id, list_id, title, description, completed, priority, due_date, due_minute, tags, \
+     assignee_id, (select name from users where id = tasks.assignee_id) as assignee_name, created_by, \
      (select name from users where id = tasks.created_by) as creator_name, created_at, updated_at, completed_at";
 
 #[derive(sqlx::FromRow)]
@@ -54,6 +54,7 @@ struct TaskRow {
     completed: bool,
     priority: i16,
     due_date: Option<Date>,
+    due_minute: Option<i16>,
     tags: String,
     assignee_id: Option<Uuid>,
     assignee_name: Option<String>,
@@ -74,6 +75,7 @@ impl From<TaskRow> for Task {
             completed: row.completed,
             priority: Priority::from_rank(row.priority),
             due_date: row.due_date,
+            due_time: row.due_minute.and_then(crate::dates::time_of_minute),
             tags: if row.tags.is_empty() { Vec::new() } else { row.tags.split(',').map(str::to_owned).collect() },
             assignee: Person::from_join(row.assignee_id, row.assignee_name),
             created_by: Person::from_join(row.created_by, row.creator_name),
@@ -131,9 +133,9 @@ async fn list_refusal(db: &Db, user_id: Uuid, list_id: Uuid, otherwise: AppError
     lists::refusal(db, user_id, list_id, Role::can_edit, |_| otherwise).await
 }
 
-/// Binds a task's fields to the next seven placeholders of `$query`: the columns `title,
-/// description, priority, due_date, tags` and the two derived from them, `search, title_key`
-/// (in this order, for a new task and a changed one alike).
+/// Binds a task's fields to the next eight placeholders of `$query`: the columns `title,
+/// description, priority, due_date, tags`, the two derived from them, `search, title_key`,
+/// and `due_minute` (in this order, for a new task and a changed one alike).
 macro_rules! bind_fields {
     ($query:expr, $task:expr) => {
         $query
@@ -144,6 +146,7 @@ macro_rules! bind_fields {
             .bind($task.tags.join(","))
             .bind(search_text(&$task.title, &$task.description))
             .bind($task.title.to_lowercase())
+            .bind($task.due_time.map(crate::dates::minute_of_day))
     };
 }
 
@@ -175,6 +178,7 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
         completed: false,
         priority: draft.priority,
         due_date: draft.due_date,
+        due_time: draft.due_time,
         tags: draft.tags,
         assignee,
         created_by: Some(creator.clone()),
@@ -187,10 +191,10 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
     // the cap is exact there (PostgreSQL may let concurrent creates overshoot it slightly).
     let insert = format!(
         "insert into tasks (id, list_id, created_by, assignee_id, title, description, priority, due_date, tags, \
-         search, title_key, completed, created_at, updated_at) \
-         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13 \
+         search, title_key, due_minute, completed, created_at, updated_at) \
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14 \
          where $2 in {editable} \
-           and coalesce((select total from creator_counts where user_id = $3), 0) < $14 \
+           and coalesce((select total from creator_counts where user_id = $3), 0) < $15 \
            and ($4 is null or exists (select 1 from list_members where list_id = $2 and user_id = $4))",
         editable = editable_lists("$3")
     );
@@ -256,6 +260,17 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         if let Some(due_date) = changes.due_date {
             task.due_date = due_date;
         }
+        if let Some(due_time) = changes.due_time {
+            task.due_time = due_time;
+        }
+        if task.due_date.is_none() && task.due_time.is_some() {
+            // Clearing the date clears its time (a form without scripts sends the time as it
+            // was beside the emptied date); a new time for a task without a date is refused.
+            if task.due_time != before.due_time {
+                return Err(AppError::field("due_time", super::input::DUE_TIME_NEEDS_DATE));
+            }
+            task.due_time = None;
+        }
         if let Some(tags) = changes.tags {
             task.tags = tags;
         }
@@ -273,13 +288,13 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         }
         let update = format!(
             "update tasks set title = $1, description = $2, priority = $3, due_date = $4, tags = $5, \
-             search = $6, title_key = $7, updated_at = $8, list_id = $9, \
-             assignee_id = case when exists (select 1 from list_members where list_id = $9 and user_id = $10) \
-               then $10 else null end \
-             where id = $11 and list_id in {editable} and $9 in {editable} \
-               and (not $12 or $10 is null \
-                    or exists (select 1 from list_members where list_id = $9 and user_id = $10))",
-            editable = editable_lists("$13")
+             search = $6, title_key = $7, due_minute = $8, updated_at = $9, list_id = $10, \
+             assignee_id = case when exists (select 1 from list_members where list_id = $10 and user_id = $11) \
+               then $11 else null end \
+             where id = $12 and list_id in {editable} and $10 in {editable} \
+               and (not $13 or $11 is null \
+                    or exists (select 1 from list_members where list_id = $10 and user_id = $11))",
+            editable = editable_lists("$14")
         );
         let changed = bind_fields!(sqlx::query(&update), task)
             .bind(now)
@@ -332,6 +347,7 @@ fn edited_fields(before: &Task, after: &Task) -> String {
         ("description", before.description != after.description),
         ("priority", before.priority != after.priority),
         ("due_date", before.due_date != after.due_date),
+        ("due_time", before.due_time != after.due_time),
         ("tags", before.tags != after.tags),
     ];
     fields.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect::<Vec<_>>().join(",")
@@ -378,7 +394,7 @@ pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) ->
 
 /// A task's columns as stored, for moving it between `tasks` and `trashed_tasks`.
 pub const STORED_COLUMNS: &str = "id, list_id, created_by, assignee_id, title, description, completed, priority, \
-     due_date, tags, search, title_key, created_at, updated_at, completed_at";
+     due_date, tags, search, title_key, created_at, updated_at, completed_at, due_minute";
 
 /// Moves the tasks `condition` picks to the trash, marked as deleted now by the caller; the
 /// condition reads the caller from `$1`, a list (or null) from `$2` and a task (or null) from

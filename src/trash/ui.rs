@@ -9,9 +9,10 @@ use leptos_router::hooks::use_query_map;
 use super::{EmptyTrash, KEPT_DAYS, RestoreFromTrash, Trash, list_trash};
 use crate::{
     auth::{Person, ui::with_user},
-    dates::{machine_of, minute_of},
+    dates::machine_of,
     jobs::{current_job, ui::JobProgress},
     ui::{encode_component, error_text, posted_error},
+    zone::minute_in,
 };
 
 /// `/trash`.
@@ -20,7 +21,8 @@ pub fn TrashPage() -> impl IntoView {
     let query = use_query_map();
     view! {
         <Title text="Trash" />
-        {with_user(move |_| {
+        {with_user(move |user| {
+            let zone = user.time_zone;
             let ours = [RestoreFromTrash::url(), EmptyTrash::url()];
             let notice = posted_error(&query.read_untracked(), &ours, |_| None).map(|e| error_text(&e));
             let trash = Resource::new(|| (), |_| async { (list_trash().await, current_job().await) });
@@ -55,7 +57,7 @@ pub fn TrashPage() -> impl IntoView {
                                     Either::Left(
                                         view! {
                                             {job}
-                                            <Contents trash />
+                                            <Contents trash zone />
                                         },
                                     )
                                 }
@@ -77,10 +79,10 @@ pub fn TrashPage() -> impl IntoView {
     }
 }
 
-/// "deleted 2026-12-01 21:40 UTC by Ann".
-fn deleted(at: &crate::dates::Moment, by: &Option<Person>) -> impl IntoView + use<> {
+/// "deleted 2026-12-01 21:40 by Ann", in the account's time zone.
+fn deleted(at: &crate::dates::Moment, by: &Option<Person>, zone: &str) -> impl IntoView + use<> {
     let who = by.as_ref().map_or("a deleted account".to_owned(), |p| p.name.clone());
-    let (machine, shown) = (machine_of(at), minute_of(at));
+    let (machine, shown) = (machine_of(at), minute_in(at, zone));
     view! { <span class="hint">"deleted " <time datetime=machine>{shown}</time> {format!(" by {who}")}</span> }
 }
 
@@ -97,7 +99,7 @@ fn restore_form(kind: &'static str, id: String, what: String) -> impl IntoView {
 }
 
 #[component]
-fn Contents(trash: Trash) -> impl IntoView {
+fn Contents(trash: Trash, zone: String) -> impl IntoView {
     if trash.lists.is_empty() && trash.tasks.is_empty() {
         return Either::Left(view! { <p>"The trash is empty."</p> });
     }
@@ -123,7 +125,7 @@ fn Contents(trash: Trash) -> impl IntoView {
                                         <div>
                                             <strong>{list.name.clone()}</strong>
                                             " "
-                                            {deleted(&list.deleted_at, &list.deleted_by)}
+                                            {deleted(&list.deleted_at, &list.deleted_by, &zone)}
                                         </div>
                                         {restore_form("list", list.id.to_string(), list.name)}
                                     </li>
@@ -151,7 +153,7 @@ fn Contents(trash: Trash) -> impl IntoView {
                                             " in "
                                             <a href=list_href>{task.list.name}</a>
                                             " "
-                                            {deleted(&task.deleted_at, &task.deleted_by)}
+                                            {deleted(&task.deleted_at, &task.deleted_by, &zone)}
                                         </div>
                                         {restore_form("task", task.id.to_string(), task.title)}
                                     </li>

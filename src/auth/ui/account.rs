@@ -7,9 +7,11 @@ use leptos_router::hooks::use_query_map;
 
 use super::{confirmation_error, field_hint, fields::PasswordField, with_user};
 use crate::{
-    auth::{ChangePassword, ChangePasswordInput, DeleteAccount, LogoutAll, User, change_password},
+    auth::{
+        ChangePassword, ChangePasswordInput, DeleteAccount, LogoutAll, UpdateProfile, User, change_password, limits,
+    },
     error::AppError,
-    ui::{FormError, Sending, mark_hydrated, posted_error},
+    ui::{FieldError, FormError, Sending, invalid, mark_hydrated, posted_error},
 };
 
 /// `/account`: the profile, password change, logging out everywhere, deleting the account.
@@ -21,6 +23,7 @@ pub fn AccountPage() -> impl IntoView {
         {with_user(move |user| {
             let params = query.read_untracked();
             let errors = AccountErrors {
+                profile: posted_error(&params, &[UpdateProfile::url()], field_hint),
                 change: posted_error(&params, &[ChangePassword::url()], field_hint).map(confirmation_error),
                 logout_all: posted_error(&params, &[LogoutAll::url()], field_hint),
                 delete: posted_error(&params, &[DeleteAccount::url()], field_hint).map(confirmation_error),
@@ -33,6 +36,7 @@ pub fn AccountPage() -> impl IntoView {
 /// The errors the account page's forms came back with, without the WASM.
 #[derive(Debug, Clone, Default)]
 struct AccountErrors {
+    profile: Option<AppError>,
     change: Option<AppError>,
     logout_all: Option<AppError>,
     delete: Option<AppError>,
@@ -43,16 +47,14 @@ struct AccountErrors {
 /// here and is sent in place.
 #[component]
 fn AccountSettings(user: User, errors: AccountErrors) -> impl IntoView {
-    let member_since = crate::dates::day_of(&user.created_at);
-    let AccountErrors { change, logout_all, delete } = errors;
+    let member_since = crate::zone::day_in(&user.created_at, &user.time_zone);
+    let AccountErrors { profile, change, logout_all, delete } = errors;
     let delete_failed = delete.is_some();
     let (logout_all_error, delete_error) = (Signal::stored(logout_all), Signal::stored(delete));
     view! {
         <section class="card">
             <h1>"Your account"</h1>
             <dl class="profile">
-                <dt>"Name"</dt>
-                <dd>{user.name.clone()}</dd>
                 <dt>"Email"</dt>
                 <dd>{user.email.clone()}</dd>
                 <dt>"Member since"</dt>
@@ -60,6 +62,7 @@ fn AccountSettings(user: User, errors: AccountErrors) -> impl IntoView {
                     <time datetime=member_since.clone()>{member_since.clone()}</time>
                 </dd>
             </dl>
+            <ProfileForm user=user.clone() error=profile />
         </section>
 
         <section class="card" aria-labelledby="change-password-heading">
@@ -104,6 +107,66 @@ fn AccountSettings(user: User, errors: AccountErrors) -> impl IntoView {
                 </form>
             </details>
         </section>
+    }
+}
+
+/// The name and time zone, a plain form (the page comes back with the change, or the error
+/// in the URL). The zone menu is long (about 420 places), so it is rendered here on the
+/// server and never built by the WASM.
+#[component]
+fn ProfileForm(user: User, error: Option<AppError>) -> impl IntoView {
+    let error = Signal::stored(error);
+    let mut zones = crate::zone::names();
+    if !zones.contains(&user.time_zone) {
+        // A zone outside the menu (`Etc/GMT+5`, through the API) stays chosen.
+        zones.insert(0, user.time_zone.clone());
+    }
+    let options = zones
+        .into_iter()
+        .map(|zone| {
+            let selected = zone == user.time_zone;
+            view! {
+                <option value=zone.clone() selected=selected>
+                    {zone.replace('_', " ")}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <form method="post" action=UpdateProfile::url() class="profile-form">
+            <FormError error />
+            <div class="field">
+                <label for="profile-name">"Name"</label>
+                <input
+                    id="profile-name"
+                    name="name"
+                    type="text"
+                    value=user.name.clone()
+                    autocomplete="name"
+                    required
+                    maxlength=limits::NAME_MAX
+                    aria-describedby="profile-name-error"
+                    aria-invalid=invalid(error, "name")
+                />
+                <FieldError error field="name" id="profile-name-error" />
+            </div>
+            <div class="field">
+                <label for="profile-time-zone">"Time zone"</label>
+                <select
+                    id="profile-time-zone"
+                    name="time_zone"
+                    aria-describedby="profile-time-zone-hint profile-time-zone-error"
+                    aria-invalid=invalid(error, "time_zone")
+                >
+                    {options}
+                </select>
+                <p class="hint" id="profile-time-zone-hint">
+                    "Today, overdue and the times Doable shows are yours in this zone."
+                </p>
+                <FieldError error field="time_zone" id="profile-time-zone-error" />
+            </div>
+            <button type="submit">"Save profile"</button>
+        </form>
     }
 }
 

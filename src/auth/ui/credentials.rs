@@ -52,8 +52,15 @@ pub fn SignupPage() -> impl IntoView {
             <CredentialsForm signup=true next error />
             <p class="aside">"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
+        // The browser's time zone goes with the form (without scripts, the account starts in
+        // UTC and the person chooses on /account). Not the WASM's work: this runs at once.
+        <script nonce=leptos::nonce::use_nonce() inner_html=BROWSER_ZONE_SCRIPT></script>
     }
 }
+
+/// Fills the signup form's hidden `time_zone` field with the browser's zone.
+const BROWSER_ZONE_SCRIPT: &str = "try{document.getElementById('signup-time-zone').value=\
+     Intl.DateTimeFormat().resolvedOptions().timeZone||''}catch(e){}";
 
 /// What differs between the login and the signup form.
 struct CredentialsKind {
@@ -103,9 +110,10 @@ fn CredentialsForm(signup: bool, next: String, error: Option<AppError>) -> impl 
     let next = StoredValue::new(next);
     let on_submit = form.on_submit(move |field, _| {
         let (email, password, name) = (field("email"), field("password"), field("name"));
+        let time_zone = Some(field("time_zone")).filter(|zone| !zone.is_empty());
         Box::pin(async move {
             if signup {
-                self::signup(SignupInput { email, password, name }).await?;
+                self::signup(SignupInput { email, password, name, time_zone }).await?;
             } else {
                 login(LoginInput { email, password }).await?;
             }
@@ -148,6 +156,7 @@ fn CredentialsForm(signup: bool, next: String, error: Option<AppError>) -> impl 
                 hint=kind.password_hint
                 error
             />
+            {signup.then(|| view! { <input type="hidden" id="signup-time-zone" name="time_zone" value="" /> })}
             <button type="submit" class="button-primary" disabled=form.pending>
                 {move || if form.pending.get() { kind.busy } else { kind.submit }}
             </button>

@@ -131,6 +131,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "password" => "Use 8 to 128 characters, and not a common password.",
         "current_password" => "Enter your current password.",
         "new_password" => "Use 8 to 128 characters, and not a common password.",
+        "time_zone" => "Choose a time zone from the list.",
         _ => return None,
     })
 }

@@ -27,7 +27,8 @@ pub fn ListSettingsPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     view! {
-        {with_user(move |_| {
+        {with_user(move |user| {
+            let zone = user.time_zone;
             let id = params.read_untracked().get("id").unwrap_or_default();
             let ours = [
                 RenameList::url(),
@@ -45,7 +46,7 @@ pub fn ListSettingsPage() -> impl IntoView {
                 }>
                     {Suspend::new(async move {
                         match page.await {
-                            Ok((list, members)) => Either::Left(view! { <Settings list members notice /> }),
+                            Ok((list, members)) => Either::Left(view! { <Settings list members notice zone /> }),
                             Err(error) => Either::Right(view! { <Missing error /> }),
                         }
                     })}
@@ -97,7 +98,7 @@ fn Missing(error: AppError) -> impl IntoView {
 }
 
 #[component]
-fn Settings(list: List, members: Members, notice: Option<String>) -> impl IntoView {
+fn Settings(list: List, members: Members, notice: Option<String>, zone: String) -> impl IntoView {
     let owner = list.role == Role::Owner;
     let shareable = owner && !list.inbox;
     let id = list.id.to_string();
@@ -140,7 +141,7 @@ fn Settings(list: List, members: Members, notice: Option<String>) -> impl IntoVi
                     .map(|member| view! { <MemberRow list=id.clone() member manage=owner /> })
                     .collect_view()}
             </ul>
-            {shareable.then(|| view! { <Invitations list=id.clone() sent=members.invitations /> })}
+            {shareable.then(|| view! { <Invitations list=id.clone() sent=members.invitations zone=zone.clone() /> })}
         </section>
         {if owner {
             (!list.inbox)
@@ -267,7 +268,7 @@ fn MemberRow(list: String, member: Member, manage: bool) -> impl IntoView {
 
 /// The owner's pending invitations and the form for a new one.
 #[component]
-fn Invitations(list: String, sent: Vec<SentInvitation>) -> impl IntoView {
+fn Invitations(list: String, sent: Vec<SentInvitation>, zone: String) -> impl IntoView {
     let pending = (!sent.is_empty()).then(|| {
         view! {
             <h3>"Invited"</h3>
@@ -275,7 +276,7 @@ fn Invitations(list: String, sent: Vec<SentInvitation>) -> impl IntoView {
                 {sent
                     .into_iter()
                     .map(|invitation| {
-                        let day = crate::dates::day_of(&invitation.created_at);
+                        let day = crate::zone::day_in(&invitation.created_at, &zone);
                         view! {
                             <li class="member">
                                 <div>

@@ -105,12 +105,32 @@ fn a_new_task_reports_every_bad_field() {
         description: None,
         priority: Some("urgent".into()),
         due_date: Some("2023-02-30".into()),
+        due_time: Some("25:00".into()),
         tags: Some("a b".into()),
         list_id: Some("inbox".into()),
         assignee_id: None,
     };
     let AppError::Validation(fields) = input.parse().unwrap_err() else { panic!() };
-    assert_eq!(fields.keys().collect::<Vec<_>>(), ["due_date", "list_id", "priority", "tags", "title"]);
+    assert_eq!(fields.keys().collect::<Vec<_>>(), ["due_date", "due_time", "list_id", "priority", "tags", "title"]);
+}
+
+#[test]
+fn a_due_time_needs_a_due_date() {
+    let timed = |date: &str, time: &str| NewTask {
+        title: "Call".into(),
+        due_date: Some(date.into()),
+        due_time: Some(time.into()),
+        ..Default::default()
+    };
+    let AppError::Validation(fields) = timed("", "09:30").parse().unwrap_err() else { panic!() };
+    assert_eq!(fields.get("due_time").map(String::as_str), Some(super::DUE_TIME_NEEDS_DATE));
+    let draft = timed("2027-01-05", "09:30").parse().unwrap();
+    assert_eq!(draft.due_time, Some(time::macros::time!(09:30)));
+    assert_eq!(timed("2027-01-05", "").parse().unwrap().due_time, None);
+    let (_, changes) = TaskUpdate { id: Uuid::nil().to_string(), due_time: Some(String::new()), ..Default::default() }
+        .parse()
+        .unwrap();
+    assert_eq!(changes, TaskChanges { due_time: Some(None), ..Default::default() });
 }
 
 #[test]

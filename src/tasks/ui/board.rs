@@ -287,6 +287,7 @@ mod tests {
             completed: false,
             priority: crate::tasks::Priority::None,
             due_date: None,
+            due_time: None,
             tags: vec![],
             assignee: None,
             created_by: None,

@@ -8,6 +8,7 @@ use super::{
     view::View,
 };
 use crate::{
+    dates::time_text,
     error::AppError,
     tasks::{Task, TaskUpdate, UpdateTask, limits, update_task},
     ui::{error_text, invalid, textarea_text},
@@ -69,6 +70,7 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             description: changed(field("description"), &task.description),
             priority: changed(field("priority"), task.priority.as_str()),
             due_date: changed(field("due_date"), &task.due_date.map(|d| d.to_string()).unwrap_or_default()),
+            due_time: changed(field("due_time"), &task.due_time.map(time_text).unwrap_or_default()),
             tags: changed(field("tags"), &task.tags.join(", ")),
             list_id: changed(field("list_id"), &task.list_id.to_string()),
             assignee_id: changed(
@@ -80,6 +82,7 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             && input.description.is_none()
             && input.priority.is_none()
             && input.due_date.is_none()
+            && input.due_time.is_none()
             && input.tags.is_none()
             && input.list_id.is_none()
             && input.assignee_id.is_none();
@@ -132,6 +135,7 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
 
     let field_id = |name: &str| format!("edit-{name}-{id}");
     let due = task.due_date.map(|d| d.to_string()).unwrap_or_default();
+    let due_time = task.due_time.map(time_text).unwrap_or_default();
     view! {
         <form
             class="edit-form"
@@ -175,6 +179,10 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
                 <div class="field">
                     <label for=field_id("due")>"Due date"</label>
                     <input id=field_id("due") name="due_date" type="date" value=due />
+                </div>
+                <div class="field">
+                    <label for=field_id("due-time")>"Due time"</label>
+                    <input id=field_id("due-time") name="due_time" type="time" value=due_time />
                 </div>
                 <div class="field">
                     <label for=field_id("tags")>"Tags"</label>

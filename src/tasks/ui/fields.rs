@@ -1,7 +1,7 @@
 //! How a task's fields read (priority labels and menus, due dates), and menus of fixed choices.
 
 use leptos::prelude::*;
-use time::{Date, Duration};
+use time::{Date, Duration, Time};
 
 use crate::tasks::Priority;
 
@@ -29,21 +29,22 @@ pub(super) fn priority_label(priority: Priority) -> &'static str {
     }
 }
 
-/// How a due date reads, relative to the server's today.
-pub(super) fn due_label(due: Date, today: Date, completed: bool) -> (String, &'static str) {
+/// How a due date (and time, if any) reads, relative to today in the account's time zone.
+pub(super) fn due_label(due: Date, time: Option<Time>, today: Date, completed: bool) -> (String, &'static str) {
     let day = if due.year() == today.year() {
         format!("{} {}", due.day(), month_abbr(due.month()))
     } else {
         format!("{} {} {}", due.day(), month_abbr(due.month()), due.year())
     };
+    let at = time.map(|t| format!(" at {}", crate::dates::time_text(t))).unwrap_or_default();
     if due == today {
-        ("Due today".to_owned(), "today")
+        (format!("Due today{at}"), "today")
     } else if due == today + Duration::days(1) {
-        ("Due tomorrow".to_owned(), "")
+        (format!("Due tomorrow{at}"), "")
     } else if due < today && !completed {
-        (format!("Overdue · was due {day}"), "overdue")
+        (format!("Overdue · was due {day}{at}"), "overdue")
     } else {
-        (format!("Due {day}"), "")
+        (format!("Due {day}{at}"), "")
     }
 }
 

@@ -163,7 +163,14 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
     // Without the WASM, "Edit" opens this same view with the task's edit form.
     let edit_href = View { edit: id.to_string(), ..board.view.get_untracked() }.href();
     let description = task.description.lines().next().unwrap_or_default().chars().take(160).collect::<String>();
-    let due = task.due_date.map(|due| (due, due_label(due, today, task.completed)));
+    // `<time datetime>` takes a local date-time (`2026-12-05T09:30`) as well as a date.
+    let due = task.due_date.map(|due| {
+        let machine = match task.due_time {
+            Some(time) => format!("{due}T{}", crate::dates::time_text(time)),
+            None => due.to_string(),
+        };
+        (machine, due_label(due, task.due_time, today, task.completed))
+    });
     let tags = task.tags.iter().map(|tag| {
         let next = board.view.read_untracked().changed(|v| v.tag.clone_from(tag));
         view! {
@@ -216,7 +223,7 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
                 {due
                     .map(|(date, (label, class))| {
                         view! {
-                            <time class=format!("due {class}") datetime=date.to_string()>
+                            <time class=format!("due {class}") datetime=date>
                                 {label}
                             </time>
                         }

@@ -129,6 +129,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "description" => "A description has at most 2,000 characters.",
         "priority" => "The priority is none, low, medium or high.",
         "due_date" => "The due date must be a real date.",
+        "due_time" => "The due time is a time like 09:30, and needs a due date.",
         "tags" => "Use at most 10 tags, each of letters, digits, - and _.",
         "id" => "That task does not exist.",
         "completed" => "Completed is true or false.",

@@ -36,6 +36,7 @@ pub(super) fn NewTaskForm() -> impl IntoView {
             description: field("description"),
             priority: field("priority"),
             due_date: field("due_date"),
+            due_time: field("due_time"),
             tags: field("tags"),
             list_id: field("list_id"),
             assignee_id: None,
@@ -124,6 +125,10 @@ pub(super) fn NewTaskForm() -> impl IntoView {
                         <input id="new-due" name="due_date" type="date" />
                     </div>
                     <div class="field">
+                        <label for="new-due-time">"Due time"</label>
+                        <input id="new-due-time" name="due_time" type="time" />
+                    </div>
+                    <div class="field">
                         <label for="new-tags">"Tags"</label>
                         <input id="new-tags" name="tags" type="text" placeholder="home, errands" autocomplete="off" />
                     </div>
@@ -164,5 +169,6 @@ fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &NewTask) {
     set("description", sent.description.as_deref().unwrap_or_default());
     set("priority", sent.priority.as_deref().unwrap_or("none"));
     set("due_date", sent.due_date.as_deref().unwrap_or_default());
+    set("due_time", sent.due_time.as_deref().unwrap_or_default());
     set("tags", sent.tags.as_deref().unwrap_or_default());
 }
