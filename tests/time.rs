@@ -113,24 +113,15 @@ async fn today_overdue_and_upcoming_are_each_members_own() {
         join(&east, &list, &west, "editor").await;
         let (east_today, west_today) = (today_in(east_zone), today_in(west_zone));
         assert_ne!(east_today, west_today);
-        let due_east = ok(
-            east.client
-                .post("/api/tasks/create", &[("title", "East's today"), ("list_id", &list), ("due_date", &east_today)])
-                .await,
-            "create",
-        )["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let due_west = ok(
-            west.client
-                .post("/api/tasks/create", &[("title", "West's today"), ("list_id", &list), ("due_date", &west_today)])
-                .await,
-            "create",
-        )["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let add = |client: Client, title: &'static str, due: String| {
+            let list = list.clone();
+            async move {
+                let form = [("title", title), ("list_id", &*list), ("due_date", &*due)];
+                ok(client.post("/api/tasks/create", &form).await, "create")["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let due_east = add(east.client.clone(), "East's today", east_today.clone()).await;
+        let due_west = add(west.client.clone(), "West's today", west_today.clone()).await;
         let shown = |client: Client, due: &'static str| {
             let list = list.clone();
             async move {
