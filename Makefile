@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 TC := .ci/toolchain.sh
 TC_BROWSER := DOABLE_NEED_BROWSER=1 .ci/toolchain.sh
-TC_PROMTOOL := DOABLE_NEED_PROMTOOL=1 .ci/toolchain.sh
+TC_PROMTOOL := DOABLE_NEED_PROMTOOL=1 DOABLE_NEED_DATEUTIL=1 .ci/toolchain.sh
 TC_FMT := DOABLE_NEED_FMT=1 .ci/toolchain.sh
 # Where PostgreSQL is for the PostgreSQL half of the tests. The tests create (and drop) a
 # database of their own on this server for each test.

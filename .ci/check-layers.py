@@ -36,6 +36,7 @@ LAYERS = [
     "error::http",
     "dates",
     "zone",  # each account's time zone: today and the moments pages show
+    "repeat",  # recurrence rules (RRULE) and the dates they give
     # Feature types (each feature's mod.rs: what its API speaks).
     "auth",
     "lists",

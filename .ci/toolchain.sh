@@ -16,7 +16,8 @@
 # What it installs, each only when missing: Debian packages (when root), cargo-leptos,
 # leptosfmt, wasm-bindgen-cli at the exact version of Cargo.lock, wasm-opt, and, with
 # DOABLE_NEED_BROWSER=1, Chromium and the end2end npm packages; with DOABLE_NEED_PROMTOOL=1,
-# Prometheus' promtool; with DOABLE_NEED_FMT=1, leptosfmt.
+# Prometheus' promtool; with DOABLE_NEED_DATEUTIL=1, python-dateutil (the recurrence tests'
+# reference); with DOABLE_NEED_FMT=1, leptosfmt.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -181,6 +182,15 @@ if [ "${DOABLE_NEED_PROMTOOL:-0}" = 1 ] && ! have promtool; then
     || die "cannot download Debian's prometheus package"
   cp "$work/root/usr/bin/promtool" "$TOOLS/bin/promtool"
   rm -rf "$work"
+fi
+
+# --- 7. python-dateutil, the reference the recurrence rules are checked against ----------
+# (tests/repeat.rs runs tests/support/rrule_reference.py.)
+if [ "${DOABLE_NEED_DATEUTIL:-0}" = 1 ] && ! python3 -c 'import dateutil.rrule' 2>/dev/null; then
+  have python3 || die "missing python3 (Debian's python3 package), which runs the recurrence reference"
+  say "installing python-dateutil from PyPI"
+  python3 -m pip install -q --disable-pip-version-check python-dateutil==2.9.0.post0 >&2 \
+    || die "cannot install python-dateutil (pip install python-dateutil)"
 fi
 
 cd "$ROOT"

@@ -19,6 +19,7 @@ pub mod error;
 pub mod history;
 pub mod jobs;
 pub mod lists;
+pub mod repeat;
 pub mod tasks;
 pub mod trash;
 pub mod ui;
