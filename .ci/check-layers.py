@@ -37,6 +37,7 @@ LAYERS = [
     "dates",
     "zone",  # each account's time zone: today and the moments pages show
     "repeat",  # recurrence rules (RRULE) and the dates they give
+    "repeat::tests",
     # Feature types (each feature's mod.rs: what its API speaks).
     "auth",
     "lists",
@@ -69,6 +70,7 @@ LAYERS = [
     "lists::store::members",
     "tasks::store",
     "tasks::store::bulk",
+    "tasks::store::recurring",
     "tasks::store::listing",
     "tasks::store::listing::segment",
     "trash::input",

@@ -65,6 +65,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         tasks::api::create_task,
         tasks::api::update_task,
         tasks::api::set_completed,
+        tasks::api::skip_task,
         tasks::api::delete_task,
         tasks::api::clear_completed,
         tasks::api::complete_all,

@@ -48,7 +48,10 @@ async fn a_created_task_has_every_documented_field() {
             "due_time",
             "id",
             "list_id",
+            "occurrence_of",
             "priority",
+            "repeat",
+            "repeat_from",
             "tags",
             "title",
             "updated_at"

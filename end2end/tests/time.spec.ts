@@ -48,3 +48,29 @@ test('without JavaScript an account starts in UTC and the due time still works',
   await page.goto('/account');
   await expect(page.getByLabel('Time zone')).toHaveValue('UTC');
 });
+
+test('a recurring task moves to its next date when completed, and can be skipped', async ({ page }) => {
+  await signUp(page, 'Rex');
+  await hydrated(page);
+  const form = page.locator('form.new-task');
+  await form.getByText('More options').click();
+  await form.getByLabel('Due date').fill('2031-01-06'); // a Monday
+  await form.getByLabel('Repeat').selectOption({ label: 'Every week' });
+  await page.getByLabel('New task').fill('Bins out');
+  await page.getByLabel('New task').press('Enter');
+  const row = taskList(page).getByRole('listitem').filter({ hasText: 'Bins out' });
+  await expect(row.getByText('every week')).toBeVisible();
+  await expect(row.locator('time.due')).toHaveAttribute('datetime', '2031-01-06');
+
+  // Completing records the date and moves the task on a week.
+  await page.getByRole('checkbox', { name: 'Bins out' }).click();
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(2);
+  await page.goto('/tasks?status=active');
+  await hydrated(page);
+  await expect(row.locator('time.due')).toHaveAttribute('datetime', '2031-01-13');
+  await row.getByRole('button', { name: 'Skip this date of Bins out' }).click();
+  await expect(row.locator('time.due')).toHaveAttribute('datetime', '2031-01-20');
+  await page.goto('/tasks?status=completed');
+  await expect(taskList(page).getByRole('listitem')).toHaveCount(1);
+  await expect(taskList(page).locator('time.due')).toHaveAttribute('datetime', '2031-01-06');
+});

@@ -91,17 +91,44 @@ pub async fn update_task(#[server(flatten)] input: TaskUpdate) -> Result<Task, A
     store::update(&state()?.db, user.user.id, id, changes).await
 }
 
-/// Completes or reopens a task.
+/// Completes or reopens a task. Completing a recurring task records the date it was due as a
+/// completed task (`occurrence_of` naming it) and moves it to its next date; when its rule
+/// has no next date, it is completed for good. Reopening such a record moves the recurring
+/// task back to that date.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/set-completed", tag = "tasks",
     request_body(content = SetCompletedInput, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "The task as it is now.", body = Task), MemberWriteErrors),
+    responses(
+        (status = 200, body = Task, description = "The task as it is now: for a recurring task, still open on its \
+            next date; for a reopened record of one, the recurring task moved back (or the record itself, reopened \
+            on its own, when the recurring task has moved on since)."),
+        MemberWriteErrors,
+    ),
 ))]
 #[server(prefix = "/api", endpoint = "tasks/set-completed")]
 pub async fn set_completed(#[server(flatten)] input: SetCompletedInput) -> Result<Task, AppError> {
     let user = require_user().await?;
     let id = parse_id(&input.id)?;
     let completed = parse_bool("completed", &input.completed)?;
-    store::set_completed(&state()?.db, user.user.id, id, completed).await
+    let today = crate::zone::Zone::of_account(&user.user.time_zone).today();
+    store::set_completed(&state()?.db, user.user.id, id, completed, today).await
+}
+
+/// Skips a recurring task's date: it moves to the rule's next one, and nothing is recorded.
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/skip", tag = "tasks",
+    request_body(content = TaskId, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The task on its next date.", body = Task),
+        MemberWriteErrors,
+        (status = 422, body = ErrorBody, description = "`validation_failed` on `id`: the task is not an open \
+            recurring task, or this is the last date of its rule."),
+    ),
+))]
+#[server(prefix = "/api", endpoint = "tasks/skip")]
+pub async fn skip_task(#[server(flatten)] input: TaskId) -> Result<Task, AppError> {
+    let user = require_user().await?;
+    let id = parse_id(&input.id)?;
+    let today = crate::zone::Zone::of_account(&user.user.time_zone).today();
+    store::skip(&state()?.db, user.user.id, id, today).await
 }
 
 /// Moves a task to the trash, where the owner and the editors of its list may restore it for

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Assignee, Cursor, Due, ListFilter, Priority, Sort, Status, TaskChanges, TaskDraft, limits};
+use super::{Assignee, Cursor, Due, ListFilter, Priority, RepeatFrom, Sort, Status, TaskChanges, TaskDraft, limits};
 use crate::{
     dates::{parse_date, parse_time},
     error::{AppError, FieldErrors},
@@ -324,6 +324,15 @@ pub struct NewTask {
         schema(nullable = false, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "09:30")
     )]
     pub due_time: Option<String>,
+    /// A recurrence rule (RFC 5545 `RRULE`: `FREQ` DAILY, WEEKLY, MONTHLY or YEARLY,
+    /// `INTERVAL`, `BYDAY`, `BYMONTHDAY`, `BYMONTH`, `COUNT` or `UNTIL`), or empty for none;
+    /// needs a due date.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 200, example = "FREQ=WEEKLY;BYDAY=MO,TH"))]
+    pub repeat: Option<String>,
+    /// `due` (default: the next date keeps the schedule) or `completion` (it counts from the
+    /// day the task is done).
+    #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|due|completion)$"))]
+    pub repeat_from: Option<String>,
     /// Comma-separated tags: at most 10, each 1 to 32 letters, digits, `-` or `_`.
     #[cfg_attr(feature = "ssr", schema(nullable = false, example = "home,errands"))]
     pub tags: Option<String>,
@@ -337,6 +346,38 @@ pub struct NewTask {
 
 /// The error of a due time without a due date.
 pub const DUE_TIME_NEEDS_DATE: &str = "A due time needs a due date.";
+/// The error of a recurrence rule without a due date.
+pub const REPEAT_NEEDS_DATE: &str = "A recurring task needs a due date.";
+
+/// A recurrence rule in its canonical form; empty text means none.
+pub fn parse_repeat(raw: &str) -> Result<Option<String>, String> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    crate::repeat::Rule::parse(raw).map(|rule| Some(rule.to_string()))
+}
+
+/// What a recurring task's next date counts from; empty text means the schedule.
+pub fn parse_repeat_from(raw: &str) -> Result<RepeatFrom, String> {
+    match raw.trim() {
+        "" => Ok(RepeatFrom::Due),
+        raw => RepeatFrom::parse(raw).ok_or_else(|| "Must be due or completion.".to_owned()),
+    }
+}
+
+/// Whether a (canonical) rule can repeat a task due on `due`: it gives a date from there,
+/// and counts its dates only on a schedule.
+pub fn check_repeat(rule: &str, from: RepeatFrom, due: Option<time::Date>) -> Result<(), String> {
+    let Some(due) = due else { return Err(REPEAT_NEEDS_DATE.to_owned()) };
+    let rule = crate::repeat::Rule::parse(rule)?;
+    if from == RepeatFrom::Completion && matches!(rule.end, crate::repeat::End::Count(_)) {
+        return Err("COUNT counts the dates of a schedule: with repeat_from=completion, end by UNTIL.".to_owned());
+    }
+    if rule.dates(due).next().is_none() {
+        return Err("This rule gives no date from the due date on.".to_owned());
+    }
+    Ok(())
+}
 
 /// Collects per-field results into one validation error.
 struct Checker(FieldErrors);
@@ -367,6 +408,11 @@ impl NewTask {
         if let (Some(None), Some(Some(_))) = (due_date, due_time) {
             c.check::<()>("due_time", Err(DUE_TIME_NEEDS_DATE.to_owned()));
         }
+        let repeat = c.check("repeat", parse_repeat(self.repeat.as_deref().unwrap_or_default()));
+        let repeat_from = c.check("repeat_from", parse_repeat_from(self.repeat_from.as_deref().unwrap_or_default()));
+        if let (Some(due), Some(Some(rule)), Some(from)) = (due_date, &repeat, repeat_from) {
+            c.check("repeat", check_repeat(rule, from, due));
+        }
         let tags = c.check("tags", parse_tags(self.tags.as_deref().unwrap_or_default()));
         let list_id = c.check("list_id", optional_id(self.list_id.as_deref()));
         let assignee = c.check("assignee_id", optional_id(self.assignee_id.as_deref()));
@@ -379,6 +425,8 @@ impl NewTask {
                 priority: priority?,
                 due_date: due_date?,
                 due_time: due_time?,
+                repeat: repeat?,
+                repeat_from: repeat_from?,
                 tags: tags?,
             })
         })();
@@ -407,6 +455,13 @@ pub struct TaskUpdate {
     /// A new due time, `HH:MM`; empty clears it. The task must have (or get) a due date.
     #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|([01][0-9]|2[0-3]):[0-5][0-9])$"))]
     pub due_time: Option<String>,
+    /// A new recurrence rule (as for a new task); empty stops the repeating. The schedule
+    /// starts again from the due date when the rule or the date changes.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 200))]
+    pub repeat: Option<String>,
+    /// `due` or `completion`.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|due|completion)$"))]
+    pub repeat_from: Option<String>,
     /// New comma-separated tags, replacing the old ones; empty clears them.
     #[cfg_attr(feature = "ssr", schema(nullable = false))]
     pub tags: Option<String>,
@@ -429,6 +484,8 @@ impl TaskUpdate {
             priority: self.priority.as_deref().and_then(|p| c.check("priority", parse_priority(p))),
             due_date: self.due_date.as_deref().and_then(|d| c.check("due_date", parse_date(d))),
             due_time: self.due_time.as_deref().and_then(|t| c.check("due_time", parse_time(t))),
+            repeat: self.repeat.as_deref().and_then(|r| c.check("repeat", parse_repeat(r))),
+            repeat_from: self.repeat_from.as_deref().and_then(|r| c.check("repeat_from", parse_repeat_from(r))),
             tags: self.tags.as_deref().and_then(|t| c.check("tags", parse_tags(t))),
             list_id: self.list_id.as_deref().and_then(|l| c.check("list_id", optional_id(Some(l))).flatten()),
             assignee: self.assignee_id.as_deref().and_then(|a| c.check("assignee_id", optional_id(Some(a)))),

@@ -23,9 +23,9 @@ pub mod store;
 pub mod ui;
 
 pub use api::{
-    ClearCompleted, CompleteAll, CreateTask, DeleteTask, GetTask, ListTags, ListTasks, SetCompleted, UpdateTask,
-    clear_completed, complete_all, create_task, delete_task, get_task, list_tags, list_tasks, set_completed,
-    update_task,
+    ClearCompleted, CompleteAll, CreateTask, DeleteTask, GetTask, ListTags, ListTasks, SetCompleted, SkipTask,
+    UpdateTask, clear_completed, complete_all, create_task, delete_task, get_task, list_tags, list_tasks,
+    set_completed, skip_task, update_task,
 };
 pub use input::{
     CompleteAllInput, ListQuery, ListScope, NewTask, SetCompletedInput, TaskId, TaskUpdate, normalize_description,
@@ -96,6 +96,43 @@ impl Priority {
     }
 }
 
+/// What a recurring task's next date counts from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RepeatFrom {
+    /// The schedule: the rule's first date after both the completed date and today.
+    #[default]
+    Due,
+    /// The completion: the rule started again on the day it was done (Todoist's `every!`).
+    Completion,
+}
+
+impl RepeatFrom {
+    /// The API's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Due => "due",
+            Self::Completion => "completion",
+        }
+    }
+
+    /// From the API's name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Due, Self::Completion].into_iter().find(|r| r.as_str() == raw)
+    }
+
+    /// The stored number (0 or 1).
+    pub fn rank(self) -> i16 {
+        self as i16
+    }
+
+    /// From the stored number.
+    pub fn from_rank(rank: i16) -> Self {
+        if rank == 1 { Self::Completion } else { Self::Due }
+    }
+}
+
 /// A task, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -121,6 +158,16 @@ pub struct Task {
     #[serde(default, with = "crate::dates::hh_mm_option")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "09:30"))]
     pub due_time: Option<Time>,
+    /// The rule it repeats by (RFC 5545 `RRULE`, canonical: `FREQ=WEEKLY;BYDAY=MO`), if it
+    /// does.
+    #[serde(default)]
+    pub repeat: Option<String>,
+    /// What a recurring task's next date counts from.
+    #[serde(default)]
+    pub repeat_from: RepeatFrom,
+    /// For a completed date of a recurring task: the recurring task's id.
+    #[serde(default)]
+    pub occurrence_of: Option<Uuid>,
     /// Lower-case tags, sorted.
     pub tags: Vec<String>,
     /// The member it is assigned to; `null` when nobody.
@@ -139,6 +186,16 @@ pub struct Task {
     #[serde(with = "crate::dates::moment::option")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = DateTime))]
     pub completed_at: Option<Moment>,
+}
+
+/// A recurring task's next date when the date `due` is completed (or skipped) on `today`,
+/// for a schedule that started on `start`; `None` when the rule has ended.
+pub fn next_due(repeat: &str, from: RepeatFrom, start: Date, due: Date, today: Date) -> Option<Date> {
+    let rule = crate::repeat::Rule::parse(repeat).ok()?;
+    match from {
+        RepeatFrom::Due => rule.next_after(start, due.max(today)),
+        RepeatFrom::Completion => rule.next_after(today, today),
+    }
 }
 
 /// How many tasks the lists in view hold, whatever the other filters.
@@ -350,6 +407,10 @@ pub struct TaskDraft {
     pub due_date: Option<Date>,
     /// Due time (only with a due date).
     pub due_time: Option<Time>,
+    /// Recurrence rule, canonical (only with a due date).
+    pub repeat: Option<String>,
+    /// What the next date counts from.
+    pub repeat_from: RepeatFrom,
     /// Tags.
     pub tags: Vec<String>,
 }
@@ -371,6 +432,10 @@ pub struct TaskChanges {
     pub due_date: Option<Option<Date>>,
     /// New due time (`Some(None)` clears it).
     pub due_time: Option<Option<Time>>,
+    /// New recurrence rule, canonical (`Some(None)` ends the repeating).
+    pub repeat: Option<Option<String>>,
+    /// New origin of the next dates.
+    pub repeat_from: Option<RepeatFrom>,
     /// New tags.
     pub tags: Option<Vec<String>>,
 }

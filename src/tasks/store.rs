@@ -15,11 +15,13 @@ use uuid::Uuid;
 
 mod bulk;
 mod listing;
+mod recurring;
 
 pub use bulk::{bulk_count, bulk_refusal, clear_completed, complete_all};
 pub use listing::{COUNT_AHEAD, explain, list};
+pub use recurring::skip;
 
-use super::{Priority, TagCount, Task, TaskChanges, TaskDraft};
+use super::{Priority, RepeatFrom, TagCount, Task, TaskChanges, TaskDraft};
 use crate::{
     auth::Person,
     db::{Db, Timestamp, with_pool, with_writer},
@@ -37,12 +39,13 @@ use crate::{
 
 /// A task's columns with its assignee's and creator's names, read from [`FROM`].
 const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_date, t.due_minute, \
-     t.tags, t.assignee_id, a.name as assignee_name, t.created_by, c.name as creator_name, \
-     t.created_at, t.updated_at, t.completed_at";
+     t.repeat, t.repeat_from, t.series_id, t.tags, t.assignee_id, a.name as assignee_name, t.created_by, \
+     c.name as creator_name, t.created_at, t.updated_at, t.completed_at";
 const FROM: &str = "tasks t left join users a on a.id = t.assignee_id left join users c on c.id = t.created_by";
 /// The same columns in a `returning` clause (which has no joins).
-const RETURNING: &str = "id, list_id, title, description, completed, priority, due_date, due_minute, tags, \
-     assignee_id, (select name from users where id = tasks.assignee_id) as assignee_name, created_by, \
+const RETURNING: &str = "id, list_id, title, description, completed, priority, due_date, due_minute, repeat, \
+     repeat_from, series_id, tags, assignee_id, \
+     (select name from users where id = tasks.assignee_id) as assignee_name, created_by, \
      (select name from users where id = tasks.created_by) as creator_name, created_at, updated_at, completed_at";
 
 #[derive(sqlx::FromRow)]
@@ -55,6 +58,9 @@ struct TaskRow {
     priority: i16,
     due_date: Option<Date>,
     due_minute: Option<i16>,
+    repeat: Option<String>,
+    repeat_from: i16,
+    series_id: Option<Uuid>,
     tags: String,
     assignee_id: Option<Uuid>,
     assignee_name: Option<String>,
@@ -76,6 +82,9 @@ impl From<TaskRow> for Task {
             priority: Priority::from_rank(row.priority),
             due_date: row.due_date,
             due_time: row.due_minute.and_then(crate::dates::time_of_minute),
+            repeat: row.repeat,
+            repeat_from: RepeatFrom::from_rank(row.repeat_from),
+            occurrence_of: row.series_id,
             tags: if row.tags.is_empty() { Vec::new() } else { row.tags.split(',').map(str::to_owned).collect() },
             assignee: Person::from_join(row.assignee_id, row.assignee_name),
             created_by: Person::from_join(row.created_by, row.creator_name),
@@ -179,6 +188,9 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
         priority: draft.priority,
         due_date: draft.due_date,
         due_time: draft.due_time,
+        repeat: draft.repeat,
+        repeat_from: draft.repeat_from,
+        occurrence_of: None,
         tags: draft.tags,
         assignee,
         created_by: Some(creator.clone()),
@@ -191,8 +203,8 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
     // the cap is exact there (PostgreSQL may let concurrent creates overshoot it slightly).
     let insert = format!(
         "insert into tasks (id, list_id, created_by, assignee_id, title, description, priority, due_date, tags, \
-         search, title_key, due_minute, completed, created_at, updated_at) \
-         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14 \
+         search, title_key, due_minute, completed, created_at, updated_at, repeat, repeat_from, repeat_start) \
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $16, $17, $18 \
          where $2 in {editable} \
            and coalesce((select total from creator_counts where user_id = $3), 0) < $15 \
            and ($4 is null or exists (select 1 from list_members where list_id = $2 and user_id = $4))",
@@ -206,6 +218,9 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
                 .bind(false)
                 .bind(now)
                 .bind(max_tasks)
+                .bind(&task.repeat)
+                .bind(task.repeat_from.rank())
+                .bind(task.repeat.as_ref().and(task.due_date))
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -263,6 +278,12 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         if let Some(due_time) = changes.due_time {
             task.due_time = due_time;
         }
+        if let Some(repeat) = changes.repeat {
+            task.repeat = repeat;
+        }
+        if let Some(repeat_from) = changes.repeat_from {
+            task.repeat_from = repeat_from;
+        }
         if task.due_date.is_none() && task.due_time.is_some() {
             // Clearing the date clears its time (a form without scripts sends the time as it
             // was beside the emptied date); a new time for a task without a date is refused.
@@ -271,6 +292,16 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             }
             task.due_time = None;
         }
+        if task.due_date.is_none() && task.repeat.is_some() && task.repeat == before.repeat {
+            // The same for the rule: clearing the date ends the repeating.
+            task.repeat = None;
+        }
+        if let Some(rule) = &task.repeat {
+            super::input::check_repeat(rule, task.repeat_from, task.due_date)
+                .map_err(|e| AppError::field("repeat", e))?;
+        }
+        // The schedule starts again from the due date when the rule or the date changes.
+        let restarted = task.repeat != before.repeat || task.due_date != before.due_date;
         if let Some(tags) = changes.tags {
             task.tags = tags;
         }
@@ -289,6 +320,8 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         let update = format!(
             "update tasks set title = $1, description = $2, priority = $3, due_date = $4, tags = $5, \
              search = $6, title_key = $7, due_minute = $8, updated_at = $9, list_id = $10, \
+             repeat = $15, repeat_from = $16, \
+             repeat_start = case when $15 is null then null when $17 then $18 else repeat_start end, \
              assignee_id = case when exists (select 1 from list_members where list_id = $10 and user_id = $11) \
                then $11 else null end \
              where id = $12 and list_id in {editable} and $10 in {editable} \
@@ -303,6 +336,10 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             .bind(id)
             .bind(explicit_assignee)
             .bind(user_id)
+            .bind(&task.repeat)
+            .bind(task.repeat_from.rank())
+            .bind(restarted)
+            .bind(task.due_date)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -348,13 +385,23 @@ fn edited_fields(before: &Task, after: &Task) -> String {
         ("priority", before.priority != after.priority),
         ("due_date", before.due_date != after.due_date),
         ("due_time", before.due_time != after.due_time),
+        ("repeat", before.repeat != after.repeat || before.repeat_from != after.repeat_from),
         ("tags", before.tags != after.tags),
     ];
     fields.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect::<Vec<_>>().join(",")
 }
 
-/// Completes or reopens a task of a list where the caller may edit.
-pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) -> Result<Task, AppError> {
+/// Completes or reopens a task of a list where the caller may edit. A recurring task moves
+/// to its next date after `today` (the caller's) instead, the date it leaves recorded as a
+/// completed task; reopening such a record moves the task back ([`recurring`]).
+pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool, today: Date) -> Result<Task, AppError> {
+    if completed {
+        if let recurring::Advanced::Moved(task) = recurring::advance(db, user_id, id, today, true).await? {
+            return Ok(*task);
+        }
+    } else if let Some(task) = recurring::undo(db, user_id, id).await? {
+        return Ok(task);
+    }
     let now = Timestamp::now();
     let kind = if completed { EventKind::TaskCompleted } else { EventKind::TaskReopened };
     // Only a task that changes: completing a completed task writes nothing (and no event).
@@ -394,7 +441,8 @@ pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool) ->
 
 /// A task's columns as stored, for moving it between `tasks` and `trashed_tasks`.
 pub const STORED_COLUMNS: &str = "id, list_id, created_by, assignee_id, title, description, completed, priority, \
-     due_date, tags, search, title_key, created_at, updated_at, completed_at, due_minute";
+     due_date, tags, search, title_key, created_at, updated_at, completed_at, due_minute, repeat, repeat_from, \
+     repeat_start, series_id, series_moved_to";
 
 /// Moves the tasks `condition` picks to the trash, marked as deleted now by the caller; the
 /// condition reads the caller from `$1`, a list (or null) from `$2` and a task (or null) from

@@ -34,7 +34,7 @@ pub async fn restore_from_trash(#[server(flatten)] input: RestoreInput) -> Resul
     let user = require_user().await?;
     let db = &state()?.db;
     Ok(match input.parse()? {
-        Restore::Task(id) => Restored::Task(store::restore_task(db, user.user.id, id).await?),
+        Restore::Task(id) => Restored::Task(Box::new(store::restore_task(db, user.user.id, id).await?)),
         Restore::List(id) => Restored::List(store::restore_list(db, user.user.id, id).await?),
     })
 }

@@ -85,7 +85,7 @@ pub struct Trash {
 #[serde(untagged)]
 pub enum Restored {
     /// A task, back in its list.
-    Task(Task),
+    Task(Box<Task>),
     /// A list, back with its tasks.
     List(List),
 }

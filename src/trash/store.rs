@@ -96,7 +96,8 @@ pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppE
          case when exists (select 1 from list_members m where m.list_id = r.list_id and m.user_id = r.assignee_id) \
            then r.assignee_id else null end, \
          r.title, r.description, r.completed, r.priority, r.due_date, r.tags, r.search, r.title_key, r.created_at, \
-         r.updated_at, r.completed_at, r.due_minute";
+         r.updated_at, r.completed_at, r.due_minute, r.repeat, r.repeat_from, r.repeat_start, r.series_id, \
+         r.series_moved_to";
     let (columns, editable) = (tasks::STORED_COLUMNS, editable_lists("$2"));
     // As with deleting: PostgreSQL moves the row in one statement (a concurrent restore finds
     // nothing), SQLite in two under its single writer.

@@ -106,12 +106,17 @@ fn a_new_task_reports_every_bad_field() {
         priority: Some("urgent".into()),
         due_date: Some("2023-02-30".into()),
         due_time: Some("25:00".into()),
+        repeat: Some("FREQ=HOURLY".into()),
+        repeat_from: Some("later".into()),
         tags: Some("a b".into()),
         list_id: Some("inbox".into()),
         assignee_id: None,
     };
     let AppError::Validation(fields) = input.parse().unwrap_err() else { panic!() };
-    assert_eq!(fields.keys().collect::<Vec<_>>(), ["due_date", "due_time", "list_id", "priority", "tags", "title"]);
+    assert_eq!(
+        fields.keys().collect::<Vec<_>>(),
+        ["due_date", "due_time", "list_id", "priority", "repeat", "repeat_from", "tags", "title"]
+    );
 }
 
 #[test]
@@ -144,4 +149,28 @@ fn updates_keep_absent_fields_and_clear_empty_ones() {
     assert!(
         TaskUpdate { id: "not-a-uuid".into(), ..Default::default() }.parse().unwrap_err().field_message("id").is_some()
     );
+}
+
+#[test]
+fn a_recurring_task_needs_a_due_date_and_a_rule_that_gives_dates() {
+    let task = |due: &str, repeat: &str, from: &str| NewTask {
+        title: "Water the plants".into(),
+        due_date: Some(due.into()),
+        repeat: Some(repeat.into()),
+        repeat_from: Some(from.into()),
+        ..Default::default()
+    };
+    let draft = task("2027-01-04", "freq=weekly;byday=th,mo", "").parse().unwrap();
+    assert_eq!(draft.repeat.as_deref(), Some("FREQ=WEEKLY;BYDAY=MO,TH"), "kept in canonical form");
+    assert_eq!(draft.repeat_from, RepeatFrom::Due);
+    for (due, repeat, from, message) in [
+        ("", "FREQ=DAILY", "", "needs a due date"),
+        ("2027-01-04", "FREQ=DAILY;BYHOUR=9", "", "BYHOUR"),
+        ("2027-01-04", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "", "no date"),
+        ("2027-01-04", "FREQ=DAILY;COUNT=3", "completion", "UNTIL"),
+    ] {
+        let AppError::Validation(fields) = task(due, repeat, from).parse().unwrap_err() else { panic!() };
+        assert!(fields["repeat"].contains(message), "{repeat}: {fields:?}");
+    }
+    assert_eq!(task("2027-01-04", "", "").parse().unwrap().repeat, None);
 }

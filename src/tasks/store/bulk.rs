@@ -36,14 +36,23 @@ pub async fn bulk_refusal(db: &Db, user_id: Uuid, list_id: Uuid) -> Option<AppEr
 pub async fn bulk_count(db: &Db, user_id: Uuid, list_id: Option<Uuid>, completed: bool) -> Result<u64, AppError> {
     let scope = bulk_scope(list_id);
     let count: i64 = with_pool!(db.read(), |pool| {
-        sqlx::query_scalar(&format!("select count(*) from tasks where {scope} and completed = $3"))
-            .bind(user_id)
-            .bind(list_id)
-            .bind(completed)
-            .fetch_one(pool)
-            .await
+        sqlx::query_scalar(&format!(
+            "select count(*) from tasks where {scope} and completed = $3{}",
+            one_off(!completed)
+        ))
+        .bind(user_id)
+        .bind(list_id)
+        .bind(completed)
+        .fetch_one(pool)
+        .await
     })?;
     Ok(count.unsigned_abs())
+}
+
+/// The condition that leaves recurring tasks out of completing everything (`completing`):
+/// each is completed on its own, which records its date and moves it on.
+fn one_off(completing: bool) -> &'static str {
+    if completing { " and repeat is null" } else { "" }
 }
 
 /// One batch of clearing the completed tasks of one list, or of every list where the caller
@@ -74,9 +83,11 @@ pub async fn complete_all(
     // `completed = $3` (the opposite of what they become), not `completed <> ...`: each list's
     // range of its index on (list, completion, updated_at), which the batches empty from the
     // front.
-    let pending = format!("{} and completed = $3 and updated_at <= $4", bulk_scope(list_id));
+    let pending = format!("{} and completed = $3 and updated_at <= $4{}", bulk_scope(list_id), one_off(completed));
     let pick = format!("select {{key}} from tasks where {pending} limit $5");
-    let set = "update tasks set completed = $6, completed_at = $7, updated_at = $8";
+    // A recorded date of a recurring task that is reopened becomes a task of its own.
+    let set = "update tasks set completed = $6, completed_at = $7, updated_at = $8, \
+               series_id = case when $6 then series_id end, series_moved_to = case when $6 then series_moved_to end";
     with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
         // How many rows the batch picked (fewer than its limit: the last batch), and changed.
@@ -94,7 +105,11 @@ pub async fn complete_all(
             let picked = keys.len() as u64;
             let keys = serde_json::to_string(&keys).unwrap_or_default();
             let by_key = "n in (select value from json_each($1))";
-            let update = format!("update tasks set completed = $2, completed_at = $3, updated_at = $4 where {by_key}");
+            let update = format!(
+                "update tasks set completed = $2, completed_at = $3, updated_at = $4, \
+                 series_id = case when $2 then series_id end, \
+                 series_moved_to = case when $2 then series_moved_to end where {by_key}"
+            );
             let changed = sqlx::query(&update).bind(&keys).bind(completed).bind(completed.then_some(now)).bind(now);
             let changed = changed.execute(&mut *tx).await?.rows_affected();
             let events = for_each_task(&format!("from tasks where {by_key}"), 2);

@@ -4,7 +4,7 @@ use leptos::{ev, prelude::*, server_fn::ServerFn, task::spawn_local};
 
 use super::{
     board::{Board, RowState},
-    fields::PriorityOptions,
+    fields::{PriorityOptions, RepeatFromOptions, RepeatOptions},
     view::View,
 };
 use crate::{
@@ -71,6 +71,8 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             priority: changed(field("priority"), task.priority.as_str()),
             due_date: changed(field("due_date"), &task.due_date.map(|d| d.to_string()).unwrap_or_default()),
             due_time: changed(field("due_time"), &task.due_time.map(time_text).unwrap_or_default()),
+            repeat: changed(field("repeat"), task.repeat.as_deref().unwrap_or_default()),
+            repeat_from: changed(field("repeat_from"), task.repeat_from.as_str()),
             tags: changed(field("tags"), &task.tags.join(", ")),
             list_id: changed(field("list_id"), &task.list_id.to_string()),
             assignee_id: changed(
@@ -83,6 +85,8 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             && input.priority.is_none()
             && input.due_date.is_none()
             && input.due_time.is_none()
+            && input.repeat.is_none()
+            && input.repeat_from.is_none()
             && input.tags.is_none()
             && input.list_id.is_none()
             && input.assignee_id.is_none();
@@ -183,6 +187,18 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
                 <div class="field">
                     <label for=field_id("due-time")>"Due time"</label>
                     <input id=field_id("due-time") name="due_time" type="time" value=due_time />
+                </div>
+                <div class="field">
+                    <label for=field_id("repeat")>"Repeat"</label>
+                    <select id=field_id("repeat") name="repeat">
+                        <RepeatOptions selected=task.repeat.clone() />
+                    </select>
+                </div>
+                <div class="field">
+                    <label for=field_id("repeat-from")>"Next date"</label>
+                    <select id=field_id("repeat-from") name="repeat_from">
+                        <RepeatFromOptions selected=task.repeat_from />
+                    </select>
                 </div>
                 <div class="field">
                     <label for=field_id("tags")>"Tags"</label>

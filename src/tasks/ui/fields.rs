@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use time::{Date, Duration, Time};
 
-use crate::tasks::Priority;
+use crate::tasks::{Priority, RepeatFrom};
 
 /// The `<option>`s of a priority menu.
 #[component]
@@ -18,6 +18,72 @@ pub(super) fn PriorityOptions(selected: Priority) -> impl IntoView {
             }
         })
         .collect_view()
+}
+
+/// The common recurrence rules the forms offer (canonical), with their names.
+const REPEAT_CHOICES: [(&str, &str); 8] = [
+    ("", "Does not repeat"),
+    ("FREQ=DAILY", "Every day"),
+    ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "Every weekday"),
+    ("FREQ=WEEKLY", "Every week"),
+    ("FREQ=WEEKLY;INTERVAL=2", "Every 2 weeks"),
+    ("FREQ=MONTHLY", "Every month"),
+    ("FREQ=MONTHLY;BYDAY=-1FR", "Every month on the last Friday"),
+    ("FREQ=YEARLY", "Every year"),
+];
+
+/// The `<option>`s of a repeat menu: the common rules, and the task's own when it is
+/// another (one set through the API), in words.
+#[component]
+pub(super) fn RepeatOptions(selected: Option<String>) -> impl IntoView {
+    let selected = selected.unwrap_or_default();
+    let own = (!REPEAT_CHOICES.iter().any(|(rule, _)| *rule == selected)).then(|| {
+        let words = repeat_words(&selected).unwrap_or_else(|| selected.clone());
+        view! {
+            <option value=selected.clone() selected=true>
+                {capitalized(&words)}
+            </option>
+        }
+    });
+    let common = REPEAT_CHOICES
+        .into_iter()
+        .map(|(rule, name)| {
+            view! {
+                <option value=rule selected=rule == selected>
+                    {name}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        {common}
+        {own}
+    }
+}
+
+/// The `<option>`s of the "next date from" menu.
+#[component]
+pub(super) fn RepeatFromOptions(selected: RepeatFrom) -> impl IntoView {
+    [(RepeatFrom::Due, "Keep the schedule"), (RepeatFrom::Completion, "Count from the day it is done")]
+        .into_iter()
+        .map(|(from, name)| {
+            view! {
+                <option value=from.as_str() selected=from == selected>
+                    {name}
+                </option>
+            }
+        })
+        .collect_view()
+}
+
+/// A rule in words ("every 2 weeks on Mon"), if it is one.
+pub(super) fn repeat_words(rule: &str) -> Option<String> {
+    crate::repeat::Rule::parse(rule).ok().map(|rule| rule.describe())
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 pub(super) fn priority_label(priority: Priority) -> &'static str {

@@ -7,12 +7,15 @@ use time::Date;
 use super::{
     board::{Board, RowState, follow},
     edit::EditForm,
-    fields::{due_label, priority_label},
+    fields::{due_label, priority_label, repeat_words},
     footer::{ListFooter, Pagination},
     toolbar::Toolbar,
     view::{PAGE_SIZE, View},
 };
-use crate::tasks::{DeleteTask, Priority, SetCompleted, SetCompletedInput, TagCount, Task, TaskList, set_completed};
+use crate::tasks::{
+    DeleteTask, Priority, SetCompleted, SetCompletedInput, SkipTask, TagCount, Task, TaskId, TaskList, set_completed,
+    skip_task,
+};
 
 /// The toolbar, the list and its footer, for one loaded page.
 #[component]
@@ -156,6 +159,16 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
             board.delete(state, id.to_string(), &title);
         }
     };
+    let on_skip = {
+        let title = title.clone();
+        move |event: ev::SubmitEvent| {
+            event.prevent_default();
+            let input = TaskId { id: id.to_string() };
+            board.send(format!("Could not skip “{title}”"), Box::pin(async move { skip_task(input).await.map(drop) }));
+        }
+    };
+    let repeat = task.repeat.as_deref().and_then(repeat_words);
+    let skippable = task.repeat.is_some() && !task.completed;
     let start_editing = move |event: ev::MouseEvent| {
         event.prevent_default();
         board.edit(state, id);
@@ -228,6 +241,15 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
                             </time>
                         }
                     })}
+                {repeat
+                    .map(|words| {
+                        view! {
+                            <span class="badge repeat">
+                                <span aria-hidden="true">"↻ "</span>
+                                {words}
+                            </span>
+                        }
+                    })}
                 {task
                     .assignee
                     .as_ref()
@@ -251,6 +273,21 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
             >
                 "Edit"
             </a>
+            {skippable
+                .then(|| {
+                    view! {
+                        <form class="inline-form" action=SkipTask::url() method="post" on:submit=on_skip>
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <button
+                                type="submit"
+                                class="button-quiet"
+                                aria-label=format!("Skip this date of {title}")
+                            >
+                                "Skip"
+                            </button>
+                        </form>
+                    }
+                })}
             <form class="inline-form" action=DeleteTask::url() method="post" on:submit=on_delete>
                 <input type="hidden" name="id" value=id.to_string() />
                 <button type="submit" class="button-quiet" aria-label=format!("Delete {title}")>

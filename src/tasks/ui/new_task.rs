@@ -2,10 +2,13 @@
 
 use leptos::{ev, prelude::*, server_fn::ServerFn};
 
-use super::{board::Board, fields::PriorityOptions};
+use super::{
+    board::Board,
+    fields::{PriorityOptions, RepeatFromOptions, RepeatOptions},
+};
 use crate::{
     error::AppError,
-    tasks::{CreateTask, NewTask, Priority, create_task, limits},
+    tasks::{CreateTask, NewTask, Priority, RepeatFrom, create_task, limits},
     ui::{error_text, invalid},
 };
 
@@ -37,6 +40,8 @@ pub(super) fn NewTaskForm() -> impl IntoView {
             priority: field("priority"),
             due_date: field("due_date"),
             due_time: field("due_time"),
+            repeat: field("repeat"),
+            repeat_from: field("repeat_from"),
             tags: field("tags"),
             list_id: field("list_id"),
             assignee_id: None,
@@ -129,6 +134,18 @@ pub(super) fn NewTaskForm() -> impl IntoView {
                         <input id="new-due-time" name="due_time" type="time" />
                     </div>
                     <div class="field">
+                        <label for="new-repeat">"Repeat"</label>
+                        <select id="new-repeat" name="repeat">
+                            <RepeatOptions selected=None />
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="new-repeat-from">"Next date"</label>
+                        <select id="new-repeat-from" name="repeat_from">
+                            <RepeatFromOptions selected=RepeatFrom::Due />
+                        </select>
+                    </div>
+                    <div class="field">
                         <label for="new-tags">"Tags"</label>
                         <input id="new-tags" name="tags" type="text" placeholder="home, errands" autocomplete="off" />
                     </div>
@@ -170,5 +187,7 @@ fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &NewTask) {
     set("priority", sent.priority.as_deref().unwrap_or("none"));
     set("due_date", sent.due_date.as_deref().unwrap_or_default());
     set("due_time", sent.due_time.as_deref().unwrap_or_default());
+    set("repeat", sent.repeat.as_deref().unwrap_or_default());
+    set("repeat_from", sent.repeat_from.as_deref().unwrap_or("due"));
     set("tags", sent.tags.as_deref().unwrap_or_default());
 }
