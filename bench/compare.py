@@ -33,7 +33,7 @@ def one_round(binary, backend):
     server = run.Server(backend, url)
     try:
         server.start()
-        sessions, emails, pairs, inboxes = run.seed(run.PORT, run.USERS, run.TASKS)
+        sessions, emails, pairs, inboxes, _recurring = run.seed(run.PORT, run.USERS, run.TASKS)
         if url:
             subprocess.run(["psql", url, "-qc", "vacuum analyze"], check=True)
         work = Path(tempfile.mkdtemp(prefix="doable-compare-"))

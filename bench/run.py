@@ -39,12 +39,14 @@ DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 USERS = int(os.environ.get("BENCH_USERS", "100"))
 TASKS = int(os.environ.get("BENCH_TASKS", "1000"))
+# Daily recurring tasks per user, beside the others, for the complete_recurring scenario.
+RECURRING = 10
 PORT = 3400
 
 TARGETS = {
     "list_rps": 5000, "list_p99_ms": 10, "create_rps": 3000, "create_p99_ms": 20, "complete_rps": 3000,
     "page_rps": 1500, "login_share": 0.80, "list_beside_login_p99_ms": 25, "peak_rss_mb": 50,
-    "cold_start_ms": 300, "wasm_gzip_kb": 272, "list_shared_share": 0.90,
+    "cold_start_ms": 300, "wasm_gzip_kb": 272, "list_shared_share": 0.90, "complete_recurring_share": 0.80,
 }
 
 
@@ -147,7 +149,13 @@ def seed(port, users, tasks):
             if i % 3 == 0:
                 status, _, body = client.call("POST", "/api/tasks/set-completed", {"id": task_id, "completed": "true"}, session)
                 assert status == 200, body
-        return session, email, ids, user_id
+        recurring = []
+        for i in range(RECURRING):
+            form = {"title": f"Daily {i} of user {u}", "due_date": today.isoformat(), "repeat": "FREQ=DAILY"}
+            status, _, body = client.call("POST", "/api/tasks/create", form, session)
+            assert status == 200, body
+            recurring.append(json.loads(body)["id"])
+        return session, email, ids, user_id, recurring
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(one_user, range(users)))
@@ -155,7 +163,8 @@ def seed(port, users, tasks):
     emails = [r[1] for r in results]
     pairs = [(r[0], task_id) for r in results for task_id in r[2]]
     inboxes = [(r[0], r[3]) for r in results]
-    return sessions, emails, pairs, inboxes
+    recurring = [(r[0], task_id) for r in results for task_id in r[4]]
+    return sessions, emails, pairs, inboxes, recurring
 
 
 SHARED_GROUPS = 4
@@ -297,7 +306,7 @@ def run_backend(backend, database_url):
         cold = server.start()
         log(f"{backend}: ready in {cold:.0f} ms; seeding {USERS} users x {TASKS} tasks")
         started = time.perf_counter()
-        sessions, emails, pairs, inboxes = seed(PORT, USERS, TASKS)
+        sessions, emails, pairs, inboxes, recurring = seed(PORT, USERS, TASKS)
         shared = share(PORT, sessions, emails, TASKS)
         log(f"{backend}: seeded in {time.perf_counter() - started:.0f} s")
         if database_url:
@@ -308,6 +317,7 @@ def run_backend(backend, database_url):
         (Path(work) / "sessions").write_text("\n".join(sessions) + "\n")
         (Path(work) / "emails").write_text("\n".join(emails) + "\n")
         (Path(work) / "tasks").write_text("".join(f"{s}\t{t}\n" for s, t in pairs))
+        (Path(work) / "recurring").write_text("".join(f"{s}\t{t}\n" for s, t in recurring))
         # The list scenario reads each user's Inbox by its id; the shared one, with the same
         # query, a list of as many tasks that five people share.
         (Path(work) / "lists").write_text("".join(f"{s}\t{l}\n" for s, l in inboxes))
@@ -321,6 +331,9 @@ def run_backend(backend, database_url):
         results["list_shared"] = scenario(server, "list_shared", "list.lua", "/api/tasks/list", shared_env)
         results["page"] = scenario(server, "page", "page.lua", "/tasks", env)
         results["complete"] = scenario(server, "complete", "complete.lua", "/api/tasks/set-completed", env)
+        recurring_env = dict(env, BENCH_TASKS=f"{work}/recurring")
+        results["complete_recurring"] = scenario(server, "complete_recurring", "complete_recurring.lua",
+                                                 "/api/tasks/set-completed", recurring_env)
         results["create"] = scenario(server, "create", "create.lua", "/api/tasks/create", env)
         results["argon2"] = argon2_ceiling(PORT, emails[0])
         results["login"] = scenario(server, "login", "login.lua", "/api/auth/login", env, threads=1, connections=4)
@@ -333,7 +346,8 @@ def run_backend(backend, database_url):
 
 
 def verdicts(r, wasm):
-    scenarios = [r[k] for k in ("baseline", "list", "list_shared", "page", "complete", "create", "login", "login_with_list")]
+    scenarios = [r[k] for k in ("baseline", "list", "list_shared", "page", "complete", "complete_recurring", "create",
+                                "login", "login_with_list")]
     checks = {
         "list_shared_share_of_list_rps": (round(r["list_shared"]["rps"] / r["list"]["rps"], 3), ">=", TARGETS["list_shared_share"]),
         "list_rps": (r["list"]["rps"], ">=", TARGETS["list_rps"]),
@@ -341,6 +355,8 @@ def verdicts(r, wasm):
         "create_rps": (r["create"]["rps"], ">=", TARGETS["create_rps"]),
         "create_p99_ms": (r["create"]["p99_ms"], "<=", TARGETS["create_p99_ms"]),
         "complete_rps": (r["complete"]["rps"], ">=", TARGETS["complete_rps"]),
+        "complete_recurring_share_of_complete": (round(r["complete_recurring"]["rps"] / r["complete"]["rps"], 3), ">=",
+                                                 TARGETS["complete_recurring_share"]),
         "page_rps": (r["page"]["rps"], ">=", TARGETS["page_rps"]),
         "login_share_of_argon2_ceiling": (round(r["login"]["rps"] / r["argon2"]["ceiling_rps"], 3), ">=", TARGETS["login_share"]),
         "list_beside_login_p99_ms": (r["login_with_list"]["beside"]["p99_ms"], "<=", TARGETS["list_beside_login_p99_ms"]),
@@ -355,7 +371,7 @@ def verdicts(r, wasm):
 def table(all_results):
     rows = [("scenario", *[f"{b} rps" for b in all_results], *[f"{b} p50/p99 ms" for b in all_results],
              *[f"{b} x baseline" for b in all_results], *[f"{b} peak RSS MB" for b in all_results])]
-    for name in ("baseline", "list", "list_shared", "create", "complete", "page", "login"):
+    for name in ("baseline", "list", "list_shared", "create", "complete", "complete_recurring", "page", "login"):
         cells = [name]
         cells += [f"{r[name]['rps']:.0f}" for r in all_results.values()]
         cells += [f"{r[name]['p50_ms']:.2f} / {r[name]['p99_ms']:.2f}" for r in all_results.values()]

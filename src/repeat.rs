@@ -22,7 +22,8 @@ pub const TEXT_MAX: usize = 200;
 pub const INTERVAL_MAX: u16 = 999;
 /// Largest `COUNT`.
 pub const COUNT_MAX: u16 = 9999;
-/// How far past its start a rule is followed: one with no date in 400 years has none.
+/// How far past its start a rule is followed (plus a yearly rule's interval): one with no
+/// date in that time has none.
 const HORIZON_YEARS: i32 = 400;
 
 /// How often a rule repeats.
@@ -408,9 +409,10 @@ impl<'r> Dates<'r> {
                 }
             }
         }
-        let horizon =
-            Date::from_calendar_date(start.year().saturating_add(HORIZON_YEARS).min(9999), Month::December, 31)
-                .unwrap_or(Date::MAX);
+        // Far enough for two of a yearly rule's periods, however long its interval.
+        let years = HORIZON_YEARS + if rule.freq == Freq::Yearly { i32::from(rule.interval) } else { 0 };
+        let horizon = Date::from_calendar_date(start.year().saturating_add(years).min(9999), Month::December, 31)
+            .unwrap_or(Date::MAX);
         Self {
             rule,
             start,

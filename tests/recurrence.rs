@@ -7,7 +7,7 @@ mod common;
 use common::{
     Client,
     sharing::{ok, world},
-    spawn,
+    spawn, spawn_with,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -103,6 +103,32 @@ async fn completing_records_the_date_and_moves_the_task_to_its_next() {
     assert_eq!(from_completion["repeat_from"], "completion");
     let moved = complete(&client, from_completion["id"].as_str().unwrap(), true).await;
     assert_eq!(day(&moved["due_date"]), today + Duration::days(3));
+    // Done again the same day: its next date is the one it has, and nothing more is recorded.
+    let before = completed_tasks(&client).await.len();
+    let again = complete(&client, from_completion["id"].as_str().unwrap(), true).await;
+    assert_eq!((day(&again["due_date"]), again["completed"].as_bool()), (today + Duration::days(3), Some(false)));
+    assert_eq!(completed_tasks(&client).await.len(), before);
+    assert_eq!(task["repeat_text"], "every 2 days");
+}
+
+#[tokio::test]
+async fn each_recorded_date_counts_towards_its_completers_cap() {
+    let app = spawn_with(&[("DOABLE_MAX_TASKS", "3")]).await;
+    let client = account(&app, "ada@example.com").await;
+    let task = create(&client, &[("title", "Daily"), ("due_date", "2030-01-01"), ("repeat", "FREQ=DAILY")]).await;
+    let id = task["id"].as_str().unwrap();
+    create(&client, &[("title", "Other")]).await;
+    assert_eq!(complete(&client, id, true).await["due_date"], "2030-01-02", "the third task: a record");
+    let refused = client.post("/api/tasks/set-completed", &[("id", id), ("completed", "true")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert_eq!(refused.code(), "limit_reached");
+    let same = ok(client.get("/api/tasks/get", &[("id", id)]).await, "get");
+    assert_eq!(
+        (same["due_date"].as_str(), same["completed"].as_bool()),
+        (Some("2030-01-02"), Some(false)),
+        "unchanged"
+    );
+    assert_eq!(app.count("tasks", "").await, 3);
 }
 
 #[tokio::test]
@@ -294,11 +320,23 @@ async fn members_complete_and_skip_by_their_role() {
     let moved =
         ok(w.editor.client.post("/api/tasks/set-completed", &[("id", id), ("completed", "true")]).await, "editor");
     assert_eq!(moved["due_date"], "2030-01-21");
+    let records =
+        ok(w.owner.client.get("/api/tasks/list", &[("list_id", &w.list), ("status", "completed")]).await, "list");
+    assert_eq!(records["tasks"][0]["created_by"]["id"], w.editor.id.as_str(), "the record is the completer's");
     let history = ok(w.owner.client.get("/api/lists/history", &[("id", &w.list)]).await, "history");
     assert_eq!(history["events"][0]["kind"], "task_completed");
+    let from =
+        ok(w.owner.client.post("/api/tasks/update", &[("id", id), ("repeat_from", "completion")]).await, "update");
+    assert_eq!(from["repeat_from"], "completion");
 
     // The trash keeps the rule.
     ok(w.owner.client.post("/api/tasks/delete", &[("id", id)]).await, "delete");
     let restored = ok(w.owner.client.post("/api/trash/restore", &[("kind", "task"), ("id", id)]).await, "restore");
     assert_eq!((restored["repeat"].as_str(), restored["due_date"].as_str()), (Some("FREQ=WEEKLY"), Some("2030-01-21")));
+    assert_eq!(restored["repeat_from"], "completion");
+    // And counts from today (these accounts are in UTC): a week from today.
+    let utc_today =
+        doable::dates::parse_date(&jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().to_string());
+    let skipped = ok(w.owner.client.post("/api/tasks/skip", &[("id", id)]).await, "skip after restore");
+    assert_eq!(day(&skipped["due_date"]), utc_today.unwrap().unwrap() + Duration::days(7));
 }

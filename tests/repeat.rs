@@ -50,7 +50,13 @@ fn random_rule(random: &mut Random) -> String {
     let freq = ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"][random.below(4) as usize];
     let mut parts = vec![format!("FREQ={freq}")];
     if random.chance(50) {
-        let max = if random.chance(80) { 4 } else { 15 };
+        let max = if random.chance(80) {
+            4
+        } else if random.chance(90) {
+            15
+        } else {
+            60
+        };
         parts.push(format!("INTERVAL={}", random.range(1, max)));
     }
     let months = random.chance(30);

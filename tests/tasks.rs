@@ -52,6 +52,7 @@ async fn a_created_task_has_every_documented_field() {
             "priority",
             "repeat",
             "repeat_from",
+            "repeat_text",
             "tags",
             "title",
             "updated_at"

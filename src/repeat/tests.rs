@@ -69,6 +69,12 @@ fn next_after_skips_ahead_to_the_first_date_after() {
 }
 
 #[test]
+fn a_long_yearly_interval_still_has_its_next_date() {
+    let rule = Rule::parse("FREQ=YEARLY;INTERVAL=500").unwrap();
+    assert_eq!(rule.next_after(date!(2026 - 12 - 05), date!(2026 - 12 - 05)), Some(date!(2526 - 12 - 05)));
+}
+
+#[test]
 fn a_rule_that_never_happens_ends() {
     let never = Rule::parse("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30").unwrap();
     assert_eq!(never.dates(date!(2026 - 01 - 01)).next(), None);

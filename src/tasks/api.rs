@@ -110,7 +110,8 @@ pub async fn set_completed(#[server(flatten)] input: SetCompletedInput) -> Resul
     let id = parse_id(&input.id)?;
     let completed = parse_bool("completed", &input.completed)?;
     let today = crate::zone::Zone::of_account(&user.user.time_zone).today();
-    store::set_completed(&state()?.db, user.user.id, id, completed, today).await
+    let state = state()?;
+    store::set_completed(&state.db, user.user.id, id, completed, today, state.config.max_tasks_per_user).await
 }
 
 /// Skips a recurring task's date: it moves to the rule's next one, and nothing is recorded.

@@ -162,6 +162,9 @@ pub struct Task {
     /// does.
     #[serde(default)]
     pub repeat: Option<String>,
+    /// The rule in words (`every 2 weeks on Mon, Thu`), as the app shows it.
+    #[serde(default)]
+    pub repeat_text: Option<String>,
     /// What a recurring task's next date counts from.
     #[serde(default)]
     pub repeat_from: RepeatFrom,
@@ -186,6 +189,12 @@ pub struct Task {
     #[serde(with = "crate::dates::moment::option")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = DateTime))]
     pub completed_at: Option<Moment>,
+}
+
+/// A rule in words (`every 2 weeks on Mon, Thu`); `None` for none. Computed by the server, so
+/// that the browser's code carries no rule parser.
+pub fn repeat_text(rule: Option<&str>) -> Option<String> {
+    crate::repeat::Rule::parse(rule?).ok().map(|rule| rule.describe())
 }
 
 /// A recurring task's next date when the date `due` is completed (or skipped) on `today`,

@@ -82,6 +82,7 @@ impl From<TaskRow> for Task {
             priority: Priority::from_rank(row.priority),
             due_date: row.due_date,
             due_time: row.due_minute.and_then(crate::dates::time_of_minute),
+            repeat_text: super::repeat_text(row.repeat.as_deref()),
             repeat: row.repeat,
             repeat_from: RepeatFrom::from_rank(row.repeat_from),
             occurrence_of: row.series_id,
@@ -188,6 +189,7 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
         priority: draft.priority,
         due_date: draft.due_date,
         due_time: draft.due_time,
+        repeat_text: super::repeat_text(draft.repeat.as_deref()),
         repeat: draft.repeat,
         repeat_from: draft.repeat_from,
         occurrence_of: None,
@@ -393,10 +395,18 @@ fn edited_fields(before: &Task, after: &Task) -> String {
 
 /// Completes or reopens a task of a list where the caller may edit. A recurring task moves
 /// to its next date after `today` (the caller's) instead, the date it leaves recorded as a
-/// completed task; reopening such a record moves the task back ([`recurring`]).
-pub async fn set_completed(db: &Db, user_id: Uuid, id: Uuid, completed: bool, today: Date) -> Result<Task, AppError> {
+/// completed task (within the caller's cap of `max_tasks`); reopening such a record moves the
+/// task back ([`recurring`]).
+pub async fn set_completed(
+    db: &Db,
+    user_id: Uuid,
+    id: Uuid,
+    completed: bool,
+    today: Date,
+    max_tasks: i64,
+) -> Result<Task, AppError> {
     if completed {
-        if let recurring::Advanced::Moved(task) = recurring::advance(db, user_id, id, today, true).await? {
+        if let recurring::Advanced::Changed(task) = recurring::advance(db, user_id, id, today, true, max_tasks).await? {
             return Ok(*task);
         }
     } else if let Some(task) = recurring::undo(db, user_id, id).await? {

@@ -21,18 +21,28 @@ use crate::{
 
 /// What became of a request to move a recurring task on.
 pub enum Advanced {
-    /// It moved to its next date.
-    Moved(Box<Task>),
-    /// Its rule has no date after this one: a completion completes it for good.
+    /// It moved to its next date, or (a completion on the rule's last date) was completed for
+    /// good, or (its next date is the one it has) stayed as it was.
+    Changed(Box<Task>),
+    /// A skip on the rule's last date: nothing changed.
     Ended,
     /// It is not an open recurring task of a list where the caller may edit.
     NotRecurring,
 }
 
-/// Moves an open recurring task to its next date, as seen on `today` (the caller's), and
-/// with `record` (a completion, not a skip) records the date it leaves as a completed task
-/// (`occurrence_of` naming it, and the date it moved to, for an undo).
-pub async fn advance(db: &Db, user_id: Uuid, id: Uuid, today: Date, record: bool) -> Result<Advanced, AppError> {
+/// Moves an open recurring task to its next date, as seen on `today` (the caller's). With
+/// `record` (a completion, not a skip) the date it leaves is recorded as a completed task
+/// made by the caller (`occurrence_of` naming the recurring task, and the date it moved to,
+/// for an undo), within the caller's cap of `max_tasks`; on the rule's last date the task is
+/// completed for good instead. Every statement checks the caller's role itself.
+pub async fn advance(
+    db: &Db,
+    user_id: Uuid,
+    id: Uuid,
+    today: Date,
+    record: bool,
+    max_tasks: i64,
+) -> Result<Advanced, AppError> {
     let now = Timestamp::now();
     // PostgreSQL: the row is locked from the read to the write, so that two completions at
     // once record two dates in turn, as SQLite's single writer does (not two of the same).
@@ -43,65 +53,95 @@ pub async fn advance(db: &Db, user_id: Uuid, id: Uuid, today: Date, record: bool
          where id = $1 and not completed and repeat is not null and list_id in {editable}{lock}"
     );
     // Early `return`s leave the `async` block, not the function.
-    let moved = with_writer!(db, |conn| async move {
+    let outcome = with_writer!(db, |conn| async move {
         let mut tx = conn.begin().await?;
         type Row = (String, Uuid, Option<Date>, Option<String>, i16, Option<Date>);
         let row: Option<Row> = sqlx::query_as(&select).bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
         let Some((title, list_id, Some(due), Some(rule), from, start)) = row else {
-            return Ok::<_, AppError>(None);
+            return Ok::<_, AppError>(Step::NotRecurring);
         };
-        let Some(next) = next_due(&rule, RepeatFrom::from_rank(from), start.unwrap_or(due), due, today) else {
-            return Ok(Some(false));
+        let next = next_due(&rule, RepeatFrom::from_rank(from), start.unwrap_or(due), due, today);
+        let event = |kind| NewEvent::new(list_id, now, Some(user_id), kind).task(id, &title);
+        let guard =
+            format!("where id = $3 and due_date = $4 and not completed and list_id in {}", editable_lists("$5"));
+        let Some(next) = next else {
+            if !record {
+                return Ok(Step::Ended);
+            }
+            // The rule's last date: completed for good, like any task.
+            let done = format!("update tasks set completed = $1, completed_at = $2, updated_at = $2 {guard}");
+            let done = sqlx::query(&done).bind(true).bind(now).bind(id).bind(due).bind(user_id);
+            if done.execute(&mut *tx).await?.rows_affected() == 1 {
+                record!(&mut *tx, event(EventKind::TaskCompleted)).await?;
+                tx.commit().await?;
+            }
+            return Ok(Step::Changed);
         };
-        let update = format!(
-            "update tasks set due_date = $1, updated_at = $2 \
-             where id = $3 and due_date = $4 and not completed and list_id in {}",
-            editable_lists("$5")
-        );
-        let moved =
-            sqlx::query(&update).bind(next).bind(now).bind(id).bind(due).bind(user_id).execute(&mut *tx).await?;
-        if moved.rows_affected() == 0 {
-            return Ok(None);
+        if next == due {
+            // Counted from today, done again today: its next date is the one it has.
+            return Ok(Step::Changed);
         }
-        let event = NewEvent::new(list_id, now, Some(user_id), EventKind::TaskCompleted).task(id, &title);
+        let update = format!("update tasks set due_date = $1, updated_at = $2 {guard}");
+        let moved = sqlx::query(&update).bind(next).bind(now).bind(id).bind(due).bind(user_id);
+        if moved.execute(&mut *tx).await?.rows_affected() == 0 {
+            return Ok(Step::NotRecurring);
+        }
         if record {
-            sqlx::query(
+            let insert = format!(
                 "insert into tasks (id, list_id, created_by, assignee_id, title, description, priority, due_date, \
                  due_minute, tags, search, title_key, completed, completed_at, created_at, updated_at, series_id, \
                  series_moved_to) \
-                 select $1, list_id, created_by, assignee_id, title, description, priority, $2, due_minute, tags, \
-                 search, title_key, $3, $4, $4, $4, id, $5 from tasks where id = $6",
-            )
-            .bind(Uuid::now_v7())
-            .bind(due)
-            .bind(true)
-            .bind(now)
-            .bind(next)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            record!(&mut *tx, event).await?;
+                 select $1, list_id, $2, assignee_id, title, description, priority, $3, due_minute, tags, search, \
+                 title_key, $4, $5, $5, $5, id, $6 from tasks \
+                 where id = $7 and list_id in {editable} \
+                   and coalesce((select total from creator_counts where user_id = $2), 0) < $8"
+            );
+            let recorded = sqlx::query(&insert)
+                .bind(Uuid::now_v7())
+                .bind(user_id)
+                .bind(due)
+                .bind(true)
+                .bind(now)
+                .bind(next)
+                .bind(id)
+                .bind(max_tasks)
+                .execute(&mut *tx)
+                .await?;
+            if recorded.rows_affected() == 0 {
+                // The transaction is dropped: the task stays where it was.
+                return Err(AppError::LimitReached(format!(
+                    "You have reached the limit of {max_tasks} tasks, and each completed date of a recurring task \
+                     is one. Delete some to go on."
+                )));
+            }
+            record!(&mut *tx, event(EventKind::TaskCompleted)).await?;
         } else {
-            let skipped = NewEvent::new(list_id, now, Some(user_id), EventKind::TaskEdited).task(id, &title);
-            record!(&mut *tx, skipped.detail("due_date")).await?;
+            record!(&mut *tx, event(EventKind::TaskEdited).detail("due_date")).await?;
         }
         tx.commit().await?;
-        Ok(Some(true))
+        Ok(Step::Changed)
     }
     .await)?;
-    match moved {
-        Some(true) => {
-            Ok(get(db, user_id, id).await?.map_or(Advanced::NotRecurring, |task| Advanced::Moved(Box::new(task))))
+    match outcome {
+        Step::Changed => {
+            Ok(get(db, user_id, id).await?.map_or(Advanced::NotRecurring, |t| Advanced::Changed(Box::new(t))))
         }
-        Some(false) => Ok(Advanced::Ended),
-        None => Ok(Advanced::NotRecurring),
+        Step::Ended => Ok(Advanced::Ended),
+        Step::NotRecurring => Ok(Advanced::NotRecurring),
     }
+}
+
+/// What the transaction of [`advance`] did.
+enum Step {
+    Changed,
+    Ended,
+    NotRecurring,
 }
 
 /// Skips an open recurring task's date: it moves to the next one, nothing is recorded.
 pub async fn skip(db: &Db, user_id: Uuid, id: Uuid, today: Date) -> Result<Task, AppError> {
-    match advance(db, user_id, id, today, false).await? {
-        Advanced::Moved(task) => Ok(*task),
+    match advance(db, user_id, id, today, false, 0).await? {
+        Advanced::Changed(task) => Ok(*task),
         Advanced::Ended => {
             Err(AppError::field("id", "This is the last date of its rule: complete or delete the task."))
         }
@@ -132,25 +172,25 @@ pub async fn undo(db: &Db, user_id: Uuid, id: Uuid) -> Result<Option<Task>, AppE
         type Row = (String, Uuid, Option<Date>, Option<Uuid>, Option<Date>);
         let row: Option<Row> = sqlx::query_as(&select).bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
         let Some((title, list_id, due, Some(series), moved_to)) = row else { return Ok::<_, AppError>(None) };
+        // Back only from where this completion put it, and only for the series' latest record
+        // (a date counted from completion can come round again).
         let back = format!(
             "update tasks set due_date = $1, updated_at = $2 \
-             where id = $3 and due_date = $4 and not completed and list_id in {}",
+             where id = $3 and due_date = $4 and not completed and list_id in {} \
+               and not exists (select 1 from tasks r where r.series_id = $3 and r.id > $6)",
             editable_lists("$5")
         );
-        let back = sqlx::query(&back).bind(due).bind(now).bind(series).bind(moved_to).bind(user_id);
+        let back = sqlx::query(&back).bind(due).bind(now).bind(series).bind(moved_to).bind(user_id).bind(id);
         let shown = if back.execute(&mut *tx).await?.rows_affected() == 1 {
-            sqlx::query("delete from tasks where id = $1").bind(id).execute(&mut *tx).await?;
+            let delete = format!("delete from tasks where id = $1 and list_id in {editable}");
+            sqlx::query(&delete).bind(id).bind(user_id).execute(&mut *tx).await?;
             series
         } else {
-            sqlx::query(
-                "update tasks set completed = $1, completed_at = null, updated_at = $2, series_id = null, \
-                 series_moved_to = null where id = $3",
-            )
-            .bind(false)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            let reopen = format!(
+                "update tasks set completed = $3, completed_at = null, updated_at = $4, series_id = null, \
+                 series_moved_to = null where id = $1 and list_id in {editable}"
+            );
+            sqlx::query(&reopen).bind(id).bind(user_id).bind(false).bind(now).execute(&mut *tx).await?;
             id
         };
         let event = NewEvent::new(list_id, now, Some(user_id), EventKind::TaskReopened).task(shown, &title);

@@ -289,6 +289,7 @@ mod tests {
             due_date: None,
             due_time: None,
             repeat: None,
+            repeat_text: None,
             repeat_from: crate::tasks::RepeatFrom::Due,
             occurrence_of: None,
             tags: vec![],

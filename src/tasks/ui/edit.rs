@@ -191,7 +191,10 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
                 <div class="field">
                     <label for=field_id("repeat")>"Repeat"</label>
                     <select id=field_id("repeat") name="repeat">
-                        <RepeatOptions selected=task.repeat.clone() />
+                        <RepeatOptions
+                            selected=task.repeat.clone()
+                            words=task.repeat_text.clone().unwrap_or_default()
+                        />
                     </select>
                 </div>
                 <div class="field">

@@ -32,13 +32,13 @@ const REPEAT_CHOICES: [(&str, &str); 8] = [
     ("FREQ=YEARLY", "Every year"),
 ];
 
-/// The `<option>`s of a repeat menu: the common rules, and the task's own when it is
-/// another (one set through the API), in words.
+/// The `<option>`s of a repeat menu: the common rules, and the task's own (`selected`, with
+/// its words) when it is another (one set through the API).
 #[component]
-pub(super) fn RepeatOptions(selected: Option<String>) -> impl IntoView {
+pub(super) fn RepeatOptions(selected: Option<String>, #[prop(optional)] words: Option<String>) -> impl IntoView {
     let selected = selected.unwrap_or_default();
     let own = (!REPEAT_CHOICES.iter().any(|(rule, _)| *rule == selected)).then(|| {
-        let words = repeat_words(&selected).unwrap_or_else(|| selected.clone());
+        let words = words.unwrap_or_else(|| selected.clone());
         view! {
             <option value=selected.clone() selected=true>
                 {capitalized(&words)}
@@ -74,11 +74,6 @@ pub(super) fn RepeatFromOptions(selected: RepeatFrom) -> impl IntoView {
             }
         })
         .collect_view()
-}
-
-/// A rule in words ("every 2 weeks on Mon"), if it is one.
-pub(super) fn repeat_words(rule: &str) -> Option<String> {
-    crate::repeat::Rule::parse(rule).ok().map(|rule| rule.describe())
 }
 
 fn capitalized(text: &str) -> String {

@@ -7,7 +7,7 @@ use time::Date;
 use super::{
     board::{Board, RowState, follow},
     edit::EditForm,
-    fields::{due_label, priority_label, repeat_words},
+    fields::{due_label, priority_label},
     footer::{ListFooter, Pagination},
     toolbar::Toolbar,
     view::{PAGE_SIZE, View},
@@ -167,7 +167,7 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
             board.send(format!("Could not skip “{title}”"), Box::pin(async move { skip_task(input).await.map(drop) }));
         }
     };
-    let repeat = task.repeat.as_deref().and_then(repeat_words);
+    let repeat = task.repeat_text.clone();
     let skippable = task.repeat.is_some() && !task.completed;
     let start_editing = move |event: ev::MouseEvent| {
         event.prevent_default();
