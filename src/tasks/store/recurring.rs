@@ -7,7 +7,7 @@ use sqlx::Connection;
 use time::Date;
 use uuid::Uuid;
 
-use super::{get, refusal};
+use super::{RETURNING, TaskRow, get, refusal};
 use crate::{
     db::{Db, Timestamp, with_writer},
     error::AppError,
@@ -69,23 +69,33 @@ pub async fn advance(
                 return Ok(Step::Ended);
             }
             // The rule's last date: completed for good, like any task.
-            let done = format!("update tasks set completed = $1, completed_at = $2, updated_at = $2 {guard}");
-            let done = sqlx::query(&done).bind(true).bind(now).bind(id).bind(due).bind(user_id);
-            if done.execute(&mut *tx).await?.rows_affected() == 1 {
+            let done = format!(
+                "update tasks set completed = $1, completed_at = $2, updated_at = $2 {guard} returning {RETURNING}"
+            );
+            let done: Option<TaskRow> = sqlx::query_as(&done)
+                .bind(true)
+                .bind(now)
+                .bind(id)
+                .bind(due)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if done.is_some() {
                 record!(&mut *tx, event(EventKind::TaskCompleted)).await?;
                 tx.commit().await?;
             }
-            return Ok(Step::Changed);
+            return Ok(Step::Changed(done.map(Box::new)));
         };
         if next == due {
             // Counted from today, done again today: its next date is the one it has.
-            return Ok(Step::Changed);
+            return Ok(Step::Changed(None));
         }
-        let update = format!("update tasks set due_date = $1, updated_at = $2 {guard}");
-        let moved = sqlx::query(&update).bind(next).bind(now).bind(id).bind(due).bind(user_id);
-        if moved.execute(&mut *tx).await?.rows_affected() == 0 {
+        // The task as it is now comes back from the update itself: no read after the commit.
+        let update = format!("update tasks set due_date = $1, updated_at = $2 {guard} returning {RETURNING}");
+        let moved = sqlx::query_as(&update).bind(next).bind(now).bind(id).bind(due).bind(user_id);
+        let Some(moved): Option<TaskRow> = moved.fetch_optional(&mut *tx).await? else {
             return Ok(Step::NotRecurring);
-        }
+        };
         if record {
             let insert = format!(
                 "insert into tasks (id, list_id, created_by, assignee_id, title, description, priority, due_date, \
@@ -119,11 +129,12 @@ pub async fn advance(
             record!(&mut *tx, event(EventKind::TaskEdited).detail("due_date")).await?;
         }
         tx.commit().await?;
-        Ok(Step::Changed)
+        Ok(Step::Changed(Some(Box::new(moved))))
     }
     .await)?;
     match outcome {
-        Step::Changed => {
+        Step::Changed(Some(row)) => Ok(Advanced::Changed(Box::new(Task::from(*row)))),
+        Step::Changed(None) => {
             Ok(get(db, user_id, id).await?.map_or(Advanced::NotRecurring, |t| Advanced::Changed(Box::new(t))))
         }
         Step::Ended => Ok(Advanced::Ended),
@@ -131,9 +142,10 @@ pub async fn advance(
     }
 }
 
-/// What the transaction of [`advance`] did.
+/// What the transaction of [`advance`] did: changed the task (as it now is, when the
+/// statement said), or not.
 enum Step {
-    Changed,
+    Changed(Option<Box<TaskRow>>),
     Ended,
     NotRecurring,
 }
