@@ -44,17 +44,18 @@ fn day(value: &Value) -> Date {
     doable::dates::parse_date(value.as_str().unwrap()).unwrap().unwrap()
 }
 
-/// The window in which `today()` could roll over between the test's reading and the server's.
-fn near_midnight() -> bool {
+/// Waits out the minute in which `today()` could roll over between the test's reading and
+/// the server's.
+async fn wait_past_midnight() {
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get(ZONE).unwrap());
-    now.hour() == 23 && now.minute() >= 59
+    if now.hour() == 23 && now.minute() >= 59 {
+        tokio::time::sleep(std::time::Duration::from_secs(70)).await;
+    }
 }
 
 #[tokio::test]
 async fn completing_records_the_date_and_moves_the_task_to_its_next() {
-    if near_midnight() {
-        tokio::time::sleep(std::time::Duration::from_secs(70)).await;
-    }
+    wait_past_midnight().await;
     let app = spawn().await;
     let client = account(&app, "ada@example.com").await;
     let today = today();
@@ -133,9 +134,7 @@ async fn each_recorded_date_counts_towards_its_completers_cap() {
 
 #[tokio::test]
 async fn the_rules_end_completes_the_task_for_good() {
-    if near_midnight() {
-        tokio::time::sleep(std::time::Duration::from_secs(70)).await;
-    }
+    wait_past_midnight().await;
     let app = spawn().await;
     let client = account(&app, "ada@example.com").await;
     let today = today();
@@ -165,9 +164,7 @@ async fn the_rules_end_completes_the_task_for_good() {
 
 #[tokio::test]
 async fn skipping_moves_the_date_and_records_nothing() {
-    if near_midnight() {
-        tokio::time::sleep(std::time::Duration::from_secs(70)).await;
-    }
+    wait_past_midnight().await;
     let app = spawn().await;
     let client = account(&app, "ada@example.com").await;
     let today = today();
@@ -204,9 +201,7 @@ async fn skipping_moves_the_date_and_records_nothing() {
 
 #[tokio::test]
 async fn undoing_a_completion_moves_the_task_back() {
-    if near_midnight() {
-        tokio::time::sleep(std::time::Duration::from_secs(70)).await;
-    }
+    wait_past_midnight().await;
     let app = spawn().await;
     let client = account(&app, "ada@example.com").await;
     let today = today();

@@ -278,11 +278,7 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
                     view! {
                         <form class="inline-form" action=SkipTask::url() method="post" on:submit=on_skip>
                             <input type="hidden" name="id" value=id.to_string() />
-                            <button
-                                type="submit"
-                                class="button-quiet"
-                                aria-label=format!("Skip this date of {title}")
-                            >
+                            <button type="submit" class="button-quiet" aria-label=format!("Skip this date of {title}")>
                                 "Skip"
                             </button>
                         </form>
