@@ -186,11 +186,22 @@ fi
 
 # --- 7. python-dateutil, the reference the recurrence rules are checked against ----------
 # (tests/repeat.rs runs tests/support/rrule_reference.py.)
+# Into a virtual environment of its own under target/toolchain (whose python3 then comes first
+# on PATH): a system's Python may refuse pip (PEP 668) or have none. Failing that, Debian's
+# python3-dateutil package.
 if [ "${DOABLE_NEED_DATEUTIL:-0}" = 1 ] && ! python3 -c 'import dateutil.rrule' 2>/dev/null; then
   have python3 || die "missing python3 (Debian's python3 package), which runs the recurrence reference"
-  say "installing python-dateutil from PyPI"
-  python3 -m pip install -q --disable-pip-version-check python-dateutil==2.9.0.post0 >&2 \
-    || die "cannot install python-dateutil (pip install python-dateutil)"
+  say "installing python-dateutil from PyPI into target/toolchain/python"
+  if python3 -m venv "$TOOLS/python" >&2 \
+    && "$TOOLS/python/bin/python3" -m pip install -q --disable-pip-version-check python-dateutil==2.9.0.post0 >&2; then
+    ln -sf "$TOOLS/python/bin/python3" "$TOOLS/bin/python3"
+  elif is_root && have apt-get; then
+    rm -rf "$TOOLS/python"
+    apt_install python3-dateutil
+  else
+    die "cannot install python-dateutil: install Debian's python3-dateutil, or pip install python-dateutil"
+  fi
+  python3 -c 'import dateutil.rrule' 2>/dev/null || die "python3 still cannot import dateutil"
 fi
 
 cd "$ROOT"

@@ -10,7 +10,8 @@
 //! Written here rather than taken from a crate: the `rrule` crate computes in date-times with
 //! a time zone (chrono-tz), while a task's schedule is a sequence of calendar dates, and the
 //! expansion below is the one python-dateutil uses (the tests check it against dateutil on
-//! thousands of random rules). It is shared with the browser, which shows a rule in words.
+//! thousands of random rules). The server writes a rule in words for the pages, so the
+//! browser's code carries none of it.
 
 use std::fmt;
 

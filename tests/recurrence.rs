@@ -335,3 +335,18 @@ async fn members_complete_and_skip_by_their_role() {
     let skipped = ok(w.owner.client.post("/api/tasks/skip", &[("id", id)]).await, "skip after restore");
     assert_eq!(day(&skipped["due_date"]), utc_today.unwrap().unwrap() + Duration::days(7));
 }
+
+#[tokio::test]
+async fn a_rule_this_build_cannot_read_stays_through_other_edits() {
+    let app = spawn().await;
+    let client = account(&app, "ada@example.com").await;
+    let task = create(&client, &[("title", "Old"), ("due_date", "2030-01-07"), ("repeat", "FREQ=WEEKLY")]).await;
+    let id = task["id"].as_str().unwrap();
+    // As a newer release might have stored it.
+    let uuid = uuid::Uuid::parse_str(id).unwrap();
+    let sql = "update tasks set repeat = $1 where id = $2";
+    doable::db::execute!(&app.db, |conn| sqlx::query(sql).bind("FREQ=WEEKLY;BYHOUR=9").bind(uuid).execute(conn))
+        .unwrap();
+    let renamed = ok(client.post("/api/tasks/update", &[("id", id), ("title", "Renamed")]).await, "rename");
+    assert_eq!((renamed["repeat"].as_str(), &renamed["repeat_text"]), (Some("FREQ=WEEKLY;BYHOUR=9"), &Value::Null));
+}

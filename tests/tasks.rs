@@ -495,27 +495,3 @@ async fn every_filter_and_sort_matches_the_reference() {
     }
     assert_eq!(paged, whole);
 }
-
-#[tokio::test]
-async fn a_refused_task_form_without_javascript_says_why_on_the_page() {
-    let app = spawn().await;
-    let (client, _) = app.user("ada@example.com").await;
-    let browser = client.with_header("accept", "text/html").with_header("referer", &format!("{}/tasks", app.base));
-    for (path, form, expected) in [
-        ("/api/tasks/create", vec![("title", "  ")], "The task was not added: A task needs a title"),
-        ("/api/tasks/create", vec![("title", "ok"), ("due_date", "2026-02-30")], "The due date must be a real date."),
-    ] {
-        let refused = browser.post(path, &form).await;
-        assert!(refused.status.is_redirection(), "{}", refused.status);
-        let location = refused.headers["location"].to_str().unwrap().to_owned();
-        let page = client.with_header("accept", "text/html").get(location.trim_start_matches(&app.base), &[]).await;
-        assert!(page.text.contains(expected), "{form:?}: {}", page.text);
-    }
-    let task = create(&client, &[("title", "Kept")]).await;
-    let id = task["id"].as_str().unwrap();
-    let refused = browser.post("/api/tasks/update", &[("id", id), ("title", "")]).await;
-    let location = refused.headers["location"].to_str().unwrap().to_owned();
-    let page = client.with_header("accept", "text/html").get(location.trim_start_matches(&app.base), &[]).await;
-    assert!(page.text.contains("The task was not saved: A task needs a title"), "{}", page.text);
-    assert_eq!(app.count("tasks", "").await, 1);
-}

@@ -318,7 +318,8 @@ pub struct NewTask {
     /// `YYYY-MM-DD`, or empty for none.
     #[cfg_attr(feature = "ssr", schema(nullable = false, example = "2026-12-31"))]
     pub due_date: Option<String>,
-    /// `HH:MM` (24-hour, in the account's time zone), or empty for none; needs a due date.
+    /// `HH:MM` (24-hour, a time on the clock: the same for every member), or empty for none;
+    /// needs a due date.
     #[cfg_attr(
         feature = "ssr",
         schema(nullable = false, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "09:30")

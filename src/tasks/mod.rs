@@ -153,8 +153,8 @@ pub struct Task {
     #[serde(with = "crate::dates::iso_date::option")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = Date))]
     pub due_date: Option<Date>,
-    /// The time of day it is due (`HH:MM`, in the account's time zone), if any; only beside a
-    /// due date.
+    /// The time of day it is due (`HH:MM`, a time on the clock, the same for every member), if
+    /// any; only beside a due date.
     #[serde(default, with = "crate::dates::hh_mm_option")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "09:30"))]
     pub due_time: Option<Time>,

@@ -298,7 +298,11 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             // The same for the rule: clearing the date ends the repeating.
             task.repeat = None;
         }
-        if let Some(rule) = &task.repeat {
+        // Checked when it changes (a rule an older or newer build stored stays as it is
+        // through other edits).
+        let rescheduled =
+            task.repeat != before.repeat || task.due_date != before.due_date || task.repeat_from != before.repeat_from;
+        if let (Some(rule), true) = (&task.repeat, rescheduled) {
             super::input::check_repeat(rule, task.repeat_from, task.due_date)
                 .map_err(|e| AppError::field("repeat", e))?;
         }

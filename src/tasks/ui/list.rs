@@ -168,7 +168,8 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
         }
     };
     let repeat = task.repeat_text.clone();
-    let skippable = task.repeat.is_some() && !task.completed;
+    // Only a rule this build reads has a next date to skip to.
+    let skippable = task.repeat_text.is_some() && !task.completed;
     let start_editing = move |event: ev::MouseEvent| {
         event.prevent_default();
         board.edit(state, id);

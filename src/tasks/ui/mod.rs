@@ -28,7 +28,8 @@ use crate::{
         ui::{ListsSidebar, PendingInvitations},
     },
     tasks::{
-        ClearCompleted, CompleteAll, CreateTask, DeleteTask, ListScope, SetCompleted, UpdateTask, list_tags, list_tasks,
+        ClearCompleted, CompleteAll, CreateTask, DeleteTask, ListScope, SetCompleted, SkipTask, UpdateTask, list_tags,
+        list_tasks,
     },
     ui::{mark_hydrated, posted_error},
 };
@@ -105,6 +106,7 @@ fn no_script_error(params: &ParamsMap) -> Option<String> {
         CreateTask::url(),
         UpdateTask::url(),
         SetCompleted::url(),
+        SkipTask::url(),
         DeleteTask::url(),
         ClearCompleted::url(),
         CompleteAll::url(),
@@ -112,7 +114,12 @@ fn no_script_error(params: &ParamsMap) -> Option<String> {
         AcceptInvitation::url(),
         DeclineInvitation::url(),
     ];
+    let skipped = params.get("__path").as_deref() == Some(SkipTask::url());
     Some(match posted_error(params, &ours, field_hint)? {
+        // The only field of a skip is its task: refused, it had no date to skip to.
+        AppError::Validation(_) if skipped => {
+            "Nothing was skipped: the task does not repeat, or this was the last date of its rule.".to_owned()
+        }
         AppError::Validation(fields) if !fields.is_empty() => {
             let created = params.get("__path").as_deref() == Some(CreateTask::url());
             let what = if created { "The task was not added" } else { "The task was not saved" };
@@ -130,6 +137,8 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "priority" => "The priority is none, low, medium or high.",
         "due_date" => "The due date must be a real date.",
         "due_time" => "The due time is a time like 09:30, and needs a due date.",
+        "repeat" => "A repeating task needs a due date, and a rule that gives dates from it.",
+        "repeat_from" => "The next date counts from the schedule or from the day it is done.",
         "tags" => "Use at most 10 tags, each of letters, digits, - and _.",
         "id" => "That task does not exist.",
         "completed" => "Completed is true or false.",
