@@ -44,6 +44,10 @@ pub(super) struct Board {
     pub(super) edits: StoredValue<Edits>,
     /// The lists the person reads only, and the choices of the edit forms.
     pub(super) choices: StoredValue<Choices>,
+    /// The search waiting for a pause in the typing. The board keeps it, not the toolbar: a
+    /// toolbar's values go with its list when the list loads again, the field staying on
+    /// screen (and typed into) until the new one is ready.
+    pub(super) search_timer: StoredValue<Option<leptos::leptos_dom::helpers::TimeoutHandle>>,
 }
 
 /// What the board's rows and edit forms offer, by list: loaded with the page.
@@ -86,6 +90,7 @@ impl Board {
             notice: RwSignal::new(notice),
             edits: StoredValue::new(Edits::default()),
             choices: StoredValue::new(choices),
+            search_timer: StoredValue::new(None),
         }
     }
 

@@ -44,6 +44,10 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
     });
 
     let save = move || {
+        // A form whose list loads again (another view was asked for) has nothing left to save.
+        if form_ref.is_disposed() || original.is_disposed() {
+            return;
+        }
         let Some(form) = form_ref.get_untracked() else { return };
         let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
         let field = |name: &str| data.get(name).as_string().unwrap_or_default();

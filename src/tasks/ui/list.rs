@@ -136,8 +136,14 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
         let title = title.clone();
         move |event: ev::SubmitEvent| {
             event.prevent_default();
-            let asked = !completed.get_untracked();
-            state.update(|s| s.completed = Some(asked));
+            // What the row shows decides what the click asks for, as the form says without
+            // the WASM: its row may be a stale one (see `StaleRow`), whose values are gone.
+            let form: web_sys::HtmlFormElement = event_target(&event);
+            let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+            let asked = data.get("completed").as_string().as_deref() == Some("true");
+            if state.try_update(|s| s.completed = Some(asked)).is_none() {
+                StaleRow(&form).show_completed(asked);
+            }
             let input = SetCompletedInput { id: id.to_string(), completed: asked.to_string() };
             let change = async move {
                 let result = set_completed(input).await;
@@ -156,6 +162,9 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
         let title = title.clone();
         move |event: ev::SubmitEvent| {
             event.prevent_default();
+            if state.is_disposed() {
+                StaleRow(&event_target::<web_sys::HtmlFormElement>(&event)).hide();
+            }
             board.delete(state, id.to_string(), &title);
         }
     };
@@ -292,5 +301,33 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
                 </button>
             </form>
         </div>
+    }
+}
+
+/// A row of a list that is loading again. The Transition disposes the rows' reactive values
+/// as soon as the next list is asked for, and keeps their elements on screen, no longer
+/// updated, until it is ready. A click there still counts (its change is sent, and the list
+/// loads again after it): this shows it on the row at once, as a live row would.
+struct StaleRow<'a>(&'a web_sys::HtmlFormElement);
+
+impl StaleRow<'_> {
+    fn show_completed(&self, completed: bool) {
+        let form = self.0;
+        if let Ok(Some(button)) = form.query_selector("button") {
+            let _ = button.set_attribute("aria-checked", &completed.to_string());
+        }
+        // A second click asks for the opposite.
+        if let Ok(Some(field)) = form.query_selector("input[name=completed]") {
+            let _ = field.set_attribute("value", &(!completed).to_string());
+        }
+        if let Ok(Some(row)) = form.closest("li") {
+            let _ = row.class_list().toggle_with_force("done", completed);
+        }
+    }
+
+    fn hide(&self) {
+        if let Ok(Some(row)) = self.0.closest("li") {
+            let _ = row.set_attribute("hidden", "");
+        }
     }
 }

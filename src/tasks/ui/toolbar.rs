@@ -46,7 +46,7 @@ pub(super) fn Toolbar(counts: Counts, tags: Vec<TagCount>) -> impl IntoView {
     };
 
     // The filters apply as soon as they change (search after a short pause).
-    let search_timer = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    let search_timer = board.search_timer;
     let apply = move |form: web_sys::HtmlFormElement, replace: bool| {
         let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
         let field = |name: &str| data.get(name).as_string().unwrap_or_default();
