@@ -63,6 +63,10 @@ LAYERS = [
     "tasks::cursor",  # keyset cursors, read by the query input and written by the store
     "tasks::input",
     "tasks::input::tests",
+    "tasks::quick",  # quick add: what a line like `Pay rent every month #home` means
+    "tasks::quick::rules",
+    "tasks::quick::line",  # what the quick-add endpoints speak
+    "tasks::quick::tests",
     "history::input",
     "history::record",  # every change writes its events (lists, tasks and trash stores)
     "jobs::step",  # a bulk change's batch records its progress (tasks and trash stores)
@@ -97,6 +101,7 @@ LAYERS = [
     "tasks::ui::view",
     "tasks::ui::board",
     "tasks::ui::fields",
+    "tasks::ui::preview",  # the quick-add line's preview, under the "New task" field
     "tasks::ui::new_task",
     "tasks::ui::toolbar",
     "tasks::ui::edit",

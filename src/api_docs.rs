@@ -63,6 +63,8 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         tasks::api::list_tasks,
         tasks::api::get_task,
         tasks::api::create_task,
+        tasks::api::parse_line,
+        tasks::api::quick_add,
         tasks::api::update_task,
         tasks::api::set_completed,
         tasks::api::skip_task,

@@ -26,6 +26,18 @@ pub fn names() -> Vec<String> {
     return Vec::new();
 }
 
+/// Today's date in the time zone `zone` (`None` in the browser, which has no zone database:
+/// the server renders it into the page).
+pub fn today_in(zone: &str) -> Option<time::Date> {
+    #[cfg(feature = "ssr")]
+    return Some(Zone::of_account(zone).today());
+    #[cfg(not(feature = "ssr"))]
+    return {
+        let _ = zone;
+        None
+    };
+}
+
 /// A moment to the minute as an account reads it: `2026-03-29 09:30` in its time zone `zone`.
 /// (The pages that show moments are rendered on the server; in the browser, which has no zone
 /// database, the moment is shown in UTC and says so.)

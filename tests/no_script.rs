@@ -1,4 +1,4 @@
-//! A task form refused without JavaScript (a new task, an edit, a skip) says why on the page
+//! A task form refused without JavaScript (a new task, a quick-add line, an edit, a skip) says why on the page
 //! it comes back to, over real HTTP on SQLite or PostgreSQL.
 //!
 //! In a test binary of its own: beside the other task tests, running in parallel in one
@@ -27,6 +27,8 @@ async fn a_refused_task_form_without_javascript_says_why_on_the_page() {
     for (path, form, expected) in [
         ("/api/tasks/create", vec![("title", "  ")], "The task was not added: A task needs a title"),
         ("/api/tasks/create", vec![("title", "ok"), ("due_date", "2026-02-30")], "The due date must be a real date."),
+        ("/api/tasks/quick-add", vec![("text", " ")], "The task was not added: Type what needs to be done"),
+        ("/api/tasks/quick-add", vec![("text", "ok"), ("due_date", "2026-02-30")], "The due date must be a real date."),
     ] {
         let refused = browser.post(path, &form).await;
         assert!(refused.status.is_redirection(), "{}", refused.status);

@@ -317,7 +317,7 @@ test('a refused change rolls back and says why', async ({ page }) => {
 
 test('typed text survives a refused new task', async ({ page }) => {
   // The over-long tag is refused with a 422.
-  expectFailedResponse(page, 422, /\/api\/tasks\/create$/);
+  expectFailedResponse(page, 422, /\/api\/tasks\/quick-add$/);
   await signUp(page, 'Typist');
   await hydrated(page);
   const long = 'x'.repeat(20);

@@ -74,3 +74,46 @@ test('a recurring task moves to its next date when completed, and can be skipped
   await expect(taskList(page).getByRole('listitem')).toHaveCount(1);
   await expect(taskList(page).locator('time.due')).toHaveAttribute('datetime', '2031-01-06');
 });
+
+test('quick add previews the line as it is typed, and quoted words stay in the title', async ({ page }) => {
+  await signUp(page, 'Quinn');
+  await hydrated(page);
+  const field = page.getByLabel('New task');
+  const preview = page.locator('#new-task-preview');
+  await expect(preview).toBeHidden();
+  await field.pressSequentially('Pay rent every month on the 1st #home !high');
+  await expect(preview).toHaveText('Adds “Pay rent” · repeats every month on the 1st · high priority · #home');
+  await expectAccessible(page, 'the task page with a quick-add preview');
+
+  // Quoting keeps words in the title.
+  await field.fill('Pay rent every month on the 1st "#home" !high');
+  await expect(preview).toHaveText('Adds “Pay rent #home” · repeats every month on the 1st · high priority');
+  await field.press('Enter');
+  const row = taskList(page).getByRole('listitem').filter({ hasText: 'Pay rent #home' });
+  await expect(row.getByText('every month on the 1st')).toBeVisible();
+  await expect(row.locator('.badge.high')).toBeVisible();
+  await expect(row.locator('time.due')).toHaveAttribute('datetime', /-01$/);
+  await expect(field).toHaveValue('');
+  await expect(preview).toBeHidden();
+
+  // A date and a time; a plain title shows nothing; hostile text in the line is text.
+  await field.fill('Call Bob tomorrow at 9pm');
+  await expect(preview).toHaveText('Adds “Call Bob” · due tomorrow at 21:00');
+  await field.fill('Just a title');
+  await expect(preview).toBeHidden();
+  await field.fill('<img src=x onerror="document.title=1"> "</p>" tomorrow');
+  await expect(preview).toHaveText('Adds “<img src=x onerror="document.title=1"> </p>” · due tomorrow');
+  await expect(preview.locator('img')).toHaveCount(0);
+});
+
+test('without JavaScript the server reads the same quick-add line', async ({ browser }) => {
+  const page = await freshPage(browser, { javaScriptEnabled: false });
+  await signUp(page, 'Plainer', undefined, false);
+  await page.getByLabel('New task').fill('Standup every weekday at 9:15 #work p1');
+  await page.getByLabel('New task').press('Enter');
+  const row = taskList(page).getByRole('listitem').filter({ hasText: 'Standup' });
+  await expect(row.getByText('every weekday')).toBeVisible();
+  await expect(row.locator('time.due')).toContainText('at 09:15');
+  await expect(row.locator('.badge.high')).toBeVisible();
+  await expect(row.getByRole('link', { name: 'Show tasks tagged work' })).toBeVisible();
+});

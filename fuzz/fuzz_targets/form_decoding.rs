@@ -1,12 +1,14 @@
 //! Any request body or query string, decoded the way the server functions decode theirs and
-//! then validated: never a panic, and whatever is accepted keeps the documented rules.
+//! then validated: never a panic, and whatever is accepted keeps the documented rules. The
+//! same bytes are also read as a quick-add line.
 #![no_main]
 
 use doable::{
     auth::{ChangePassword, DeleteAccount, Login, Signup, validate_signup},
     lists::{CreateList, InviteMember, RemoveMember, RenameList, SetRole, limits as list_limits},
     tasks::{
-        CompleteAll, CreateTask, DeleteTask, GetTask, ListTasks, SetCompleted, TaskDraft, UpdateTask, limits, parse_id,
+        CompleteAll, CreateTask, DeleteTask, GetTask, ListTasks, QuickAdd, SetCompleted, TaskDraft, UpdateTask, limits,
+        parse_id, quick,
     },
     trash::RestoreFromTrash,
 };
@@ -43,6 +45,23 @@ fuzz_target!(|data: &[u8]| {
             check_draft(&draft);
         }
     }
+    // A quick-add line: the task it describes keeps the rules of any other, and its parts lie
+    // in order on the line's character boundaries.
+    let today = doable::dates::parse_date("2026-12-02").ok().flatten().unwrap();
+    if let Some(args) = decode::<QuickAdd>(data) {
+        if let Ok(draft) = args.input.task(today).and_then(|task| task.parse()) {
+            check_draft(&draft);
+        }
+    }
+    let line = quick::parse(data, today);
+    let mut end = 0;
+    for part in &line.parts {
+        assert!(end <= part.start && part.start < part.end && part.end <= data.len());
+        assert!(data.is_char_boundary(part.start) && data.is_char_boundary(part.end));
+        end = part.end;
+    }
+    assert!(line.parts.is_empty() || !line.title.is_empty(), "a line that is all phrase is all title");
+    assert!(line.repeat.is_none() || line.due_date.is_some(), "a rule comes with its first date");
     if let Some(args) = decode::<UpdateTask>(data) {
         if let Ok((_, changes)) = args.input.parse() {
             if let Some(title) = changes.title {

@@ -11,6 +11,7 @@ use super::store;
 use super::{
     CompleteAllInput, Deleted, ListQuery, ListScope, NewTask, SetCompletedInput, TagList, Task, TaskId, TaskList,
     TaskUpdate, Updated,
+    quick::line::{LineQuery, ParsedLine, QuickAddInput},
 };
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -18,7 +19,7 @@ use crate::{
     auth::{Person, extract::require_user},
     error::{
         ErrorBody,
-        docs::{BulkWriteErrors, InvalidFields, MemberWriteErrors, OwnReadErrors},
+        docs::{BulkWriteErrors, InvalidFields, MemberWriteErrors, OwnReadErrors, SessionErrors},
     },
     jobs::{JobKind, api::start},
     state::state,
@@ -34,8 +35,7 @@ use crate::{
 pub async fn list_tasks(#[server(flatten)] query: ListQuery) -> Result<TaskList, AppError> {
     let user = require_user().await?;
     let filter = query.parse()?;
-    let today = crate::zone::Zone::of_account(&user.user.time_zone).today();
-    store::list(&state()?.db, user.user.id, &filter, today).await
+    store::list(&state()?.db, user.user.id, &filter, today_of(&user)).await
 }
 
 /// One task of a list the user is a member of.
@@ -79,6 +79,43 @@ pub async fn create_task(#[server(flatten)] input: NewTask) -> Result<Task, AppE
     store::create(&state.db, &creator, draft, state.config.max_tasks_per_user).await
 }
 
+/// What a quick-add line means on the user's today (in their time zone): the title left and
+/// each phrase understood, with where it is. Nothing is created.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tasks/parse", tag = "tasks",
+    params(LineQuery),
+    responses(
+        (status = 200, description = "What the line means.", body = ParsedLine),
+        SessionErrors,
+        (status = 422, body = ErrorBody, description = "`validation_failed` on `text`: over 1,000 characters."),
+    ),
+))]
+#[server(prefix = "/api", endpoint = "tasks/parse", input = GetUrl)]
+pub async fn parse_line(#[server(flatten)] query: LineQuery) -> Result<ParsedLine, AppError> {
+    let user = require_user().await?;
+    let text = super::quick::line::checked(&query.text)?;
+    Ok(ParsedLine::new(text, super::quick::parse(text, today_of(&user))))
+}
+
+/// Creates the task a line describes (`Pay rent every month on the 1st #home !high`), as
+/// `GET /api/tasks/parse` reads it; a field given beside the line wins over the line's.
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/quick-add", tag = "tasks",
+    request_body(content = QuickAddInput, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The new task.", body = Task),
+        MemberWriteErrors,
+        (status = 422, body = ErrorBody, description = "`validation_failed`: `fields` names each bad field \
+            (`text` for a line over 1,000 characters or one leaving a title over 200); or `limit_reached`."),
+    ),
+))]
+#[server(prefix = "/api", endpoint = "tasks/quick-add")]
+pub async fn quick_add(#[server(flatten)] input: QuickAddInput) -> Result<Task, AppError> {
+    let user = require_user().await?;
+    let draft = input.task(today_of(&user))?.parse().map_err(super::quick::line::refused_line)?;
+    let state = state()?;
+    let creator = Person { id: user.user.id, name: user.user.name.clone() };
+    store::create(&state.db, &creator, draft, state.config.max_tasks_per_user).await
+}
+
 /// Changes some fields of a task, moves it to another list, or (un)assigns it.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tasks/update", tag = "tasks",
     request_body(content = TaskUpdate, content_type = "application/x-www-form-urlencoded"),
@@ -109,9 +146,8 @@ pub async fn set_completed(#[server(flatten)] input: SetCompletedInput) -> Resul
     let user = require_user().await?;
     let id = parse_id(&input.id)?;
     let completed = parse_bool("completed", &input.completed)?;
-    let today = crate::zone::Zone::of_account(&user.user.time_zone).today();
     let state = state()?;
-    store::set_completed(&state.db, user.user.id, id, completed, today, state.config.max_tasks_per_user).await
+    store::set_completed(&state.db, user.user.id, id, completed, today_of(&user), state.config.max_tasks_per_user).await
 }
 
 /// Skips a recurring task's date: it moves to the rule's next one, and nothing is recorded.
@@ -128,8 +164,7 @@ pub async fn set_completed(#[server(flatten)] input: SetCompletedInput) -> Resul
 pub async fn skip_task(#[server(flatten)] input: TaskId) -> Result<Task, AppError> {
     let user = require_user().await?;
     let id = parse_id(&input.id)?;
-    let today = crate::zone::Zone::of_account(&user.user.time_zone).today();
-    store::skip(&state()?.db, user.user.id, id, today).await
+    store::skip(&state()?.db, user.user.id, id, today_of(&user)).await
 }
 
 /// Moves a task to the trash, where the owner and the editors of its list may restore it for
@@ -198,4 +233,10 @@ pub async fn list_tags(#[server(flatten)] input: ListScope) -> Result<TagList, A
     let list_id = input.parse()?;
     let tags = store::tags(&state()?.db, user.user.id, list_id).await?;
     Ok(TagList { tags })
+}
+
+/// The user's today, in their time zone.
+#[cfg(feature = "ssr")]
+fn today_of(user: &crate::auth::session::AuthUser) -> time::Date {
+    crate::zone::Zone::of_account(&user.user.time_zone).today()
 }

@@ -18,14 +18,15 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod cursor;
 pub mod input;
+pub mod quick;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod ui;
 
 pub use api::{
-    ClearCompleted, CompleteAll, CreateTask, DeleteTask, GetTask, ListTags, ListTasks, SetCompleted, SkipTask,
-    UpdateTask, clear_completed, complete_all, create_task, delete_task, get_task, list_tags, list_tasks,
-    set_completed, skip_task, update_task,
+    ClearCompleted, CompleteAll, CreateTask, DeleteTask, GetTask, ListTags, ListTasks, ParseLine, QuickAdd,
+    SetCompleted, SkipTask, UpdateTask, clear_completed, complete_all, create_task, delete_task, get_task, list_tags,
+    list_tasks, parse_line, quick_add, set_completed, skip_task, update_task,
 };
 pub use input::{
     CompleteAllInput, ListQuery, ListScope, NewTask, SetCompletedInput, TaskId, TaskUpdate, normalize_description,

@@ -28,8 +28,8 @@ use crate::{
         ui::{ListsSidebar, PendingInvitations},
     },
     tasks::{
-        ClearCompleted, CompleteAll, CreateTask, DeleteTask, ListScope, SetCompleted, SkipTask, UpdateTask, list_tags,
-        list_tasks,
+        ClearCompleted, CompleteAll, CreateTask, DeleteTask, ListScope, QuickAdd, SetCompleted, SkipTask, UpdateTask,
+        list_tags, list_tasks,
     },
     ui::{mark_hydrated, posted_error},
 };
@@ -40,6 +40,7 @@ mod fields;
 mod footer;
 mod list;
 mod new_task;
+mod preview;
 mod toolbar;
 mod view;
 
@@ -54,12 +55,14 @@ pub fn TasksPage() -> impl IntoView {
     let params = use_query_map();
     view! {
         <Title text="Tasks" />
-        {with_user(move |_| {
+        {with_user(move |user| {
             let notice = no_script_error(&params.read_untracked());
+            let today = crate::zone::today_in(&user.time_zone).map(|d| d.to_string()).unwrap_or_default();
             let lists = Resource::new(
                 || (),
                 |_| async { (list_lists().await, list_assignees().await, current_job().await) },
             );
+            // The person's today, for the quick-add preview (the WASM has no zone database).
             view! {
                 <Suspense fallback=|| {
                     view! { <p class="loading">"Loading your lists…"</p> }
@@ -88,7 +91,7 @@ pub fn TasksPage() -> impl IntoView {
                                 <ListsSidebar lists />
                                 <div class="tasks-main">
                                     <PendingInvitations />
-                                    <TaskBoard notice choices job />
+                                    <TaskBoard notice choices job today=today.clone() />
                                 </div>
                             </div>
                         }
@@ -104,6 +107,7 @@ pub fn TasksPage() -> impl IntoView {
 fn no_script_error(params: &ParamsMap) -> Option<String> {
     let ours = [
         CreateTask::url(),
+        QuickAdd::url(),
         UpdateTask::url(),
         SetCompleted::url(),
         SkipTask::url(),
@@ -121,7 +125,8 @@ fn no_script_error(params: &ParamsMap) -> Option<String> {
             "Nothing was skipped: the task does not repeat, or this was the last date of its rule.".to_owned()
         }
         AppError::Validation(fields) if !fields.is_empty() => {
-            let created = params.get("__path").as_deref() == Some(CreateTask::url());
+            let path = params.get("__path");
+            let created = [Some(CreateTask::url()), Some(QuickAdd::url())].contains(&path.as_deref());
             let what = if created { "The task was not added" } else { "The task was not saved" };
             format!("{what}: {}", fields.into_values().collect::<Vec<_>>().join(" "))
         }
@@ -133,6 +138,7 @@ fn no_script_error(params: &ParamsMap) -> Option<String> {
 fn field_hint(field: &str) -> Option<&'static str> {
     Some(match field {
         "title" => "A task needs a title of at most 200 characters.",
+        "text" => "Type what needs to be done: a title of at most 200 characters, in a line of at most 1,000.",
         "description" => "A description has at most 2,000 characters.",
         "priority" => "The priority is none, low, medium or high.",
         "due_date" => "The due date must be a real date.",
@@ -149,7 +155,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
 
 /// The task board: new task, filters, the list and its footer.
 #[island]
-fn TaskBoard(notice: Option<String>, choices: Choices, job: Option<Job>) -> impl IntoView {
+fn TaskBoard(notice: Option<String>, choices: Choices, job: Option<Job>, today: String) -> impl IntoView {
     mark_hydrated();
     let board = Board::new(View::current(), notice, choices, job);
     provide_context(board);
@@ -197,7 +203,8 @@ fn TaskBoard(notice: Option<String>, choices: Choices, job: Option<Job>) -> impl
                 },
             )
         } else {
-            Either::Right(view! { <NewTaskForm /> })
+            let today = crate::dates::parse_date(&today).ok().flatten();
+            Either::Right(view! { <NewTaskForm today /> })
         }}
         <Notice />
         {move || board.job.get().map(|job| view! { <JobProgress job /> })}

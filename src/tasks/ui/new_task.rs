@@ -5,23 +5,26 @@ use leptos::{ev, prelude::*, server_fn::ServerFn};
 use super::{
     board::Board,
     fields::{PriorityOptions, RepeatFromOptions, RepeatOptions},
+    preview,
 };
 use crate::{
     error::AppError,
-    tasks::{CreateTask, NewTask, Priority, RepeatFrom, create_task, limits},
+    tasks::{Priority, QuickAdd, RepeatFrom, limits, quick::line::QuickAddInput, quick_add},
     ui::{error_text, invalid},
 };
 
-/// The "New task" field with its "More options".
+/// The "New task" field, which reads a quick-add line (`Pay rent every month on the 1st
+/// #home !high`, previewed as it is typed), with its "More options" (which win over the
+/// line's).
 #[component]
-pub(super) fn NewTaskForm() -> impl IntoView {
+pub(super) fn NewTaskForm(today: Option<time::Date>) -> impl IntoView {
     let board = expect_context::<Board>();
     let form_ref = NodeRef::<leptos::html::Form>::new();
     let title_ref = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<AppError>);
     // The title on its way to the server, if any.
     let adding = RwSignal::new(None::<String>);
-    let described = move || if error.get().is_some() { "new-task-error" } else { "new-task-hint" };
+    let described = move || if error.get().is_some() { "new-task-error" } else { "new-task-hint new-task-preview" };
     let focus_title = move || {
         if let Some(title) = title_ref.get_untracked() {
             let _ = title.focus();
@@ -34,8 +37,8 @@ pub(super) fn NewTaskForm() -> impl IntoView {
         let form: web_sys::HtmlFormElement = event_target(&event);
         let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
         let field = |name: &str| data.get(name).as_string().filter(|v| !v.is_empty());
-        let input = NewTask {
-            title: field("title").unwrap_or_default(),
+        let input = QuickAddInput {
+            text: field("text").unwrap_or_default(),
             description: field("description"),
             priority: field("priority"),
             due_date: field("due_date"),
@@ -44,23 +47,25 @@ pub(super) fn NewTaskForm() -> impl IntoView {
             repeat_from: field("repeat_from"),
             tags: field("tags"),
             list_id: field("list_id"),
-            assignee_id: None,
         };
-        if input.title.trim().is_empty() {
-            error.set(Some(AppError::field("title", "Type what needs to be done first.")));
+        if input.text.trim().is_empty() {
+            error.set(Some(AppError::field("text", "Type what needs to be done first.")));
             focus_title();
             return;
         }
-        adding.set(Some(input.title.trim().to_owned()));
+        adding.set(Some(input.text.trim().to_owned()));
         let sent = input.clone();
         board.send(
             "Could not add the task".to_owned(),
             Box::pin(async move {
-                let result = create_task(input).await;
+                let result = quick_add(input).await;
                 adding.set(None);
                 if let (Err(refused), Some(form)) = (result, form_ref.get_untracked()) {
                     // What was typed comes back into the form, with the reason under it.
                     restore_new_task(&form, &sent);
+                    if let Some(today) = today {
+                        preview::show(&sent.text, today);
+                    }
                     error.set(Some(refused));
                 }
                 Ok(())
@@ -69,13 +74,16 @@ pub(super) fn NewTaskForm() -> impl IntoView {
         if let Some(form) = form_ref.get_untracked() {
             form.reset();
         }
+        if let Some(today) = today {
+            preview::show("", today);
+        }
         focus_title();
     };
 
     view! {
         <form
             class="card new-task"
-            action=CreateTask::url()
+            action=QuickAdd::url()
             method="post"
             node_ref=form_ref
             on:submit=on_submit
@@ -88,22 +96,32 @@ pub(super) fn NewTaskForm() -> impl IntoView {
             <div class="new-task-row">
                 <input
                     id="new-task"
-                    name="title"
+                    name="text"
                     type="text"
                     placeholder="What needs to be done?"
                     autocomplete="off"
-                    maxlength=limits::TITLE_MAX
+                    maxlength=crate::tasks::quick::line::TEXT_MAX
                     aria-describedby=described
-                    aria-invalid=invalid(error.into(), "title")
+                    aria-invalid=invalid(error.into(), "text")
                     node_ref=title_ref
+                    on:input=move |event| {
+                        if let Some(today) = today {
+                            preview::show(&event_target_value(&event), today);
+                        }
+                    }
                 />
                 <button type="submit" class="button-primary">
                     "Add"
                 </button>
             </div>
-            <p id="new-task-hint" class="visually-hidden">
-                "Press Enter to add the task."
+            <p id="new-task-hint" class="hint">
+                "Press Enter to add it. Dates, times, repeats, "
+                <code>"#tags"</code>
+                " and "
+                <code>"!high"</code>
+                " in the line are understood (“every monday at 9”); quote words to keep them in the title."
             </p>
+            <p class="quick-preview" id=preview::ID hidden=true></p>
             <p id="new-task-error" class="field-error" role="alert" hidden=move || error.get().is_none()>
                 {move || error.get().map(|e| error_text(&e))}
             </p>
@@ -169,7 +187,7 @@ pub(super) fn NewTaskForm() -> impl IntoView {
 }
 
 /// Puts a refused new task's fields back into the form.
-fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &NewTask) {
+fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &QuickAddInput) {
     use wasm_bindgen::JsCast;
     let set = |name: &str, value: &str| {
         if let Some(element) = form.elements().named_item(name) {
@@ -182,7 +200,7 @@ fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &NewTask) {
             }
         }
     };
-    set("title", &sent.title);
+    set("text", &sent.text);
     set("description", sent.description.as_deref().unwrap_or_default());
     set("priority", sent.priority.as_deref().unwrap_or("none"));
     set("due_date", sent.due_date.as_deref().unwrap_or_default());
