@@ -69,7 +69,7 @@ pub struct Parsed {
 /// How the rules and tags a line gives are checked.
 #[derive(Clone, Copy)]
 pub struct Checks {
-    /// A rule's first date from today ([`first_date`]), or `None` for a rule that is no rule
+    /// A rule's first date from a date ([`first_date`]), or `None` for a rule that is no rule
     /// after all (`Some(None)`: a rule whose first date is not known).
     pub rule: fn(&str, Date) -> Option<Option<Date>>,
     /// A tag as stored, or `None` for one that is no tag.
@@ -142,8 +142,11 @@ pub fn parse_with(text: &str, today: Date, check: Checks) -> Parsed {
         return Parsed { title: words.iter().map(|w| w.text).collect::<Vec<_>>().join(" "), ..Parsed::default() };
     }
     parsed.title = title.join(" ");
-    // A repeating task starts on its rule's first date; a time alone is for today.
-    if parsed.due_date.is_none() {
+    // A repeating task starts on its rule's first date (from the line's own date, if it has
+    // one: `every monday starting jan 5` starts on the Monday after); a time alone is for today.
+    if let (Some(date), Some(rule)) = (parsed.due_date, &parsed.repeat) {
+        parsed.due_date = (check.rule)(rule, date).flatten().or(Some(date));
+    } else if parsed.due_date.is_none() {
         parsed.due_date = match rule_first {
             Some(first) => first,
             None => parsed.due_time.map(|_| today),
@@ -201,7 +204,8 @@ enum Found {
 fn phrase(words: &[Word], today: Date, parsed: &Parsed, repeats: bool, check: Checks) -> Option<(usize, Found)> {
     let keys: Vec<&str> = words.iter().take_while(|w| !w.quoted).take(12).map(|w| w.key.as_str()).collect();
     let first = *keys.first()?;
-    if let Some(tag) = first.strip_prefix('#') {
+    // `#home`, not `issue #42`.
+    if let Some(tag) = first.strip_prefix('#').filter(|t| !t.bytes().all(|b| b.is_ascii_digit())) {
         return Some((1, Found::Tag((check.tag)(tag)?)));
     }
     if parsed.priority.is_none()
@@ -245,7 +249,9 @@ fn priority(key: &str) -> Option<Priority> {
 /// `starting`).
 fn due_date(keys: &[&str], today: Date) -> Option<(usize, Date)> {
     if let ["on" | "due" | "by" | "starting", rest @ ..] = keys {
+        // `on the 15th`, not `on the 2 main goals`.
         if let ["the", day, ..] = rest
+            && day.ends_with(|c: char| c.is_ascii_alphabetic())
             && let Some(day) = ordinal_day(day)
         {
             return Some((3, next_month_day(today, day)?));
@@ -382,7 +388,10 @@ fn month(key: &str) -> Option<Month> {
 fn ordinal_day(key: &str) -> Option<u8> {
     let digits = key.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = &key[digits.len()..];
-    let day: u8 = digits.parse().ok().filter(|_| (1..=2).contains(&digits.len()))?;
+    if !(1..=2).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let day: u8 = digits.parse().ok()?;
     let right = match (day % 10, day) {
         (_, 11..=13) => "th",
         (1, _) => "st",
@@ -452,7 +461,9 @@ fn clock_time(key: &str, bare: bool) -> Option<Time> {
         },
     };
     let (hour, minute) = match clock.split_once(':') {
-        Some((h, m)) if m.len() == 2 => (h, m.parse::<u8>().ok()?),
+        // `17:30` and `09:30` alone, `9:30` after `at` or with am/pm: not `John 3:16`.
+        Some((h, _)) if h.len() < 2 && half.is_none() && !bare => return None,
+        Some((h, m)) if m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()) => (h, m.parse::<u8>().ok()?),
         Some(_) => return None,
         None if half.is_some() || bare => (clock, 0),
         None => return None,

@@ -11,11 +11,15 @@ use crate::repeat::Rule;
 /// `every jan 5`, `every year`, each perhaps with `until <date>` or `for 5 times`; `every!`
 /// counts from the completion.
 pub(super) fn repeat(keys: &[&str], today: Date) -> Option<(usize, String, bool)> {
+    // `daily` and its kin only where nothing but other phrases follows: not `weekly report`.
+    let alone = keys.get(1).is_none_or(|next| {
+        ["at", "until", "for", "starting", "on", "from"].contains(next) || next.starts_with(['#', '!'])
+    });
     let (mut taken, mut rule, from_completion) = match keys {
-        ["daily", ..] => (1, "FREQ=DAILY".to_owned(), false),
-        ["weekly", ..] => (1, "FREQ=WEEKLY".to_owned(), false),
-        ["monthly", ..] => (1, "FREQ=MONTHLY".to_owned(), false),
-        ["yearly" | "annually", ..] => (1, "FREQ=YEARLY".to_owned(), false),
+        ["daily", ..] if alone => (1, "FREQ=DAILY".to_owned(), false),
+        ["weekly", ..] if alone => (1, "FREQ=WEEKLY".to_owned(), false),
+        ["monthly", ..] if alone => (1, "FREQ=MONTHLY".to_owned(), false),
+        ["yearly" | "annually", ..] if alone => (1, "FREQ=YEARLY".to_owned(), false),
         [word @ ("every" | "every!"), rest @ ..] => {
             let (taken, rule) = every(rest)?;
             (taken + 1, rule, *word == "every!")
@@ -29,7 +33,8 @@ pub(super) fn repeat(keys: &[&str], today: Date) -> Option<(usize, String, bool)
                 rule.push_str(&format!(";UNTIL={:04}{:02}{:02}", end.year(), end.month() as u8, end.day()));
             }
         }
-        ["for", count, "times", ..] | [count, "times", ..] if count_of(count).is_some() => {
+        // A count is of a schedule's dates: `every!` has none (its words stay in the title).
+        ["for", count, "times", ..] | [count, "times", ..] if count_of(count).is_some() && !from_completion => {
             taken += if keys[taken] == "for" { 3 } else { 2 };
             rule.push_str(&format!(";COUNT={}", count_of(count)?));
         }
@@ -50,11 +55,20 @@ pub fn first_date(rule: &str, today: Date) -> Option<Date> {
 
 /// What follows `every`, as a rule's text.
 fn every(keys: &[&str]) -> Option<(usize, String)> {
+    // `2`, `two`, `2nd`, `second`, before a unit or a weekday: the interval.
+    let interval_of = |n: &str| {
+        count_of(n)
+            .or_else(|| n.ends_with(|c: char| c.is_ascii_alphabetic()).then(|| ordinal_day(n)).flatten().map(u16::from))
+            .or_else(|| nth_of(n).and_then(|n| u16::try_from(n).ok()))
+    };
+    // (`every 3rd friday` is the month's third Friday, as in Todoist; `every other friday`
+    // is every two weeks.)
+    let unit_next = |rest: &[&str]| rest.first().is_some_and(|u| unit_of(u).is_some());
     let (interval, rest, skipped) = match keys {
-        ["other", rest @ ..] => (2, rest, 1),
-        [n, rest @ ..] if count_of(n).is_some() && rest.first().is_some_and(|u| unit_of(u).is_some()) => {
-            (count_of(n)?, rest, 1)
+        ["other", rest @ ..] if unit_next(rest) || rest.first().is_some_and(|d| weekday(d, true).is_some()) => {
+            (2, rest, 1)
         }
+        [n, rest @ ..] if unit_next(rest) && interval_of(n).is_some() => (interval_of(n)?, rest, 1),
         _ => (1, keys, 0),
     };
     let every = if interval == 1 { String::new() } else { format!(";INTERVAL={interval}") };
@@ -63,13 +77,15 @@ fn every(keys: &[&str]) -> Option<(usize, String)> {
         let (more, by) = match (unit, &rest[1..]) {
             (Unit::Week, ["on", days @ ..]) => weekdays(days).map(|(n, by)| (n + 1, by)).unwrap_or_default(),
             (Unit::Month, ["on", "the", day @ ..]) => month_day(day).map(|(n, by)| (n + 2, by)).unwrap_or_default(),
+            (Unit::Month, ["on", day @ ..]) => month_day(day).map(|(n, by)| (n + 1, by)).unwrap_or_default(),
             (Unit::Year, ["on", day @ ..]) => year_day(day).map(|(n, by)| (n + 1, by)).unwrap_or_default(),
             _ => (0, String::new()),
         };
         return Some((skipped + 1 + more, format!("FREQ={freq}{every}{by}")));
     }
     if interval != 1 {
-        return None;
+        // `every other monday`, `every 2nd tue and thu`.
+        return weekdays(rest).map(|(n, by)| (skipped + n, format!("FREQ=WEEKLY{every}{by}")));
     }
     match keys {
         ["weekday" | "weekdays" | "workday", ..] => Some((1, "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR".to_owned())),
@@ -88,16 +104,20 @@ fn every(keys: &[&str]) -> Option<(usize, String)> {
 
 /// `monday`, `mon and thu`, `tue, thu and sat`: `;BYDAY=...`.
 fn weekdays(keys: &[&str]) -> Option<(usize, String)> {
-    let mut days: Vec<&str> = Vec::new();
+    // In the rules' canonical order, Monday first, each once (a mask, not a sort: the sort's
+    // code costs the WASM 4 KiB).
+    let mut days = [false; 7];
     let mut taken = 0;
     while let Some(day) = keys.get(taken).and_then(|k| weekday(k, true)) {
-        days.push(byday(day));
+        days[usize::from(day.number_days_from_monday())] = true;
         taken += 1;
         let joined = keys.get(taken) == Some(&"and") || keys.get(taken) == Some(&"&");
         if joined && keys.get(taken + 1).and_then(|k| weekday(k, true)).is_some() {
             taken += 1;
         }
     }
+    const NAMES: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+    let days: Vec<&str> = NAMES.iter().zip(days).filter(|(_, on)| *on).map(|(name, _)| *name).collect();
     (!days.is_empty()).then(|| (taken, format!(";BYDAY={}", days.join(","))))
 }
 

@@ -7,7 +7,7 @@ use time::Date;
 
 use super::fields::{due_label, priority_label};
 use crate::tasks::{
-    limits,
+    Priority, limits,
     quick::{Checks, PartKind, parse_with},
 };
 
@@ -34,14 +34,19 @@ pub(super) fn sentence(text: &str, today: Date) -> String {
         return String::new();
     }
     let mut said = vec![format!("Adds “{}”", parsed.title)];
-    if let Some(date) = parsed.due_date {
-        said.push(due_label(date, parsed.due_time, today, false).0.to_ascii_lowercase());
+    match (parsed.due_date, parsed.due_time) {
+        (Some(date), time) => said.push(due_label(date, time, today, false).0.to_ascii_lowercase()),
+        // A rule's first date is the server's to give; its time is the line's.
+        (None, Some(time)) => said.push(format!("at {}", crate::dates::time_text(time))),
+        (None, None) => {}
     }
     if let Some(part) = parsed.parts.iter().find(|p| p.kind == PartKind::Repeat) {
         said.push(format!("repeats {}", &text[part.start..part.end]));
     }
-    if let Some(priority) = parsed.priority {
-        said.push(format!("{} priority", priority_label(priority).to_ascii_lowercase()));
+    match parsed.priority {
+        Some(Priority::None) => said.push("no priority".to_owned()),
+        Some(priority) => said.push(format!("{} priority", priority_label(priority).to_ascii_lowercase())),
+        None => {}
     }
     said.extend(parsed.tags.iter().map(|tag| format!("#{tag}")));
     said.join(" · ")
@@ -94,6 +99,10 @@ mod tests {
             "Adds “Call Bob” · due tomorrow at 21:00 · low priority"
         );
         assert_eq!(sentence("Party jan 5 2028", today), "Adds “Party” · due 5 jan 2028");
+        assert_eq!(
+            sentence("Standup every weekday at 9:15 p4", today),
+            "Adds “Standup” · at 09:15 · repeats every weekday · no priority"
+        );
         assert_eq!(sentence("Just a title", today), "");
         assert_eq!(sentence("tomorrow", today), "", "a line that is all phrase is all title");
     }
