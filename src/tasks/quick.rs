@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, Month, Time, Weekday};
 
-use super::{Priority, input::normalize_tag};
+use super::{Priority, RepeatFrom, input::normalize_tag};
 
 pub mod line;
 mod rules;
@@ -58,8 +58,8 @@ pub struct Parsed {
     pub due_time: Option<Time>,
     /// The repeat rule, in its canonical text (`FREQ=MONTHLY;BYMONTHDAY=1`).
     pub repeat: Option<String>,
-    /// Whether the next date counts from the completion (`every!`).
-    pub from_completion: bool,
+    /// What the next date counts from: the completion after `every!`.
+    pub repeat_from: RepeatFrom,
     pub priority: Option<Priority>,
     pub tags: Vec<String>,
     /// The phrases understood, in the order of the line.
@@ -111,7 +111,7 @@ pub fn parse_with(text: &str, today: Date, check: Checks) -> Parsed {
                     }
                     Found::Repeat(rule, from_completion, first) => {
                         parsed.repeat = Some(rule);
-                        parsed.from_completion = from_completion;
+                        parsed.repeat_from = if from_completion { RepeatFrom::Completion } else { RepeatFrom::Due };
                         rule_first = Some(first);
                         PartKind::Repeat
                     }

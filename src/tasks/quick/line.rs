@@ -70,15 +70,15 @@ impl QuickAddInput {
             description: self.description.clone(),
             // A menu left at its default (a form's "No priority", "the schedule") leaves the line's.
             priority: or_line(
-                &self.priority.clone().filter(|p| p != "none"),
+                &self.priority.clone().filter(|p| p != Priority::None.as_str()),
                 parsed.priority.map(|p| p.as_str().to_owned()),
             ),
             due_date: or_line(&self.due_date, parsed.due_date.map(|d| d.to_string())),
             due_time: or_line(&self.due_time, parsed.due_time.map(crate::dates::time_text)),
             repeat: or_line(&self.repeat, parsed.repeat),
             repeat_from: or_line(
-                &self.repeat_from.clone().filter(|r| r != "due"),
-                parsed.from_completion.then(|| "completion".to_owned()),
+                &self.repeat_from.clone().filter(|r| r != RepeatFrom::Due.as_str()),
+                Some(parsed.repeat_from).filter(|r| *r != RepeatFrom::Due).map(|r| r.as_str().to_owned()),
             ),
             tags: Some(tags.join(",")),
             list_id: self.list_id.clone(),
@@ -170,7 +170,7 @@ impl ParsedLine {
             due_date: parsed.due_date,
             due_time: parsed.due_time,
             repeat: parsed.repeat,
-            repeat_from: if parsed.from_completion { RepeatFrom::Completion } else { RepeatFrom::Due },
+            repeat_from: parsed.repeat_from,
             priority: parsed.priority,
             tags: parsed.tags,
             parts,

@@ -3,7 +3,7 @@
 use time::macros::date;
 
 use super::{PartKind, parse};
-use crate::tasks::Priority;
+use crate::tasks::{Priority, RepeatFrom};
 
 /// A line and what it means: title, due date, due time, repeat rule (`!` first when it
 /// counts from the completion), priority, tags (comma-separated); `-` for nothing.
@@ -257,10 +257,9 @@ fn every_phrase_of_the_table_means_what_it_says() {
             parsed.title.as_str(),
             parsed.due_date.map_or("-".to_owned(), |d| d.to_string()),
             parsed.due_time.map_or("-".to_owned(), crate::dates::time_text),
-            parsed
-                .repeat
-                .as_ref()
-                .map_or("-".to_owned(), |r| format!("{}{r}", if parsed.from_completion { "!" } else { "" })),
+            parsed.repeat.as_ref().map_or("-".to_owned(), |r| {
+                format!("{}{r}", if parsed.repeat_from == RepeatFrom::Completion { "!" } else { "" })
+            }),
             parsed.priority.map_or("-", Priority::as_str),
             if parsed.tags.is_empty() { "-".to_owned() } else { parsed.tags.join(",") },
         );

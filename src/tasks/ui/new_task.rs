@@ -63,9 +63,7 @@ pub(super) fn NewTaskForm(today: Option<time::Date>) -> impl IntoView {
                 if let (Err(refused), Some(form)) = (result, form_ref.get_untracked()) {
                     // What was typed comes back into the form, with the reason under it.
                     restore_new_task(&form, &sent);
-                    if let Some(today) = today {
-                        preview::show(&sent.text, today);
-                    }
+                    preview::show(&sent.text, today);
                     error.set(Some(refused));
                 }
                 Ok(())
@@ -74,9 +72,7 @@ pub(super) fn NewTaskForm(today: Option<time::Date>) -> impl IntoView {
         if let Some(form) = form_ref.get_untracked() {
             form.reset();
         }
-        if let Some(today) = today {
-            preview::show("", today);
-        }
+        preview::show("", today);
         focus_title();
     };
 
@@ -104,11 +100,7 @@ pub(super) fn NewTaskForm(today: Option<time::Date>) -> impl IntoView {
                     aria-describedby=described
                     aria-invalid=invalid(error.into(), "text")
                     node_ref=title_ref
-                    on:input=move |event| {
-                        if let Some(today) = today {
-                            preview::show(&event_target_value(&event), today);
-                        }
-                    }
+                    on:input=move |event| preview::show(&event_target_value(&event), today)
                 />
                 <button type="submit" class="button-primary">
                     "Add"

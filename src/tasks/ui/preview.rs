@@ -52,9 +52,10 @@ pub(super) fn sentence(text: &str, today: Date) -> String {
     said.join(" · ")
 }
 
-/// Shows the sentence for `text` under the field (hides it when there is nothing to say).
-pub(super) fn show(text: &str, today: Date) {
-    if let Some(element) = leptos::prelude::document().get_element_by_id(ID) {
+/// Shows the sentence for `text` under the field (hides it when there is nothing to say, or
+/// no `today` to read the line on).
+pub(super) fn show(text: &str, today: Option<Date>) {
+    if let (Some(today), Some(element)) = (today, leptos::prelude::document().get_element_by_id(ID)) {
         let said = sentence(text, today);
         element.set_text_content(Some(&said));
         let _ = element.toggle_attribute_with_force("hidden", said.is_empty());
