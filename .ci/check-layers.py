@@ -38,6 +38,7 @@ LAYERS = [
     "zone",  # each account's time zone: today and the moments pages show
     "repeat",  # recurrence rules (RRULE) and the dates they give
     "repeat::tests",
+    "reminders",  # a task's reminders as the forms and the API write them
     # Feature types (each feature's mod.rs: what its API speaks).
     "auth",
     "lists",
@@ -45,11 +46,13 @@ LAYERS = [
     "tasks",
     "trash",
     "history",
+    "notifications",  # what a person is told: reminders, in the app and by email
     # The database and what builds on it alone.
     "db",
     "db::writer",
     "db::lock",
     "db::backup",  # snapshots and restores (the host's commands, the scheduled snapshots)
+    "reminders::schedule",  # the queue of reminders to send (task, account and list stores)
     "rate_limit",
     "auth::password",
     "auth::store",
@@ -68,6 +71,7 @@ LAYERS = [
     "tasks::quick::line",  # what the quick-add endpoints speak
     "tasks::quick::tests",
     "history::input",
+    "notifications::input",
     "history::record",  # every change writes its events (lists, tasks and trash stores)
     "jobs::step",  # a bulk change's batch records its progress (tasks and trash stores)
     "lists::store",
@@ -80,6 +84,9 @@ LAYERS = [
     "trash::input",
     "trash::store",
     "history::store",
+    "notifications::store",
+    "notifications::mail",
+    "notifications::sweep",
     "jobs::store",
     "jobs::api",  # starts the bulk changes of the tasks and trash server functions
     "auth::api",  # deleting an account hands its shared lists over (lists::store)
@@ -87,6 +94,7 @@ LAYERS = [
     "tasks::api",
     "trash::api",
     "history::api",
+    "notifications::api",
     # Shared components, then each feature's pages.
     "ui",
     "jobs::ui",
@@ -98,6 +106,7 @@ LAYERS = [
     "lists::ui::settings",
     "history::ui",
     "trash::ui",
+    "notifications::ui",
     "tasks::ui::view",
     "tasks::ui::board",
     "tasks::ui::fields",

@@ -11,7 +11,7 @@ use utoipa::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, error::ErrorBody, history, jobs, lists, state::AppState, tasks, trash};
+use crate::{auth, error::ErrorBody, history, jobs, lists, notifications, state::AppState, tasks, trash};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -49,6 +49,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         lists::api::list_assignees,
         lists::api::invite_member,
         lists::api::set_role,
+        lists::api::set_list_reminders,
         lists::api::remove_member,
         lists::api::leave_list,
         lists::api::list_invitations,
@@ -72,6 +73,8 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         tasks::api::clear_completed,
         tasks::api::complete_all,
         tasks::api::list_tags,
+        notifications::api::list_notifications,
+        notifications::api::read_notifications,
     ),
     components(schemas(ErrorBody)),
     // Every endpoint needs a session unless its own `security` says otherwise.
@@ -81,6 +84,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         (name = "auth", description = "Accounts and sessions"),
         (name = "lists", description = "Lists, their members and invitations, and the trash"),
         (name = "tasks", description = "The tasks of the lists the logged-in user is a member of"),
+        (name = "notifications", description = "What the logged-in user was told: the reminders of their tasks"),
     ),
 )]
 pub struct ApiDoc;

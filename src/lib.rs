@@ -19,6 +19,8 @@ pub mod error;
 pub mod history;
 pub mod jobs;
 pub mod lists;
+pub mod notifications;
+pub mod reminders;
 pub mod repeat;
 pub mod tasks;
 pub mod trash;

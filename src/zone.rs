@@ -142,6 +142,24 @@ mod server {
             self.date_at(OffsetDateTime::now_utc())
         }
 
+        /// The moment the zone's clocks show `local`. A time the clocks skip (spring forward)
+        /// is read with the offset before the gap (02:30 is 03:30), a time they show twice is
+        /// the first of the two: RFC 5545's reading, and jiff's "compatible" one.
+        pub fn moment_of(&self, local: time::PrimitiveDateTime) -> Option<OffsetDateTime> {
+            let civil = jiff::civil::DateTime::new(
+                i16::try_from(local.year()).ok()?,
+                i8::try_from(u8::from(local.month())).ok()?,
+                i8::try_from(local.day()).ok()?,
+                i8::try_from(local.hour()).ok()?,
+                i8::try_from(local.minute()).ok()?,
+                0,
+                0,
+            )
+            .ok()?;
+            let at = self.rules.to_timestamp(civil).ok()?;
+            OffsetDateTime::from_unix_timestamp(at.as_second()).ok()
+        }
+
         /// A moment to the minute as people in the zone read it: `2026-03-29 09:30`.
         pub fn minute(&self, moment: OffsetDateTime) -> String {
             let local = self.local(moment);
@@ -223,6 +241,17 @@ mod server {
             let (east, west) = (Zone::parse("Pacific/Kiritimati").unwrap(), Zone::parse("Pacific/Pago_Pago").unwrap());
             assert_eq!(east.date_at(moment), date!(2026 - 12 - 06));
             assert_eq!(west.date_at(moment), date!(2026 - 12 - 05));
+        }
+
+        #[test]
+        fn local_times_become_moments_across_daylight_saving() {
+            let berlin = Zone::parse("Europe/Berlin").unwrap();
+            assert_eq!(berlin.moment_of(datetime!(2027-01-10 09:00)), Some(datetime!(2027-01-10 08:00 UTC)));
+            assert_eq!(berlin.moment_of(datetime!(2027-07-10 09:00)), Some(datetime!(2027-07-10 07:00 UTC)));
+            // 02:30 does not exist on 2027-03-28: the moment after the gap.
+            assert_eq!(berlin.moment_of(datetime!(2027-03-28 02:30)), Some(datetime!(2027-03-28 01:30 UTC)));
+            // 02:30 comes twice on 2027-10-31: the first.
+            assert_eq!(berlin.moment_of(datetime!(2027-10-31 02:30)), Some(datetime!(2027-10-31 00:30 UTC)));
         }
 
         #[test]

@@ -8,9 +8,12 @@ use leptos_router::{
     hooks::use_location,
 };
 
-use crate::auth::{
-    Logout,
-    ui::{use_auth, user_name},
+use crate::{
+    auth::{
+        Logout,
+        ui::{use_auth, user_name},
+    },
+    notifications::{NotificationQuery, list_notifications, ui::UnreadLink},
 };
 
 /// The top bar: the name of the app, and who is logged in. Server-rendered: logging out is
@@ -31,8 +34,16 @@ pub fn Header() -> impl IntoView {
                     {Suspend::new(async move {
                         match auth.user.await {
                             Ok(Some(user)) => {
+                                let unread = list_notifications(NotificationQuery {
+                                        unread: Some("true".to_owned()),
+                                        limit: Some("1".to_owned()),
+                                        before: None,
+                                    })
+                                    .await
+                                    .map_or(0, |page| page.unread);
                                 Either::Left(
                                     view! {
+                                        <UnreadLink unread />
                                         <A href="/account" attr:class="user-name">
                                             {user_name(&user)}
                                         </A>

@@ -12,6 +12,7 @@ use crate::{
     auth::ui::{AccountPage, LoginPage, SignupPage, provide_auth},
     history::ui::HistoryPage,
     lists::ui::ListSettingsPage,
+    notifications::ui::NotificationsPage,
     tasks::ui::TasksPage,
     trash::ui::TrashPage,
 };
@@ -35,6 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options islands=true />
                 <MetaTags />
+                // Desktop notifications of reminders (public/notify.js: a plain script, no island).
+                <script src="/notify.js" defer></script>
             </head>
             <body>
                 <App />
@@ -68,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/lists/:id") view=ListSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/lists/:id/history") view=HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

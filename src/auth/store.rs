@@ -7,6 +7,7 @@ use super::User;
 use crate::{
     db::{Db, ResultExt, Timestamp, execute, with_pool, with_writer},
     error::AppError,
+    reminders::schedule::reschedule_all,
 };
 
 /// A user row with its password hash. Deliberately not `Serialize`: the hash never leaves
@@ -70,10 +71,12 @@ pub async fn create_user(db: &Db, account: NewAccount<'_>) -> Result<User, AppEr
     Ok(User { id, email: email.to_owned(), name: name.to_owned(), time_zone: time_zone.to_owned(), created_at: now.0 })
 }
 
-/// Changes an account's name and time zone; the account as it is now.
+/// Changes an account's name and time zone; the account as it is now. The reminders queued
+/// for them move to the new zone's clock in the same transaction.
 pub async fn update_profile(db: &Db, user_id: Uuid, name: &str, time_zone: &str) -> Result<Option<User>, AppError> {
     let row: Option<UserRow> = with_writer!(db, |conn| {
-        sqlx::query_as(
+        let mut tx = conn.begin().await?;
+        let row: Option<UserRow> = sqlx::query_as(
             "update users set name = $1, time_zone = $2, updated_at = $3 where id = $4 \
              returning id, email, name, time_zone, created_at",
         )
@@ -81,8 +84,11 @@ pub async fn update_profile(db: &Db, user_id: Uuid, name: &str, time_zone: &str)
         .bind(time_zone)
         .bind(Timestamp::now())
         .bind(user_id)
-        .fetch_optional(conn)
-        .await
+        .fetch_optional(&mut *tx)
+        .await?;
+        reschedule_all!(tx, crate::reminders::schedule::OF_PERSON, user_id).await?;
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(row)
     })?;
     Ok(row.map(User::from))
 }

@@ -75,6 +75,19 @@ pub struct Config {
     /// `DOABLE_METRICS_TOKEN`: `GET /metrics` answers (Prometheus' text format) only with
     /// `Authorization: Bearer <this>`; unset, there are no metrics at all.
     pub metrics_token: Option<Secret>,
+    /// Reminders by email, when `DOABLE_SMTP_URL` is set.
+    pub smtp: Option<Smtp>,
+}
+
+/// The SMTP server reminders are emailed through.
+#[derive(Clone, Debug)]
+pub struct Smtp {
+    /// `DOABLE_SMTP_URL`: `smtp://user:password@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:password@host:465` (TLS), or `smtp://host:25` (no TLS: a relay on the same
+    /// machine or network only). A secret: it holds the password.
+    pub url: Secret,
+    /// `DOABLE_SMTP_FROM` (default `Doable <doable@localhost>`): who the emails are from.
+    pub from: String,
 }
 
 /// Snapshots the server takes of its SQLite database on its own.
@@ -225,6 +238,7 @@ impl Config {
                 }
                 token => token.map(|token| Secret(token.trim().as_bytes().to_vec())),
             },
+            smtp: smtp(env)?,
         })
     }
 
@@ -232,6 +246,28 @@ impl Config {
     pub fn site_addr(&self) -> SocketAddr {
         self.leptos.site_addr
     }
+}
+
+fn smtp(env: &impl Source) -> Result<Option<Smtp>, ConfigError> {
+    let Some(raw) = env.get("DOABLE_SMTP_URL").filter(|raw| !raw.trim().is_empty()) else { return Ok(None) };
+    // Checked here so that a mistake stops the start, naming the variable (never the password).
+    match url::Url::parse(raw.trim()) {
+        Ok(url) if matches!(url.scheme(), "smtp" | "smtps") && url.host_str().is_some_and(|h| !h.is_empty()) => {}
+        _ => {
+            return Err(error(
+                "DOABLE_SMTP_URL",
+                "is not an SMTP URL like smtp://user:password@host:587?tls=required or smtps://user:password@host:465",
+            ));
+        }
+    }
+    if let Err(e) = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(raw.trim()) {
+        return Err(error("DOABLE_SMTP_URL", format!("cannot be used: {e}")));
+    }
+    let from = env.get("DOABLE_SMTP_FROM").unwrap_or_else(|| "Doable <doable@localhost>".to_owned());
+    if from.trim().parse::<lettre::message::Mailbox>().is_err() {
+        return Err(error("DOABLE_SMTP_FROM", format!("`{from}` is not an address like Doable <doable@example.com>")));
+    }
+    Ok(Some(Smtp { url: Secret(raw.trim().as_bytes().to_vec()), from: from.trim().to_owned() }))
 }
 
 fn leptos_options(env: &impl Source) -> Result<LeptosOptions, ConfigError> {

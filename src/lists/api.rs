@@ -6,7 +6,7 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 use super::{
     Assignees, InvitationId, Invitations, InviteInput, Invited, List, ListId, ListPage, MemberInput, Members, NewList,
-    RenameInput, SetRoleInput,
+    RemindersInput, RenameInput, SetRoleInput,
 };
 #[cfg(feature = "ssr")]
 use super::{input::parse_uuid, limits, store};
@@ -136,6 +136,26 @@ pub async fn set_role(#[server(flatten)] input: SetRoleInput) -> Result<Members,
     let db = &state()?.db;
     store::set_role(db, user.user.id, id, member, role).await?;
     store::members(db, user.user.id, id).await
+}
+
+/// Whether the user is reminded of the list's tasks that nobody is assigned to (any member;
+/// a task's assignee is always reminded of it).
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/lists/reminders", tag = "lists",
+    request_body(content = RemindersInput, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The list, with `reminders` as it is now.", body = List), OwnWriteErrors),
+))]
+#[server(prefix = "/api", endpoint = "lists/reminders")]
+pub async fn set_list_reminders(#[server(flatten)] input: RemindersInput) -> Result<List, AppError> {
+    let user = require_user().await?;
+    let id = parse_uuid("id", &input.id)?;
+    let enabled = match input.enabled.as_deref().map(str::trim).unwrap_or_default() {
+        "true" | "on" => true,
+        "" | "false" => false,
+        _ => return Err(AppError::field("enabled", "Must be true or false.")),
+    };
+    let db = &state()?.db;
+    store::set_reminders(db, user.user.id, id, enabled).await?;
+    store::get(db, user.user.id, id).await?.ok_or(AppError::NotFound)
 }
 
 /// Removes a member (the owner only); their tasks in the list are unassigned, and they lose

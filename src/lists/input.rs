@@ -66,6 +66,18 @@ pub struct SetRoleInput {
     pub role: String,
 }
 
+/// The form of `POST /api/lists/reminders`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RemindersInput {
+    /// The list's id.
+    pub id: String,
+    /// `true` to be reminded of the list's tasks that nobody is assigned to, `false` (or
+    /// absent, as an unticked checkbox sends it) not to.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|true|false|on)$"))]
+    pub enabled: Option<String>,
+}
+
 /// The form of `POST /api/lists/remove-member`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -22,11 +22,11 @@ pub mod ui;
 
 pub use api::{
     AcceptInvitation, CreateList, DeclineInvitation, DeleteList, InviteMember, LeaveList, ListAssignees,
-    ListInvitations, ListLists, ListMembers, RemoveMember, RenameList, SetRole, accept_invitation, create_list,
-    decline_invitation, delete_list, invite_member, leave_list, list_assignees, list_invitations, list_lists,
-    list_members, remove_member, rename_list, set_role,
+    ListInvitations, ListLists, ListMembers, RemoveMember, RenameList, SetListReminders, SetRole, accept_invitation,
+    create_list, decline_invitation, delete_list, invite_member, leave_list, list_assignees, list_invitations,
+    list_lists, list_members, remove_member, rename_list, set_list_reminders, set_role,
 };
-pub use input::{InvitationId, InviteInput, ListId, MemberInput, NewList, RenameInput, SetRoleInput};
+pub use input::{InvitationId, InviteInput, ListId, MemberInput, NewList, RemindersInput, RenameInput, SetRoleInput};
 
 /// Limits of lists and sharing, shared by the forms and the server.
 pub mod limits {
@@ -95,6 +95,11 @@ pub struct List {
     pub members: i64,
     /// How many of its tasks are open.
     pub open: i64,
+    /// Whether the caller is reminded of its tasks that nobody is assigned to (an assignee is
+    /// always reminded of their tasks). On for a list's owner from the start; members choose
+    /// (`POST /api/lists/reminders`).
+    #[serde(default)]
+    pub reminders: bool,
 }
 
 /// The lists a person belongs to: the Inbox first, then the others by name.

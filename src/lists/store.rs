@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 mod members;
 
-pub use members::{assignees, invite, leave, members, remove_member, set_role};
+pub use members::{assignees, invite, leave, members, remove_member, set_reminders, set_role};
 
 use super::{Invitation, Inviter, List, ListRef, Role, limits};
 use crate::{
@@ -101,6 +101,7 @@ struct ListRow {
     inbox: bool,
     members: i64,
     open: i64,
+    reminders: bool,
 }
 
 impl From<ListRow> for List {
@@ -113,11 +114,12 @@ impl From<ListRow> for List {
             shared: row.members > 1,
             members: row.members,
             open: row.open,
+            reminders: row.reminders,
         }
     }
 }
 
-const LIST_SELECT: &str = "select l.id, l.name, m.role, l.inbox, \
+const LIST_SELECT: &str = "select l.id, l.name, m.role, l.inbox, m.reminders, \
      (select count(*) from list_members x where x.list_id = l.id) as members, \
      coalesce((select c.total - c.completed from list_counts c where c.list_id = l.id), 0) as open \
      from list_members m join lists l on l.id = m.list_id and l.deleted_at is null";
@@ -183,7 +185,16 @@ pub async fn create(db: &Db, user_id: Uuid, name: &str) -> Result<List, AppError
     if !created {
         return Err(lists_limit());
     }
-    Ok(List { id, name: name.to_owned(), role: Role::Owner, inbox: false, shared: false, members: 1, open: 0 })
+    Ok(List {
+        id,
+        name: name.to_owned(),
+        role: Role::Owner,
+        inbox: false,
+        shared: false,
+        members: 1,
+        open: 0,
+        reminders: true,
+    })
 }
 
 fn lists_limit() -> AppError {
@@ -305,7 +316,7 @@ pub async fn accept(db: &Db, user_id: Uuid, email: &str, invitation: Uuid) -> Re
                 .await?;
         let Some((list_id, role)) = taken else { return Ok::<_, AppError>(None) };
         let inserted = sqlx::query(
-            "insert into list_members (list_id, user_id, role, joined_at) select $1, $2, $3, $4 \
+            "insert into list_members (list_id, user_id, role, joined_at, reminders) select $1, $2, $3, $4, $6 \
              where (select count(*) from list_members where user_id = $2) < $5 \
              on conflict (list_id, user_id) do nothing",
         )
@@ -314,6 +325,8 @@ pub async fn accept(db: &Db, user_id: Uuid, email: &str, invitation: Uuid) -> Re
         .bind(&role)
         .bind(now)
         .bind(limits::LISTS_MAX)
+        // Who joins hears the list's reminders once they choose to (`lists::set_reminders`).
+        .bind(false)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -7,12 +7,12 @@ use crate::{config::Backups, db::Pool, state::AppState};
 /// How long the password hashers keep their memory (7 MiB each) after their last hash.
 const HASHER_MEMORY_IDLE: Duration = Duration::from_secs(10);
 
-/// The work that runs beside the server: SQLite's checkpoints, the scheduled snapshots, the runner of bulk changes
-/// ([`crate::jobs::store::run`]), giving back the password
-/// hashers' memory after a quiet spell, and an hourly clean-up of expired sessions,
-/// rate-limit windows, what has been in the trash for 30 days and
-/// history older than a year, finished jobs a day old. Stop it
-/// ([`Housekeeping::stop`]) before closing the database.
+/// The work that runs beside the server: SQLite's checkpoints, the scheduled snapshots, the
+/// runner of bulk changes ([`crate::jobs::store::run`]), the reminders and their emails
+/// ([`crate::notifications::sweep`]), giving back the password hashers' memory after a quiet
+/// spell, and an hourly clean-up of expired sessions, rate-limit windows, what has been in the
+/// trash for 30 days, history older than a year, finished jobs a day old and notifications 90
+/// days old. Stop it ([`Housekeeping::stop`]) before closing the database.
 pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
     // Before anything here records a figure (`app` installs it too; the first one counts).
     super::metrics::Metrics::install(&state);
@@ -21,6 +21,20 @@ pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
     tasks.push(tokio::spawn(crate::jobs::store::run(state.db.clone(), state.jobs.clone())));
     if let (Some(backups), Pool::Sqlite(pool)) = (state.config.backups.clone(), state.db.read().clone()) {
         tasks.push(tokio::spawn(take_snapshots(pool, backups)));
+    }
+    let mail = std::sync::Arc::new(tokio::sync::Notify::new());
+    let email = state.config.smtp.as_ref().and_then(|smtp| {
+        crate::notifications::mail::Mailer::new(smtp, state.config.public_origin.clone())
+            .map_err(|error| tracing::error!(%error, "reminder emails are off"))
+            .ok()
+    });
+    tasks.push(tokio::spawn(crate::notifications::sweep::reminders(state.db.clone(), email.is_some(), mail.clone())));
+    if let Some(mailer) = email {
+        tasks.push(tokio::spawn(crate::notifications::sweep::emails(
+            state.db.clone(),
+            std::sync::Arc::new(mailer),
+            mail,
+        )));
     }
     let passwords = state.passwords.clone();
     tasks.push(tokio::spawn(async move {
@@ -39,9 +53,10 @@ pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
             let trash = crate::trash::store::purge_expired(&state.db).await;
             let history = crate::history::record::purge_expired(&state.db).await;
             let jobs = crate::jobs::store::purge_finished(&state.db).await;
-            match (sessions, limits, trash, history, jobs) {
-                (Ok(sessions), Ok(limits), Ok(trash), Ok(history), Ok(jobs)) => {
-                    tracing::debug!(sessions, limits, trash, history, jobs, "expired rows removed")
+            let notifications = crate::notifications::store::purge_expired(&state.db).await;
+            match (sessions, limits, trash, history, jobs, notifications) {
+                (Ok(sessions), Ok(limits), Ok(trash), Ok(history), Ok(jobs), Ok(notifications)) => {
+                    tracing::debug!(sessions, limits, trash, history, jobs, notifications, "expired rows removed")
                 }
                 _ => tracing::warn!("housekeeping failed; will retry in an hour"),
             }

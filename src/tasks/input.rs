@@ -10,6 +10,7 @@ use super::{Assignee, Cursor, Due, ListFilter, Priority, RepeatFrom, Sort, Statu
 use crate::{
     dates::{parse_date, parse_time},
     error::{AppError, FieldErrors},
+    reminders,
 };
 
 /// The query of `GET /api/tasks/list`, as received.
@@ -334,6 +335,11 @@ pub struct NewTask {
     /// day the task is done).
     #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|due|completion)$"))]
     pub repeat_from: Option<String>,
+    /// Comma-separated reminders, at most 5: offsets before the due moment (`0m`, `15m`, `2h`,
+    /// `1d`, `1w`; the due moment of a task without a due time is 09:00) or local date-times
+    /// (`2027-03-01T09:00`); offsets need a due date.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 200, example = "1d,15m"))]
+    pub reminders: Option<String>,
     /// Comma-separated tags: at most 10, each 1 to 32 letters, digits, `-` or `_`.
     #[cfg_attr(feature = "ssr", schema(nullable = false, example = "home,errands"))]
     pub tags: Option<String>,
@@ -414,6 +420,10 @@ impl NewTask {
         if let (Some(due), Some(Some(rule)), Some(from)) = (due_date, &repeat, repeat_from) {
             c.check("repeat", check_repeat(rule, from, due));
         }
+        let reminders = c.check("reminders", reminders::parse_list(self.reminders.as_deref().unwrap_or_default()));
+        if let (Some(due), Some(reminders)) = (due_date, &reminders) {
+            c.check("reminders", reminders::check(reminders, due));
+        }
         let tags = c.check("tags", parse_tags(self.tags.as_deref().unwrap_or_default()));
         let list_id = c.check("list_id", optional_id(self.list_id.as_deref()));
         let assignee = c.check("assignee_id", optional_id(self.assignee_id.as_deref()));
@@ -428,6 +438,7 @@ impl NewTask {
                 due_time: due_time?,
                 repeat: repeat?,
                 repeat_from: repeat_from?,
+                reminders: reminders?,
                 tags: tags?,
             })
         })();
@@ -463,6 +474,9 @@ pub struct TaskUpdate {
     /// `due` or `completion`.
     #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|due|completion)$"))]
     pub repeat_from: Option<String>,
+    /// New reminders (as for a new task), replacing the old ones; empty removes them.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 200))]
+    pub reminders: Option<String>,
     /// New comma-separated tags, replacing the old ones; empty clears them.
     #[cfg_attr(feature = "ssr", schema(nullable = false))]
     pub tags: Option<String>,
@@ -487,6 +501,7 @@ impl TaskUpdate {
             due_time: self.due_time.as_deref().and_then(|t| c.check("due_time", parse_time(t))),
             repeat: self.repeat.as_deref().and_then(|r| c.check("repeat", parse_repeat(r))),
             repeat_from: self.repeat_from.as_deref().and_then(|r| c.check("repeat_from", parse_repeat_from(r))),
+            reminders: self.reminders.as_deref().and_then(|r| c.check("reminders", reminders::parse_list(r))),
             tags: self.tags.as_deref().and_then(|t| c.check("tags", parse_tags(t))),
             list_id: self.list_id.as_deref().and_then(|l| c.check("list_id", optional_id(Some(l))).flatten()),
             assignee: self.assignee_id.as_deref().and_then(|a| c.check("assignee_id", optional_id(Some(a)))),

@@ -169,6 +169,10 @@ pub struct Task {
     /// What a recurring task's next date counts from.
     #[serde(default)]
     pub repeat_from: RepeatFrom,
+    /// Its reminders, canonical (`1d`, `15m` before the due moment; `2027-03-01T09:00` on the
+    /// clock), in this order: offsets from the earliest, then date-times.
+    #[serde(default)]
+    pub reminders: Vec<String>,
     /// For a completed date of a recurring task: the recurring task's id.
     #[serde(default)]
     pub occurrence_of: Option<Uuid>,
@@ -421,6 +425,8 @@ pub struct TaskDraft {
     pub repeat: Option<String>,
     /// What the next date counts from.
     pub repeat_from: RepeatFrom,
+    /// Reminders (offsets only with a due date).
+    pub reminders: Vec<crate::reminders::Reminder>,
     /// Tags.
     pub tags: Vec<String>,
 }
@@ -446,6 +452,8 @@ pub struct TaskChanges {
     pub repeat: Option<Option<String>>,
     /// New origin of the next dates.
     pub repeat_from: Option<RepeatFrom>,
+    /// New reminders (`Some(vec![])` removes them).
+    pub reminders: Option<Vec<crate::reminders::Reminder>>,
     /// New tags.
     pub tags: Option<Vec<String>>,
 }

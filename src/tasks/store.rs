@@ -35,16 +35,17 @@ use crate::{
         Role,
         store::{self as lists, editable_lists, member_lists, not_a_member, role_of},
     },
+    reminders::schedule::reschedule,
 };
 
 /// A task's columns with its assignee's and creator's names, read from [`FROM`].
 const COLUMNS: &str = "t.id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_date, t.due_minute, \
-     t.repeat, t.repeat_from, t.series_id, t.tags, t.assignee_id, a.name as assignee_name, t.created_by, \
+     t.repeat, t.repeat_from, t.series_id, t.reminders, t.tags, t.assignee_id, a.name as assignee_name, t.created_by, \
      c.name as creator_name, t.created_at, t.updated_at, t.completed_at";
 const FROM: &str = "tasks t left join users a on a.id = t.assignee_id left join users c on c.id = t.created_by";
 /// The same columns in a `returning` clause (which has no joins).
 const RETURNING: &str = "id, list_id, title, description, completed, priority, due_date, due_minute, repeat, \
-     repeat_from, series_id, tags, assignee_id, \
+     repeat_from, series_id, reminders, tags, assignee_id, \
      (select name from users where id = tasks.assignee_id) as assignee_name, created_by, \
      (select name from users where id = tasks.created_by) as creator_name, created_at, updated_at, completed_at";
 
@@ -61,6 +62,7 @@ struct TaskRow {
     repeat: Option<String>,
     repeat_from: i16,
     series_id: Option<Uuid>,
+    reminders: Option<String>,
     tags: String,
     assignee_id: Option<Uuid>,
     assignee_name: Option<String>,
@@ -86,6 +88,7 @@ impl From<TaskRow> for Task {
             repeat: row.repeat,
             repeat_from: RepeatFrom::from_rank(row.repeat_from),
             occurrence_of: row.series_id,
+            reminders: crate::reminders::split(row.reminders.as_deref()).iter().map(ToString::to_string).collect(),
             tags: if row.tags.is_empty() { Vec::new() } else { row.tags.split(',').map(str::to_owned).collect() },
             assignee: Person::from_join(row.assignee_id, row.assignee_name),
             created_by: Person::from_join(row.created_by, row.creator_name),
@@ -192,6 +195,7 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
         repeat_text: super::repeat_text(draft.repeat.as_deref()),
         repeat: draft.repeat,
         repeat_from: draft.repeat_from,
+        reminders: draft.reminders.iter().map(ToString::to_string).collect(),
         occurrence_of: None,
         tags: draft.tags,
         assignee,
@@ -205,8 +209,9 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
     // the cap is exact there (PostgreSQL may let concurrent creates overshoot it slightly).
     let insert = format!(
         "insert into tasks (id, list_id, created_by, assignee_id, title, description, priority, due_date, tags, \
-         search, title_key, due_minute, completed, created_at, updated_at, repeat, repeat_from, repeat_start) \
-         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $16, $17, $18 \
+         search, title_key, due_minute, completed, created_at, updated_at, repeat, repeat_from, repeat_start, \
+         reminders) \
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $16, $17, $18, $19 \
          where $2 in {editable} \
            and coalesce((select total from creator_counts where user_id = $3), 0) < $15 \
            and ($4 is null or exists (select 1 from list_members where list_id = $2 and user_id = $4))",
@@ -223,10 +228,14 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
                 .bind(&task.repeat)
                 .bind(task.repeat_from.rank())
                 .bind(task.repeat.as_ref().and(task.due_date))
+                .bind(crate::reminders::join(&draft.reminders))
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
         if inserted == 1 {
+            if !draft.reminders.is_empty() {
+                reschedule!(tx, task.id).await?;
+            }
             record!(&mut *tx, created).await?;
             tx.commit().await?;
         }
@@ -286,6 +295,11 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         if let Some(repeat_from) = changes.repeat_from {
             task.repeat_from = repeat_from;
         }
+        let reminders_given = changes.reminders.is_some();
+        let mut reminders = crate::reminders::split(Some(&before.reminders.join(",")));
+        if let Some(new) = changes.reminders {
+            reminders = new;
+        }
         if task.due_date.is_none() && task.due_time.is_some() {
             // Clearing the date clears its time (a form without scripts sends the time as it
             // was beside the emptied date); a new time for a task without a date is refused.
@@ -298,6 +312,15 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             // The same for the rule: clearing the date ends the repeating.
             task.repeat = None;
         }
+        let reminders_were = before.reminders.len();
+        if task.due_date.is_none() && reminders.iter().any(|r| r.is_offset()) {
+            // And for the reminders before the due moment, unless they were just set.
+            if reminders_given {
+                return Err(AppError::field("reminders", crate::reminders::NEED_DATE));
+            }
+            reminders.retain(|r| !r.is_offset());
+        }
+        task.reminders = reminders.iter().map(ToString::to_string).collect();
         // Checked when it changes (a rule an older or newer build stored stays as it is
         // through other edits).
         let rescheduled =
@@ -326,7 +349,7 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         let update = format!(
             "update tasks set title = $1, description = $2, priority = $3, due_date = $4, tags = $5, \
              search = $6, title_key = $7, due_minute = $8, updated_at = $9, list_id = $10, \
-             repeat = $15, repeat_from = $16, \
+             repeat = $15, repeat_from = $16, reminders = $19, \
              repeat_start = case when $15 is null then null when $17 then $18 else repeat_start end, \
              assignee_id = case when exists (select 1 from list_members where list_id = $10 and user_id = $11) \
                then $11 else null end \
@@ -346,11 +369,15 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             .bind(task.repeat_from.rank())
             .bind(restarted)
             .bind(task.due_date)
+            .bind(crate::reminders::join(&reminders))
             .execute(&mut *tx)
             .await?
             .rows_affected();
         if changed == 0 {
             return Ok(Err(list_id));
+        }
+        if reminders_were > 0 || !reminders.is_empty() {
+            reschedule!(tx, id).await?;
         }
         let select = format!("select {COLUMNS} from {FROM} where t.id = $1");
         let row: TaskRow = sqlx::query_as(&select).bind(id).fetch_one(&mut *tx).await?;
@@ -392,6 +419,7 @@ fn edited_fields(before: &Task, after: &Task) -> String {
         ("due_date", before.due_date != after.due_date),
         ("due_time", before.due_time != after.due_time),
         ("repeat", before.repeat != after.repeat || before.repeat_from != after.repeat_from),
+        ("reminders", before.reminders != after.reminders),
         ("tags", before.tags != after.tags),
     ];
     fields.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect::<Vec<_>>().join(",")
@@ -435,6 +463,10 @@ pub async fn set_completed(
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(row) = &row {
+            if row.reminders.is_some() {
+                // Completing drops its queued reminders; reopening queues them again.
+                reschedule!(tx, id).await?;
+            }
             record!(&mut *tx, NewEvent::new(row.list_id, now, Some(user_id), kind).task(id, &row.title)).await?;
             tx.commit().await?;
         }
@@ -456,7 +488,7 @@ pub async fn set_completed(
 /// A task's columns as stored, for moving it between `tasks` and `trashed_tasks`.
 pub const STORED_COLUMNS: &str = "id, list_id, created_by, assignee_id, title, description, completed, priority, \
      due_date, tags, search, title_key, created_at, updated_at, completed_at, due_minute, repeat, repeat_from, \
-     repeat_start, series_id, series_moved_to";
+     repeat_start, series_id, series_moved_to, reminders";
 
 /// Moves the tasks `condition` picks to the trash, marked as deleted now by the caller; the
 /// condition reads the caller from `$1`, a list (or null) from `$2` and a task (or null) from

@@ -97,7 +97,7 @@ pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppE
            then r.assignee_id else null end, \
          r.title, r.description, r.completed, r.priority, r.due_date, r.tags, r.search, r.title_key, r.created_at, \
          r.updated_at, r.completed_at, r.due_minute, r.repeat, r.repeat_from, r.repeat_start, r.series_id, \
-         r.series_moved_to";
+         r.series_moved_to, r.reminders";
     let (columns, editable) = (tasks::STORED_COLUMNS, editable_lists("$2"));
     // As with deleting: PostgreSQL moves the row in one statement (a concurrent restore finds
     // nothing), SQLite in two under its single writer.
@@ -120,6 +120,7 @@ pub async fn restore_task(db: &Db, user_id: Uuid, id: Uuid) -> Result<Task, AppE
             }
             let event = sqlx::query(&event).bind(id).bind(Timestamp::now()).bind(user_id);
             event.bind(EventKind::TaskRestored.as_str()).execute(&mut *tx).await?;
+            crate::reminders::schedule::reschedule!(tx, id).await?;
             tx.commit().await?;
         }
         Ok::<_, AppError>(restored == 1)

@@ -13,6 +13,7 @@ use crate::{
         record::{NewEvent, record},
     },
     lists::{Assignee, Member, Members, Role, SentInvitation, limits},
+    reminders::schedule::reschedule_all,
 };
 
 #[derive(sqlx::FromRow)]
@@ -251,8 +252,8 @@ const UNASSIGN: [&str; 2] = [
 ];
 
 /// Ends a membership (never the owner's) in one statement whose `where` adds `allowed`, a
-/// condition on the caller (`$4`), and unassigns the former member's tasks in the list, live
-/// and trashed; whether it did.
+/// condition on the caller (`$4`), unassigns the former member's tasks in the list, live
+/// and trashed, and queues the list's reminders again; whether it did.
 async fn end_membership(db: &Db, caller: Uuid, list_id: Uuid, member: Uuid, allowed: &str) -> Result<bool, AppError> {
     let delete = format!("delete from list_members where list_id = $1 and user_id = $2 and role <> $3 and {allowed}");
     with_writer!(db, |conn| {
@@ -263,6 +264,9 @@ async fn end_membership(db: &Db, caller: Uuid, list_id: Uuid, member: Uuid, allo
             for unassign in UNASSIGN {
                 sqlx::query(unassign).bind(list_id).bind(member).execute(&mut *tx).await?;
             }
+            // Their reminders of the list go; its owner and opted-in members hear of the tasks
+            // that were theirs.
+            reschedule_all!(tx, crate::reminders::schedule::OF_LIST, list_id).await?;
             let event = if caller == member {
                 NewEvent::new(list_id, Timestamp::now(), Some(member), EventKind::MemberLeft)
             } else {
@@ -301,4 +305,27 @@ pub async fn leave(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<(), AppError
         Some(_) if list_id == user_id => inbox_error("id", "left"),
         Some(_) => AppError::field("id", "You own this list: hand it over to another member before you leave."),
     })
+}
+
+/// Whether the caller is reminded of a live list's tasks that nobody is assigned to; their
+/// queued reminders of its tasks follow in the same transaction. Not a member: not found.
+pub async fn set_reminders(db: &Db, user_id: Uuid, list_id: Uuid, enabled: bool) -> Result<(), AppError> {
+    let update = format!(
+        "update list_members set reminders = $3 where list_id = $1 and user_id = $2 and list_id in {}",
+        member_lists("$2")
+    );
+    let changed = with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let changed =
+            sqlx::query(&update).bind(list_id).bind(user_id).bind(enabled).execute(&mut *tx).await?.rows_affected();
+        if changed == 1 {
+            reschedule_all!(tx, crate::reminders::schedule::OF_LIST, list_id).await?;
+            tx.commit().await?;
+        }
+        Ok::<_, AppError>(changed)
+    })?;
+    if changed == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
 }

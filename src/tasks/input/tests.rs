@@ -109,13 +109,14 @@ fn a_new_task_reports_every_bad_field() {
         repeat: Some("FREQ=HOURLY".into()),
         repeat_from: Some("later".into()),
         tags: Some("a b".into()),
+        reminders: Some("15x".into()),
         list_id: Some("inbox".into()),
         assignee_id: None,
     };
     let AppError::Validation(fields) = input.parse().unwrap_err() else { panic!() };
     assert_eq!(
         fields.keys().collect::<Vec<_>>(),
-        ["due_date", "due_time", "list_id", "priority", "repeat", "repeat_from", "tags", "title"]
+        ["due_date", "due_time", "list_id", "priority", "reminders", "repeat", "repeat_from", "tags", "title"]
     );
 }
 

@@ -55,6 +55,9 @@ pub struct QuickAddInput {
     /// Comma-separated, as in `POST /api/tasks/create`; added to the line's `#tags`.
     #[cfg_attr(feature = "ssr", schema(nullable = false, example = "home,errands"))]
     pub tags: Option<String>,
+    /// Reminders, as in `POST /api/tasks/create` (the line has no words for them).
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 200, example = "1d,15m"))]
+    pub reminders: Option<String>,
 }
 
 impl QuickAddInput {
@@ -80,6 +83,7 @@ impl QuickAddInput {
                 &self.repeat_from.clone().filter(|r| r != RepeatFrom::Due.as_str()),
                 Some(parsed.repeat_from).filter(|r| *r != RepeatFrom::Due).map(|r| r.as_str().to_owned()),
             ),
+            reminders: given(&self.reminders),
             tags: Some(tags.join(",")),
             list_id: self.list_id.clone(),
             assignee_id: None,

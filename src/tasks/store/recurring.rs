@@ -16,6 +16,7 @@ use crate::{
         record::{NewEvent, record},
     },
     lists::store::editable_lists,
+    reminders::schedule::reschedule,
     tasks::{RepeatFrom, Task, next_due},
 };
 
@@ -81,6 +82,7 @@ pub async fn advance(
                 .fetch_optional(&mut *tx)
                 .await?;
             if done.is_some() {
+                reschedule!(tx, id).await?;
                 record!(&mut *tx, event(EventKind::TaskCompleted)).await?;
                 tx.commit().await?;
             }
@@ -96,6 +98,10 @@ pub async fn advance(
         let Some(moved): Option<TaskRow> = moved.fetch_optional(&mut *tx).await? else {
             return Ok(Step::NotRecurring);
         };
+        if moved.reminders.is_some() {
+            // Its reminders follow it to the new date.
+            reschedule!(tx, id).await?;
+        }
         if record {
             let insert = format!(
                 "insert into tasks (id, list_id, created_by, assignee_id, title, description, priority, due_date, \
@@ -196,6 +202,7 @@ pub async fn undo(db: &Db, user_id: Uuid, id: Uuid) -> Result<Option<Task>, AppE
         let shown = if back.execute(&mut *tx).await?.rows_affected() == 1 {
             let delete = format!("delete from tasks where id = $1 and list_id in {editable}");
             sqlx::query(&delete).bind(id).bind(user_id).execute(&mut *tx).await?;
+            reschedule!(tx, series).await?;
             series
         } else {
             let reopen = format!(

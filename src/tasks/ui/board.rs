@@ -296,6 +296,7 @@ mod tests {
             repeat: None,
             repeat_text: None,
             repeat_from: crate::tasks::RepeatFrom::Due,
+            reminders: vec![],
             occurrence_of: None,
             tags: vec![],
             assignee: None,

@@ -78,6 +78,7 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             repeat: changed(field("repeat"), task.repeat.as_deref().unwrap_or_default()),
             repeat_from: changed(field("repeat_from"), task.repeat_from.as_str()),
             tags: changed(field("tags"), &task.tags.join(", ")),
+            reminders: changed(field("reminders"), &task.reminders.join(", ")),
             list_id: changed(field("list_id"), &task.list_id.to_string()),
             assignee_id: changed(
                 field("assignee_id"),
@@ -92,6 +93,7 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             && input.repeat.is_none()
             && input.repeat_from.is_none()
             && input.tags.is_none()
+            && input.reminders.is_none()
             && input.list_id.is_none()
             && input.assignee_id.is_none();
         if nothing {
@@ -210,6 +212,17 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
                 <div class="field">
                     <label for=field_id("tags")>"Tags"</label>
                     <input id=field_id("tags") name="tags" type="text" value=task.tags.join(", ") autocomplete="off" />
+                </div>
+                <div class="field">
+                    <label for=field_id("reminders")>"Reminders"</label>
+                    <input
+                        id=field_id("reminders")
+                        name="reminders"
+                        type="text"
+                        value=task.reminders.join(", ")
+                        placeholder="1d, 15m"
+                        autocomplete="off"
+                    />
                 </div>
                 <Pickers task=task.clone() list_field=field_id("list") assignee_field=field_id("assignee") />
             </div>

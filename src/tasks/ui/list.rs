@@ -260,6 +260,16 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
                             </span>
                         }
                     })}
+                {(!task.reminders.is_empty())
+                    .then(|| {
+                        let count = task.reminders.len();
+                        let label = if count == 1 { "1 reminder".to_owned() } else { format!("{count} reminders") };
+                        view! {
+                            <span class="badge reminders" title=label.clone() aria-label=label>
+                                <span aria-hidden="true">{format!("⏰ {count}")}</span>
+                            </span>
+                        }
+                    })}
                 {task
                     .assignee
                     .as_ref()

@@ -46,6 +46,7 @@ pub(super) fn NewTaskForm(today: Option<time::Date>) -> impl IntoView {
             repeat: field("repeat"),
             repeat_from: field("repeat_from"),
             tags: field("tags"),
+            reminders: field("reminders"),
             list_id: field("list_id"),
         };
         if input.text.trim().is_empty() {
@@ -159,6 +160,20 @@ pub(super) fn NewTaskForm(today: Option<time::Date>) -> impl IntoView {
                         <label for="new-tags">"Tags"</label>
                         <input id="new-tags" name="tags" type="text" placeholder="home, errands" autocomplete="off" />
                     </div>
+                    <div class="field">
+                        <label for="new-reminders">"Reminders"</label>
+                        <input
+                            id="new-reminders"
+                            name="reminders"
+                            type="text"
+                            placeholder="1d, 15m"
+                            autocomplete="off"
+                            aria-describedby="new-reminders-hint"
+                        />
+                        <p class="hint" id="new-reminders-hint">
+                            "Before the due time (15m, 2h, 1d, 1w), or at a time like 2027-03-01 09:00."
+                        </p>
+                    </div>
                 </div>
             </details>
             {move || {
@@ -199,5 +214,6 @@ fn restore_new_task(form: &web_sys::HtmlFormElement, sent: &QuickAddInput) {
     set("due_time", sent.due_time.as_deref().unwrap_or_default());
     set("repeat", sent.repeat.as_deref().unwrap_or_default());
     set("repeat_from", sent.repeat_from.as_deref().unwrap_or("due"));
+    set("reminders", sent.reminders.as_deref().unwrap_or_default());
     set("tags", sent.tags.as_deref().unwrap_or_default());
 }

@@ -1,0 +1,101 @@
+// Desktop notifications of Doable's reminders, while a Doable tab is open and the person has
+// allowed them (the button on /notifications asks). A plain script rather than a WASM island:
+// it only polls GET /api/notifications/list and shows what is new, and the header's count
+// follows. Every text it shows goes through the Notification API or textContent: data, never
+// markup. Pages work the same without it.
+(() => {
+  "use strict";
+  const EVERY_MS = 30000;
+  const SEEN_KEY = "doable-notified";
+  const SEEN_MAX = 200;
+  const link = document.querySelector("a.notifications-link");
+  if (!link) return; // not logged in
+
+  const supported = "Notification" in window;
+  const button = document.getElementById("desktop-notifications");
+  const state = document.getElementById("desktop-notifications-state");
+  const describe = () => {
+    if (!state) return;
+    const words = {
+      granted: "On for this browser.",
+      denied: "Blocked in this browser's settings.",
+      default: "",
+    };
+    state.textContent = words[Notification.permission] || "";
+    if (button) button.hidden = Notification.permission !== "default";
+  };
+  if (button && supported) {
+    button.parentElement.hidden = false;
+    describe();
+    button.addEventListener("click", () => {
+      Notification.requestPermission().then(() => {
+        describe();
+        poll(true);
+      });
+    });
+  }
+
+  const seen = () => {
+    try {
+      return JSON.parse(localStorage.getItem(SEEN_KEY) || "[]");
+    } catch {
+      return [];
+    }
+  };
+  const remember = (ids) => {
+    try {
+      localStorage.setItem(SEEN_KEY, JSON.stringify(ids.slice(-SEEN_MAX)));
+    } catch {
+      // Storage full or refused: a notification may then show twice, nothing worse.
+    }
+  };
+
+  const showCount = (unread) => {
+    const badge = link.querySelector(".unread-count");
+    if (!badge) return;
+    badge.textContent = unread >= 1000 ? "999+" : String(unread);
+    badge.hidden = unread === 0;
+    link.setAttribute("aria-label", unread === 0 ? "Notifications" : `Notifications, ${badge.textContent} unread`);
+  };
+
+  // The first poll only learns what is there: a page opened after a reminder does not show
+  // it again as new.
+  let first = true;
+  async function poll(quietly) {
+    if (document.visibilityState !== "visible" && !quietly) return;
+    let page;
+    try {
+      const response = await fetch("/api/notifications/list?unread=true&limit=20", {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) return;
+      page = await response.json();
+    } catch {
+      return; // offline: the next poll tries again
+    }
+    showCount(page.unread);
+    const known = seen();
+    const fresh = page.notifications.filter((n) => !known.includes(n.id));
+    if (fresh.length === 0) return;
+    remember(known.concat(fresh.map((n) => n.id)));
+    if (first || !supported || Notification.permission !== "granted") return;
+    for (const n of fresh.reverse()) {
+      const due = n.due_date ? ` Due ${n.due_date}${n.due_time ? " at " + n.due_time : ""}.` : "";
+      const shown = new Notification(`Reminder: ${n.title}`, {
+        body: `${n.reminder_text}.${due}`,
+        tag: n.id,
+      });
+      shown.onclick = () => {
+        window.focus();
+        if (n.list_id) window.location.href = `/tasks?list=${encodeURIComponent(n.list_id)}`;
+      };
+    }
+  }
+
+  poll(true).finally(() => {
+    first = false;
+  });
+  setInterval(() => poll(false), EVERY_MS);
+  document.addEventListener("visibilitychange", () => poll(false));
+})();
