@@ -20,6 +20,7 @@ import platform
 import random
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -42,11 +43,16 @@ TASKS = int(os.environ.get("BENCH_TASKS", "1000"))
 # Daily recurring tasks per user, beside the others, for the complete_recurring scenario.
 RECURRING = 10
 PORT = 3400
+# Reminders queued for the reminder_sweep scenario, and how many of them come due at once.
+PENDING_REMINDERS = 100_000
+DUE_AT_ONCE = 5_000
+METRICS_TOKEN = "bench-metrics-token-0123456789"
 
 TARGETS = {
     "list_rps": 5000, "list_p99_ms": 10, "create_rps": 3000, "create_p99_ms": 20, "complete_rps": 3000,
     "page_rps": 1500, "login_share": 0.80, "list_beside_login_p99_ms": 25, "peak_rss_mb": 50,
     "cold_start_ms": 300, "wasm_gzip_kb": 300, "list_shared_share": 0.90, "complete_recurring_share": 0.80,
+    "reminder_sweep_p99_ms": 50,
 }
 
 
@@ -80,7 +86,8 @@ class Server:
         self.data = tempfile.mkdtemp(prefix=f"doable-bench-{backend}-")
         self.env = dict(os.environ, DOABLE_DATA_DIR=self.data, LEPTOS_SITE_ADDR=f"127.0.0.1:{PORT}",
                         LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), RUST_LOG=os.environ.get('RUST_LOG','warn'),
-                        DOABLE_SIGNUP_LIMIT="1000000", DOABLE_MAX_TASKS="1000000")
+                        DOABLE_SIGNUP_LIMIT="1000000", DOABLE_MAX_TASKS="1000000",
+                        DOABLE_METRICS_TOKEN=METRICS_TOKEN)
         if database_url:
             self.env["DATABASE_URL"] = database_url
         self.process = None
@@ -300,6 +307,73 @@ def postgres_url():
     return parsed._replace(path=f"/{name}").geturl(), (admin, name)
 
 
+def run_sql(server, database_url, statements):
+    """Runs statements on the server's database beside it (psql, or SQLite's own module)."""
+    if database_url:
+        for statement in statements:
+            subprocess.run(["psql", database_url, "-qc", statement], check=True)
+        return
+    db = sqlite3.connect(Path(server.data) / "doable.db", timeout=30)
+    for statement in statements:
+        db.execute(statement)
+    db.commit()
+    db.close()
+
+
+def sweep_metrics(port):
+    """The reminder sweep's histogram from /metrics: {bound in seconds: batches}, count, sum."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    text = conn.getresponse().read().decode()
+    buckets, count, total = {}, 0, 0.0
+    for line in text.splitlines():
+        if line.startswith("doable_reminder_sweep_seconds_bucket"):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float("inf") if bound == "+Inf" else float(bound)] = int(float(line.rsplit(" ", 1)[1]))
+        elif line.startswith("doable_reminder_sweep_seconds_count"):
+            count = int(float(line.rsplit(" ", 1)[1]))
+        elif line.startswith("doable_reminder_sweep_seconds_sum"):
+            total = float(line.rsplit(" ", 1)[1])
+    return buckets, count, total
+
+
+def reminder_sweep(server, database_url, env):
+    """PENDING_REMINDERS reminders queued (for the seeded open tasks, a day or two ahead); then,
+    twice, DUE_AT_ONCE of them come due at once, once while the list scenario runs and once
+    while the create one does. Measures each sweep batch (from /metrics), and the requests
+    beside the sweeps against the same scenarios without them."""
+    future = "now() + interval '1 day' + random() * interval '1 day'" if database_url else \
+        f"{int((time.time() + 86400) * 1e6)} + abs(random()) % 86400000000"
+    new_id = "gen_random_uuid()" if database_url else "randomblob(16)"
+    now = "now()" if database_url else f"{int(time.time() * 1e6)}"
+    run_sql(server, database_url, [
+        "update tasks set reminders = '0m,5m,15m' where not completed",
+        "insert into reminder_queue (id, task_id, user_id, reminder, due_date, fire_at) "
+        f"select {new_id}, t.id, m.user_id, r.reminder, t.due_date, {future} "
+        "from tasks t join list_members m on m.list_id = t.list_id and m.role = 'owner' "
+        "join (select '0m' as reminder union all select '5m' union all select '15m') r on true "
+        f"where not t.completed limit {PENDING_REMINDERS}",
+    ])
+    results = {"pending": PENDING_REMINDERS, "due_at_once": DUE_AT_ONCE}
+    for name, script, path in (("list", "list.lua", "/api/tasks/list"), ("create", "create.lua", "/api/tasks/create")):
+        before = sweep_metrics(PORT)
+        run_sql(server, database_url, [
+            f"update reminder_queue set fire_at = {now} where id in "
+            f"(select id from reminder_queue order by fire_at desc limit {DUE_AT_ONCE})"])
+        results[f"{name}_beside"] = scenario(server, f"{name}_beside_sweep", script, path, env)
+        after = sweep_metrics(PORT)
+        results[f"{name}_batches"] = {"count": after[1] - before[1],
+                                      "buckets": {str(b): after[0][b] - before[0].get(b, 0) for b in after[0]}}
+    buckets, count, total = sweep_metrics(PORT)
+    # The smallest bucket bound that holds 99% of the batches.
+    p99 = next((b for b in sorted(buckets) if buckets[b] >= 0.99 * count), float("inf")) if count else 0
+    results.update({"batches": count, "mean_ms": round(total / count * 1000, 2) if count else 0,
+                    "p99_le_ms": p99 * 1000, "sent": count and DUE_AT_ONCE * 2})
+    log(f"{server.backend} reminder_sweep: {results['batches']} batches, mean {results['mean_ms']} ms, "
+        f"p99 <= {results['p99_le_ms']} ms")
+    return results
+
+
 def run_backend(backend, database_url):
     server = Server(backend, database_url)
     try:
@@ -335,6 +409,9 @@ def run_backend(backend, database_url):
         results["complete_recurring"] = scenario(server, "complete_recurring", "complete.lua",
                                                  "/api/tasks/set-completed", recurring_env)
         results["create"] = scenario(server, "create", "create.lua", "/api/tasks/create", env)
+        results["create_reminders"] = scenario(server, "create_reminders", "create.lua", "/api/tasks/create",
+                                               dict(env, BENCH_REMINDERS="1"))
+        results["reminder_sweep"] = reminder_sweep(server, database_url, env)
         results["argon2"] = argon2_ceiling(PORT, emails[0])
         results["login"] = scenario(server, "login", "login.lua", "/api/auth/login", env, threads=1, connections=4)
         results["login_with_list"] = login_scenario(server, env)
@@ -364,6 +441,7 @@ def verdicts(r, wasm):
         "cold_start_ms": (r["cold_start_ms"], "<=", TARGETS["cold_start_ms"]),
         "errors": (sum(s["errors"] for s in scenarios) + r["login_with_list"]["beside"]["errors"], "<=", 0),
         "wasm_gzip_kb": (round(wasm["gzip_bytes"] / 1024, 1), "<=", TARGETS["wasm_gzip_kb"]),
+        "reminder_sweep_p99_ms": (r["reminder_sweep"]["p99_le_ms"], "<=", TARGETS["reminder_sweep_p99_ms"]),
     }
     return {k: {"value": v, "target": f"{op} {t}", "met": v >= t if op == ">=" else v <= t} for k, (v, op, t) in checks.items()}
 
@@ -371,12 +449,21 @@ def verdicts(r, wasm):
 def table(all_results):
     rows = [("scenario", *[f"{b} rps" for b in all_results], *[f"{b} p50/p99 ms" for b in all_results],
              *[f"{b} x baseline" for b in all_results], *[f"{b} peak RSS MB" for b in all_results])]
-    for name in ("baseline", "list", "list_shared", "create", "complete", "complete_recurring", "page", "login"):
+    for name in ("baseline", "list", "list_shared", "create", "create_reminders", "complete", "complete_recurring",
+                 "page", "login"):
         cells = [name]
         cells += [f"{r[name]['rps']:.0f}" for r in all_results.values()]
         cells += [f"{r[name]['p50_ms']:.2f} / {r[name]['p99_ms']:.2f}" for r in all_results.values()]
         cells += [f"{r[name]['rps'] / r['baseline']['rps']:.2f}" for r in all_results.values()]
         cells += [f"{r[name]['peak_rss_mb']:.1f}" for r in all_results.values()]
+        rows.append(tuple(cells))
+    for label, part in (("list beside sweeps", lambda r: r["reminder_sweep"]["list_beside"]),
+                        ("create beside sweeps", lambda r: r["reminder_sweep"]["create_beside"])):
+        cells = [label]
+        cells += [f"{part(r)['rps']:.0f}" for r in all_results.values()]
+        cells += [f"{part(r)['p50_ms']:.2f} / {part(r)['p99_ms']:.2f}" for r in all_results.values()]
+        cells += [f"{part(r)['rps'] / r['baseline']['rps']:.2f}" for r in all_results.values()]
+        cells += [f"{part(r)['peak_rss_mb']:.1f}" for r in all_results.values()]
         rows.append(tuple(cells))
     for label, part in (("login beside list", lambda r: r["login_with_list"]), ("list beside login", lambda r: r["login_with_list"]["beside"])):
         cells = [label]
@@ -421,6 +508,9 @@ def main():
     print(table(all_results))
     print(f"\nWASM {wasm['file']}: {wasm['raw_bytes']} bytes raw, {wasm['gzip_bytes']} gzip, {wasm['brotli_bytes']} brotli")
     for backend, r in all_results.items():
+        sweep = r["reminder_sweep"]
+        print(f"{backend}: reminder sweep beside {sweep['pending']} queued: {sweep['batches']} batches sending "
+              f"{sweep['sent']}, mean {sweep['mean_ms']} ms, p99 <= {sweep['p99_le_ms']} ms")
         print(f"{backend}: cold start to /readyz {r['cold_start_ms']} ms; argon2 {r['argon2']['hash_ms']} ms per hash, "
               f"ceiling {r['argon2']['ceiling_rps']}/s; /tasks page {r['page_size']['raw_bytes']} bytes "
               f"({r['page_size']['gzip_bytes']} gzip, {r['page_size']['tasks_on_page']} tasks)")

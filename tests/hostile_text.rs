@@ -498,3 +498,44 @@ async fn hostile_list_names_and_inviters_render_as_text() {
     }
     problems.assert_none();
 }
+
+#[tokio::test]
+async fn hostile_titles_render_as_text_in_notifications() {
+    let app = spawn().await;
+    let mut problems = Problems::default();
+    let (client, _) = sign_up(&app, "reminded@example.com", "Reminded").await;
+    let due = (time::OffsetDateTime::now_utc().date() + time::Duration::days(2)).to_string();
+    for hostile in HOSTILE {
+        let task =
+            client.post("/api/tasks/create", &[("title", hostile), ("due_date", &due), ("reminders", "1h")]).await;
+        assert_eq!(task.status, StatusCode::OK, "{}", task.text);
+    }
+    // Every reminder comes due now; the server's sweep sends them.
+    doable::db::execute!(app.db, |conn| {
+        sqlx::query("update reminder_queue set fire_at = $1").bind(doable::db::Timestamp::now()).execute(conn)
+    })
+    .unwrap();
+    for _ in 0..100 {
+        if app.count("notifications", "").await == HOSTILE.len() as i64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let page = fetch(&browser(&client), &mut problems, "/notifications", &[], StatusCode::OK).await;
+    let titles: Vec<String> = page.select("ul.notification-items li strong").into_iter().map(text).collect();
+    let buttons: Vec<String> = page
+        .select("ul.notification-items li button")
+        .into_iter()
+        .filter_map(|b| b.attr("aria-label").map(str::to_owned))
+        .collect();
+    // Newest first.
+    let expected: Vec<String> = HOSTILE.iter().rev().map(|h| (*h).to_owned()).collect();
+    if titles != expected {
+        problems.add(&page, format!("notification titles {titles:?}, expected {expected:?}"));
+    }
+    let labels: Vec<String> = expected.iter().map(|h| format!("Mark read: {h}")).collect();
+    if buttons != labels {
+        problems.add(&page, format!("Mark read labels {buttons:?}, expected {labels:?}"));
+    }
+    problems.assert_none();
+}

@@ -100,8 +100,10 @@ async fn reminders_are_kept_canonical_and_bad_ones_change_nothing() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(queue(&app, id).await.len(), 4, "a refused change leaves the queue");
 
-    // Clearing the date drops the reminders that count from it, and keeps the one at a time.
-    let undated = ok(client.post("/api/tasks/update", &[("id", id), ("due_date", "")]).await, "clear the date");
+    // Clearing the date drops the reminders that count from it, and keeps the one at a time,
+    // also when a form without scripts sends the reminders as they were beside the emptied date.
+    let form = [("id", id), ("due_date", ""), ("reminders", "1d, 2h, 15m, 2030-01-02T08:00")];
+    let undated = ok(client.post("/api/tasks/update", &form).await, "clear the date");
     assert_eq!(undated["reminders"], serde_json::json!(["2030-01-02T08:00"]));
     assert_eq!(queue(&app, id).await.len(), 1);
     // But an offset set on a task without a date is refused.

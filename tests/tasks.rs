@@ -31,6 +31,7 @@ async fn a_created_task_has_every_documented_field() {
     assert_eq!(task["priority"], "none");
     assert_eq!(task["due_date"], Value::Null);
     assert_eq!(task["tags"], json!([]));
+    assert_eq!(task["reminders"], json!([]));
     assert_eq!(task["completed_at"], Value::Null);
     assert_eq!(task["created_at"], task["updated_at"]);
     let mut keys: Vec<&String> = task.as_object().unwrap().keys().collect();
@@ -50,6 +51,7 @@ async fn a_created_task_has_every_documented_field() {
             "list_id",
             "occurrence_of",
             "priority",
+            "reminders",
             "repeat",
             "repeat_from",
             "repeat_text",

@@ -48,6 +48,6 @@ create table notifications (
     email_lease integer
 ) strict;
 
-create index notifications_user on notifications (user_id, created_at);
+create index notifications_user on notifications (user_id, id);
 create index notifications_unread on notifications (user_id) where read_at is null;
 create index notifications_to_email on notifications (email_lease) where email = 1;

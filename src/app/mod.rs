@@ -37,7 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options islands=true />
                 <MetaTags />
                 // Desktop notifications of reminders (public/notify.js: a plain script, no island).
-                <script src="/notify.js" defer></script>
+                <script src="/notify.js" defer nonce=use_nonce()></script>
             </head>
             <body>
                 <App />

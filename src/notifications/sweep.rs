@@ -35,8 +35,10 @@ pub async fn reminders(db: Db, email: bool, mail: Arc<Notify>) {
         tick.tick().await;
         loop {
             let now = Timestamp::now();
+            let started = std::time::Instant::now();
             match sweep_once(&db, now, email).await {
                 Ok(Some(sent)) => {
+                    metrics::histogram!("doable_reminder_sweep_seconds").record(started.elapsed().as_secs_f64());
                     metrics::counter!("doable_reminders_total", "result" => "sent").increment(sent.sent as u64);
                     let dropped = sent.claimed - sent.sent;
                     metrics::counter!("doable_reminders_total", "result" => "dropped").increment(dropped as u64);

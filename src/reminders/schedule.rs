@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn reminders_already_past_are_not_queued() {
         let due = Some(date!(2027 - 01 - 10));
-        let now = datetime!(2027-01-10 08:50 UTC);
+        let now = datetime!(2027-01-10 09:05 UTC);
         let rows = plan(&[person("UTC", due, Some(10 * 60), "1h,15m,0m,2027-01-10T08:00,2027-01-11T08:00")], now);
         let kept: Vec<_> = rows.iter().map(|r| r.reminder.as_str()).collect();
         assert_eq!(kept, ["15m", "0m", "2027-01-11T08:00"]);

@@ -129,6 +129,16 @@ fn describe() {
     describe_gauge!("doable_password_hashes_running", "Password hashes (argon2) being computed now.");
     describe_gauge!("doable_password_hashes_queued", "Password hashes waiting for a free core.");
     describe_counter!("doable_snapshots_total", "Scheduled SQLite snapshots, made or failed.");
+    describe_counter!(
+        "doable_reminders_total",
+        "Reminders taken from the queue: sent as notifications, or dropped (their task had changed)."
+    );
+    describe_histogram!(
+        "doable_reminder_sweep_seconds",
+        Unit::Seconds,
+        "Time of each batch of reminders sent (taken from the queue and written as notifications)."
+    );
+    describe_counter!("doable_reminder_emails_total", "Reminder emails sent, failed (tried again later) or given up.");
 }
 
 /// Counts every request and times it, by its route's pattern and its status.

@@ -295,7 +295,11 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
         if let Some(repeat_from) = changes.repeat_from {
             task.repeat_from = repeat_from;
         }
-        let reminders_given = changes.reminders.is_some();
+        // Reminders named as they already are (a form sends every field) are no change.
+        let reminders_given = changes
+            .reminders
+            .as_ref()
+            .is_some_and(|new| new.iter().map(ToString::to_string).collect::<Vec<_>>() != before.reminders);
         let mut reminders = crate::reminders::split(Some(&before.reminders.join(",")));
         if let Some(new) = changes.reminders {
             reminders = new;

@@ -158,6 +158,8 @@ pub async fn restore_list(db: &Db, user_id: Uuid, id: Uuid) -> Result<crate::lis
         let mut tx = conn.begin().await?;
         let restored = sqlx::query(&restore).bind(id).bind(user_id).execute(&mut *tx).await?.rows_affected();
         if restored == 1 {
+            // Its tasks' reminders that came due while it was in the trash were dropped.
+            crate::reminders::schedule::reschedule_all!(tx, crate::reminders::schedule::OF_LIST, id).await?;
             record!(&mut *tx, NewEvent::new(id, now, Some(user_id), EventKind::ListRestored)).await?;
             tx.commit().await?;
         }

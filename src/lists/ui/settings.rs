@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::super::{
     DeleteList, InviteMember, LeaveList, List, ListId, Member, Members, RemoveMember, RenameList, Role, SentInvitation,
-    SetRole, limits, list_lists, list_members,
+    SetListReminders, SetRole, limits, list_lists, list_members,
 };
 use crate::{
     auth::ui::with_user,
@@ -37,6 +37,7 @@ pub fn ListSettingsPage() -> impl IntoView {
                 RemoveMember::url(),
                 LeaveList::url(),
                 DeleteList::url(),
+                SetListReminders::url(),
             ];
             let notice = posted_error(&query.read_untracked(), &ours, field_hint).map(|e| error_text(&e));
             let page = Resource::new(move || id.clone(), load);
@@ -131,6 +132,7 @@ fn Settings(list: List, members: Members, notice: Option<String>, zone: String) 
                     view! { <p>"Your Inbox is yours alone: it cannot be shared, renamed or deleted."</p> }
                 })}
             {shareable.then(|| view! { <RenameForm id=id.clone() name=list.name.clone() /> })}
+            {(!list.inbox).then(|| view! { <RemindersForm id=id.clone() enabled=list.reminders /> })}
         </section>
         <section class="card" aria-labelledby="members-heading">
             <h2 id="members-heading">{format!("Members ({})", members.members.len())}</h2>
@@ -190,6 +192,22 @@ fn EndSection(
             <p class="hint">{hint}</p>
             <IdForm action id button class="button-danger" />
         </section>
+    }
+}
+
+/// Whether the person hears the reminders of the list's tasks nobody is assigned to.
+#[component]
+fn RemindersForm(id: String, enabled: bool) -> impl IntoView {
+    view! {
+        <form class="inline-form reminders-form" action=SetListReminders::url() method="post">
+            <input type="hidden" name="id" value=id />
+            <label>
+                <input type="checkbox" name="enabled" value="true" checked=enabled />
+                " Remind me of tasks nobody is assigned to"
+            </label>
+            <button type="submit">"Save"</button>
+            <p class="hint">"The reminders of a task assigned to someone go to them."</p>
+        </form>
     }
 }
 
