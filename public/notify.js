@@ -28,10 +28,7 @@
     button.parentElement.hidden = false;
     describe();
     button.addEventListener("click", () => {
-      Notification.requestPermission().then(() => {
-        describe();
-        poll(true);
-      });
+      Notification.requestPermission().then(describe);
     });
   }
 
@@ -58,11 +55,11 @@
     link.setAttribute("aria-label", unread === 0 ? "Notifications" : `Notifications, ${badge.textContent} unread`);
   };
 
-  // The first poll only learns what is there: a page opened after a reminder does not show
-  // it again as new.
+  // The first poll that answers only learns what is there: a page opened after a reminder
+  // does not show it again as new. Polls go on while the tab is in the background: that is
+  // when a desktop notification is worth the most.
   let first = true;
-  async function poll(quietly) {
-    if (document.visibilityState !== "visible" && !quietly) return;
+  async function poll() {
     let page;
     try {
       const response = await fetch("/api/notifications/list?unread=true&limit=20", {
@@ -75,27 +72,35 @@
       return; // offline: the next poll tries again
     }
     showCount(page.unread);
+    const learning = first;
+    first = false;
     const known = seen();
     const fresh = page.notifications.filter((n) => !known.includes(n.id));
     if (fresh.length === 0) return;
     remember(known.concat(fresh.map((n) => n.id)));
-    if (first || !supported || Notification.permission !== "granted") return;
+    if (learning || !supported || Notification.permission !== "granted") return;
     for (const n of fresh.reverse()) {
       const due = n.due_date ? ` Due ${n.due_date}${n.due_time ? " at " + n.due_time : ""}.` : "";
-      const shown = new Notification(`Reminder: ${n.title}`, {
-        body: `${n.reminder_text}.${due}`,
-        tag: n.id,
-      });
-      shown.onclick = () => {
-        window.focus();
-        if (n.list_id) window.location.href = `/tasks?list=${encodeURIComponent(n.list_id)}`;
-      };
+      try {
+        const shown = new Notification(`Reminder: ${n.title}`, {
+          body: `${n.reminder_text}.${due}`,
+          tag: n.id,
+        });
+        shown.onclick = () => {
+          window.focus();
+          if (n.list_id) window.location.href = `/tasks?list=${encodeURIComponent(n.list_id)}`;
+        };
+      } catch {
+        // Some browsers (Chrome on Android) show notifications only from a service worker:
+        // the header's count still says there is one.
+        return;
+      }
     }
   }
 
-  poll(true).finally(() => {
-    first = false;
+  poll();
+  setInterval(poll, EVERY_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") poll();
   });
-  setInterval(() => poll(false), EVERY_MS);
-  document.addEventListener("visibilitychange", () => poll(false));
 })();

@@ -212,6 +212,8 @@ async fn completing_skipping_and_reopening_move_the_queue_with_the_task() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(notifications(&ann).await["notifications"].as_array().unwrap().len(), 0, "completed: not sent");
     assert!(queue(&app, plain).await.is_empty(), "but taken from the queue");
+    ok(ann.post("/api/tasks/complete-all", &[("completed", "false")]).await, "reopen all");
+    assert_eq!(queue(&app, plain).await.len(), 1, "reopened in bulk, it reminds again");
 }
 
 #[tokio::test]
@@ -246,6 +248,8 @@ async fn shared_lists_remind_the_assignee_or_the_members_who_chose_to() {
 
     let chose = ok(member.client.post("/api/lists/reminders", &[("id", &list), ("enabled", "true")]).await, "opt in");
     assert_eq!(chose["reminders"], true);
+    let again = ok(member.client.post("/api/lists/reminders", &[("id", &list), ("enabled", "true")]).await, "again");
+    assert_eq!(again["reminders"], true, "choosing the same again changes nothing");
     let mut both = vec![owner.id.clone(), member.id.clone()];
     both.sort();
     let mut queued = people(queue(&app, id).await);

@@ -51,10 +51,11 @@ test('a reminder arrives on time: in the header, on /notifications and on the de
   await page.getByLabel('New task').fill(title);
   await page.getByLabel('New task').press('Enter');
   const row = taskList(page).getByRole('listitem').filter({ hasText: 'Call mum' });
-  await expect(row.getByLabel('1 reminder')).toBeVisible();
+  await expect(row.getByText('1 reminder')).toBeAttached();
   await row.getByRole('button', { name: /Edit/ }).click();
-  await expect(row.getByLabel('Reminders')).toHaveValue(`${date}T${time}`);
-  await row.getByLabel('Reminders').press('Escape');
+  const editing = taskList(page).getByLabel('Reminders');
+  await expect(editing).toHaveValue(`${date}T${time}`);
+  await editing.press('Escape');
 
   await page.goto('/notifications');
   await expect(page.getByText('No notifications yet.')).toBeVisible();
@@ -94,7 +95,7 @@ test("without JavaScript, reminders are set in the task form and a list's remind
   await form.getByLabel('Reminders').fill('1d, 15m');
   await page.getByLabel('New task').fill('Dentist');
   await page.getByLabel('New task').press('Enter');
-  await expect(taskList(page).getByLabel('2 reminders')).toBeVisible();
+  await expect(taskList(page).getByText('2 reminders')).toBeAttached();
 
   // A refused reminder says why, and adds nothing.
   await form.getByText('More options').click();
@@ -106,6 +107,7 @@ test("without JavaScript, reminders are set in the task form and a list's remind
 
   await page.getByLabel('New list').fill('Family');
   await page.getByLabel('New list').press('Enter');
+  await page.getByRole('link', { name: /^Family/ }).click();
   await page.getByRole('link', { name: 'Members and sharing' }).click();
   const choice = page.getByLabel('Remind me of tasks nobody is assigned to');
   await expect(choice).toBeChecked();

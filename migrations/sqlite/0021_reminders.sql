@@ -24,7 +24,8 @@ create table reminder_queue (
 ) strict;
 
 create index reminder_queue_fire on reminder_queue (fire_at);
-create index reminder_queue_task on reminder_queue (task_id);
+-- One row per task, person and reminder: two transactions queuing a task at once leave one.
+create unique index reminder_queue_one on reminder_queue (task_id, user_id, reminder);
 create index reminder_queue_user on reminder_queue (user_id);
 
 -- What each person was told: the in-app notifications, and whether each is to be (or was)

@@ -7,7 +7,7 @@ use super::User;
 use crate::{
     db::{Db, ResultExt, Timestamp, execute, with_pool, with_writer},
     error::AppError,
-    reminders::schedule::reschedule_all,
+    reminders::schedule::retime,
 };
 
 /// A user row with its password hash. Deliberately not `Serialize`: the hash never leaves
@@ -74,6 +74,7 @@ pub async fn create_user(db: &Db, account: NewAccount<'_>) -> Result<User, AppEr
 /// Changes an account's name and time zone; the account as it is now. The reminders queued
 /// for them move to the new zone's clock in the same transaction.
 pub async fn update_profile(db: &Db, user_id: Uuid, name: &str, time_zone: &str) -> Result<Option<User>, AppError> {
+    let zone = crate::zone::Zone::of_account(time_zone);
     let row: Option<UserRow> = with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
         let row: Option<UserRow> = sqlx::query_as(
@@ -86,7 +87,8 @@ pub async fn update_profile(db: &Db, user_id: Uuid, name: &str, time_zone: &str)
         .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?;
-        reschedule_all!(tx, crate::reminders::schedule::OF_PERSON, user_id).await?;
+        // Reminders of a zone unchanged are where they were (retiming finds each in place).
+        retime!(tx, user_id, &zone).await?;
         tx.commit().await?;
         Ok::<_, sqlx::Error>(row)
     })?;

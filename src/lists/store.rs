@@ -21,6 +21,7 @@ use crate::{
         EventKind,
         record::{NewEvent, record},
     },
+    reminders::schedule::{reschedule, reschedule_all},
 };
 
 /// SQL: the live lists (not in the trash) that the account in placeholder `user` (`"$2"`,
@@ -379,6 +380,9 @@ pub async fn delete_account(db: &Db, user_id: Uuid, email: &str) -> Result<(), A
     with_writer!(db, |conn| {
         let mut tx = conn.begin().await?;
         sqlx::query(&left).bind(now).bind(user_id).execute(&mut *tx).await?;
+        // Its tasks elsewhere are unassigned with it: their lists' members hear of them instead.
+        let assigned: Vec<Uuid> =
+            sqlx::query_scalar(crate::reminders::schedule::OF_ASSIGNEE).bind(user_id).fetch_all(&mut *tx).await?;
         let owned: Vec<Uuid> = sqlx::query_scalar("select list_id from list_members where user_id = $1 and role = $2")
             .bind(user_id)
             .bind(Role::Owner.as_str())
@@ -392,7 +396,7 @@ pub async fn delete_account(db: &Db, user_id: Uuid, email: &str) -> Result<(), A
                 .await?;
             // Picked and promoted in one statement: an heir who leaves meanwhile is not chosen.
             let heir: Option<Uuid> = sqlx::query_scalar(
-                "update list_members set role = $1 where list_id = $2 and user_id = \
+                "update list_members set role = $1, reminders = true where list_id = $2 and user_id = \
                  (select x.user_id from list_members x where x.list_id = $2 \
                   order by case when x.role = $3 then 0 else 1 end, x.joined_at, x.user_id limit 1) \
                  returning user_id",
@@ -410,6 +414,7 @@ pub async fn delete_account(db: &Db, user_id: Uuid, email: &str) -> Result<(), A
                         .bind(list_id)
                         .execute(&mut *tx)
                         .await?;
+                    reschedule_all!(tx, crate::reminders::schedule::OF_LIST_UNASSIGNED, *list_id).await?;
                     let handed = NewEvent::new(*list_id, now, None, EventKind::RoleChanged);
                     record!(&mut *tx, handed.member(Some(heir)).detail(Role::Owner.as_str())).await?;
                     tracing::info!(list = %list_id, owner = %heir, "list handed over with a deleted account");
@@ -421,6 +426,9 @@ pub async fn delete_account(db: &Db, user_id: Uuid, email: &str) -> Result<(), A
         }
         sqlx::query("delete from invitations where email = $1").bind(email).execute(&mut *tx).await?;
         sqlx::query("delete from users where id = $1").bind(user_id).execute(&mut *tx).await?;
+        for task in assigned {
+            reschedule!(tx, task).await?;
+        }
         tx.commit().await?;
         Ok::<_, AppError>(())
     })

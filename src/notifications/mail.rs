@@ -14,7 +14,7 @@ use super::store::ToEmail;
 use crate::{config::Smtp, reminders::Reminder};
 
 /// How long one email may take to send, connection included.
-const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The SMTP server and the sender.
 pub struct Mailer {

@@ -240,7 +240,7 @@ pub async fn take_emails(db: &Db, now: Timestamp, until: Timestamp, limit: i64) 
     let take = format!(
         "update notifications set email_lease = $1, email_tries = email_tries + 1 where id in \
          (select id from notifications where email = 1 and (email_lease is null or email_lease <= $2) \
-          order by email_lease limit $3{skip_locked}) \
+          order by email_lease is not null, email_lease limit $3{skip_locked}) \
          returning id, title, reminder, due_date, due_minute, list_id, email_tries, \
          (select email from users where users.id = notifications.user_id) as email, \
          (select name from users where users.id = notifications.user_id) as name"
@@ -263,14 +263,21 @@ pub async fn take_emails(db: &Db, now: Timestamp, until: Timestamp, limit: i64) 
     Ok(with_writer!(db, |conn| sqlx::query_as(&take).bind(until).bind(now).bind(limit).fetch_all(conn).await)?)
 }
 
-/// Records what became of an email: sent (`2`), given up (`3`), or to be tried again at
-/// `retry` (`1`).
-pub async fn emailed(db: &Db, id: Uuid, state: i16, retry: Option<Timestamp>) -> Result<(), AppError> {
+/// Records what became of an email taken with the lease `until`: sent (`2`), given up (`3`),
+/// or to be tried again at `retry` (`1`). Nothing, if another server has taken it since.
+pub async fn emailed(
+    db: &Db,
+    id: Uuid,
+    until: Timestamp,
+    state: i16,
+    retry: Option<Timestamp>,
+) -> Result<(), AppError> {
     execute!(db, |conn| {
-        sqlx::query("update notifications set email = $1, email_lease = $2 where id = $3")
+        sqlx::query("update notifications set email = $1, email_lease = $2 where id = $3 and email_lease = $4")
             .bind(state)
             .bind(retry)
             .bind(id)
+            .bind(until)
             .execute(conn)
     })?;
     Ok(())

@@ -16,9 +16,12 @@ pub const BATCH: i64 = 500;
 /// A reminder sent this long after its time counts as late (it came due while no server ran).
 pub const LATE_AFTER: Duration = Duration::from_secs(60);
 /// Most emails taken at once by one server.
-const EMAIL_BATCH: i64 = 20;
-/// How long a server holds the emails it took before another may take them.
-const EMAIL_LEASE: Duration = Duration::from_secs(120);
+const EMAIL_BATCH: i64 = 5;
+/// How long a server holds the emails it took before another may take them: longer than
+/// sending a whole batch may take (each email at most [`super::mail::SEND_TIMEOUT`]), so that a
+/// slow SMTP server does not get the same email from two servers.
+const EMAIL_LEASE: Duration =
+    super::mail::SEND_TIMEOUT.saturating_mul(EMAIL_BATCH as u32).saturating_add(Duration::from_secs(60));
 /// Tries after which an email is given up.
 const EMAIL_TRIES: i16 = 5;
 
@@ -101,7 +104,7 @@ pub async fn emails(db: Db, mailer: Arc<Mailer>, wake: Arc<Notify>) {
                 }
             };
             metrics::counter!("doable_reminder_emails_total", "result" => result).increment(1);
-            if let Err(error) = store::emailed(&db, email.id, state, retry).await {
+            if let Err(error) = store::emailed(&db, email.id, now + EMAIL_LEASE, state, retry).await {
                 tracing::warn!(%error, "could not record a reminder email; its lease lapses and it goes again");
             }
         }

@@ -24,16 +24,28 @@ pub const PEOPLE: &str = "select t.due_date, t.due_minute, t.reminders, m.user_i
      from tasks t join list_members m on m.list_id = t.list_id join users u on u.id = m.user_id \
      where t.id = $1 and not t.completed and t.reminders is not null \
        and (t.assignee_id = m.user_id or (t.assignee_id is null and m.reminders))";
-/// Forgets a task's rows (`$1`).
-pub const CLEAR: &str = "delete from reminder_queue where task_id = $1";
-/// Queues one row.
-pub const INSERT: &str =
-    "insert into reminder_queue (id, task_id, user_id, reminder, due_date, fire_at) values ($1, $2, $3, $4, $5, $6)";
-/// The tasks with reminders a person may be reminded of in one list (`$1`), to queue again
-/// when their choice there changes.
+/// Forgets a task's rows still to come (`$1`, after `$2`): those already due are left to the
+/// sweep, which checks them against the task as it is then.
+pub const CLEAR: &str = "delete from reminder_queue where task_id = $1 and fire_at > $2";
+/// Queues one row, or moves the one already there (another transaction queued the same task
+/// meanwhile, or a due row of a date the task has left).
+pub const INSERT: &str = "insert into reminder_queue (id, task_id, user_id, reminder, due_date, fire_at) \
+     values ($1, $2, $3, $4, $5, $6) \
+     on conflict (task_id, user_id, reminder) do update set due_date = excluded.due_date, fire_at = excluded.fire_at";
+/// The open tasks with reminders of one list (`$1`), to queue again when its people change.
 pub const OF_LIST: &str = "select id from tasks where list_id = $1 and reminders is not null and not completed";
-/// The tasks a person (`$1`) has queued reminders of, to queue again in a new time zone.
-pub const OF_PERSON: &str = "select distinct task_id from reminder_queue where user_id = $1";
+/// The same, only those nobody is assigned to: whom a member's choice of the list's reminders
+/// concerns.
+pub const OF_LIST_UNASSIGNED: &str =
+    "select id from tasks where list_id = $1 and reminders is not null and not completed and assignee_id is null";
+/// The open tasks with reminders assigned to a person (`$1`), to queue again when they go.
+pub const OF_ASSIGNEE: &str = "select id from tasks where assignee_id = $1 and reminders is not null and not completed";
+/// A person's (`$1`) reminders still to come (after `$2`), with what their moments depend on,
+/// to move them to a new time zone's clock ([`retime!`]).
+pub const OF_PERSON: &str = "select q.id, q.reminder, q.due_date, q.fire_at, t.due_minute from reminder_queue q \
+     join tasks t on t.id = q.task_id where q.user_id = $1 and q.fire_at > $2";
+/// Moves one queued row (`$2`) to `$1`.
+pub const RETIME: &str = "update reminder_queue set fire_at = $1 where id = $2";
 
 /// A person a task reminds, read by [`PEOPLE`].
 #[derive(Debug, sqlx::FromRow)]
@@ -52,7 +64,7 @@ pub struct Person {
 
 /// A row of the queue, to be written by [`INSERT`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Queued {
+pub struct Planned {
     /// Who is reminded.
     pub user_id: Uuid,
     /// The reminder, canonical.
@@ -85,14 +97,14 @@ pub fn fire_at(
 
 /// The rows a task's people get: each reminder that has not fired yet (its moment after
 /// `now`), at its moment in each person's zone.
-pub fn plan(people: &[Person], now: OffsetDateTime) -> Vec<Queued> {
+pub fn plan(people: &[Person], now: OffsetDateTime) -> Vec<Planned> {
     let mut queued = Vec::new();
     for person in people {
         let zone = Zone::of_account(&person.time_zone);
         let due_time = person.due_minute.and_then(crate::dates::time_of_minute);
         for reminder in super::split(person.reminders.as_deref()) {
             let Some(at) = fire_at(reminder, person.due_date, due_time, &zone).filter(|at| *at > now) else { continue };
-            queued.push(Queued {
+            queued.push(Planned {
                 user_id: person.user_id,
                 reminder: reminder.to_string(),
                 due_date: if reminder.is_offset() { person.due_date } else { None },
@@ -111,10 +123,11 @@ macro_rules! reschedule {
     ($tx:ident, $task_id:expr) => {
         async {
             let task_id: ::uuid::Uuid = $task_id;
-            ::sqlx::query($crate::reminders::schedule::CLEAR).bind(task_id).execute(&mut *$tx).await?;
+            let now = $crate::db::Timestamp::now();
+            ::sqlx::query($crate::reminders::schedule::CLEAR).bind(task_id).bind(now).execute(&mut *$tx).await?;
             let people: Vec<$crate::reminders::schedule::Person> =
                 ::sqlx::query_as($crate::reminders::schedule::PEOPLE).bind(task_id).fetch_all(&mut *$tx).await?;
-            for row in $crate::reminders::schedule::plan(&people, ::time::OffsetDateTime::now_utc()) {
+            for row in $crate::reminders::schedule::plan(&people, now.0) {
                 ::sqlx::query($crate::reminders::schedule::INSERT)
                     .bind(::uuid::Uuid::now_v7())
                     .bind(task_id)
@@ -132,7 +145,7 @@ macro_rules! reschedule {
 pub use reschedule;
 
 /// Rewrites the queue of every task `$select` names (a statement of one `id` column binding
-/// `$arg` to `$1`, such as [`OF_LIST`] or [`OF_PERSON`]) on `$tx`.
+/// `$arg` to `$1`, such as [`OF_LIST`]) on `$tx`.
 #[macro_export]
 macro_rules! reschedule_all {
     ($tx:ident, $select:expr, $arg:expr) => {
@@ -146,6 +159,51 @@ macro_rules! reschedule_all {
     };
 }
 pub use reschedule_all;
+
+/// A row of [`OF_PERSON`].
+#[derive(Debug, sqlx::FromRow)]
+pub struct Queued {
+    /// The row.
+    pub id: Uuid,
+    /// Its reminder, canonical.
+    pub reminder: String,
+    /// The due date it was queued for.
+    pub due_date: Option<Date>,
+    /// When it fires now.
+    pub fire_at: Timestamp,
+    /// The task's due time.
+    pub due_minute: Option<i16>,
+}
+
+/// When a queued row fires in `zone` (`None`: it cannot, and is left to the sweep to drop).
+pub fn fire_again(row: &Queued, zone: &Zone) -> Option<Timestamp> {
+    let reminder = Reminder::parse(&row.reminder).ok()?;
+    fire_at(reminder, row.due_date, row.due_minute.and_then(crate::dates::time_of_minute), zone).map(Timestamp)
+}
+
+/// Moves a person's (`$user`) reminders still to come to the clock of their new time zone
+/// (`$zone`, a [`Zone`]) on `$tx`: only those still queued, so none already sent in the old
+/// zone is sent again. A macro for the same reason as [`reschedule!`].
+#[macro_export]
+macro_rules! retime {
+    ($tx:ident, $user:expr, $zone:expr) => {
+        async {
+            let queued: Vec<$crate::reminders::schedule::Queued> =
+                ::sqlx::query_as($crate::reminders::schedule::OF_PERSON)
+                    .bind($user)
+                    .bind($crate::db::Timestamp::now())
+                    .fetch_all(&mut *$tx)
+                    .await?;
+            for row in &queued {
+                if let Some(at) = $crate::reminders::schedule::fire_again(row, $zone).filter(|at| *at != row.fire_at) {
+                    ::sqlx::query($crate::reminders::schedule::RETIME).bind(at).bind(row.id).execute(&mut *$tx).await?;
+                }
+            }
+            Ok::<(), ::sqlx::Error>(())
+        }
+    };
+}
+pub use retime;
 
 #[cfg(test)]
 mod tests {

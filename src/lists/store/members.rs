@@ -210,7 +210,8 @@ pub async fn set_role(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid, role:
             }
         }
         let changed = sqlx::query(&format!(
-            "update list_members set role = $1 where list_id = $2 and user_id = $3 and role <> $4 and ($5 or $2 in {})",
+            "update list_members set role = $1, reminders = (reminders or $5) \
+             where list_id = $2 and user_id = $3 and role <> $4 and ($5 or $2 in {})",
             owned_lists("$6")
         ))
         .bind(role.as_str())
@@ -233,6 +234,10 @@ pub async fn set_role(db: &Db, user_id: Uuid, list_id: Uuid, member: Uuid, role:
             }
         }
         if changed == 1 {
+            if role == Role::Owner {
+                // The new owner hears the list's unassigned tasks (as its owner always does).
+                reschedule_all!(tx, crate::reminders::schedule::OF_LIST_UNASSIGNED, list_id).await?;
+            }
             tx.commit().await?;
         }
         Ok(changed == 1)
@@ -310,8 +315,10 @@ pub async fn leave(db: &Db, user_id: Uuid, list_id: Uuid) -> Result<(), AppError
 /// Whether the caller is reminded of a live list's tasks that nobody is assigned to; their
 /// queued reminders of its tasks follow in the same transaction. Not a member: not found.
 pub async fn set_reminders(db: &Db, user_id: Uuid, list_id: Uuid, enabled: bool) -> Result<(), AppError> {
+    // Only a change does any work: a client choosing the same again in a loop costs a lookup.
     let update = format!(
-        "update list_members set reminders = $3 where list_id = $1 and user_id = $2 and list_id in {}",
+        "update list_members set reminders = $3 where list_id = $1 and user_id = $2 and reminders <> $3 \
+         and list_id in {}",
         member_lists("$2")
     );
     let changed = with_writer!(db, |conn| {
@@ -319,12 +326,12 @@ pub async fn set_reminders(db: &Db, user_id: Uuid, list_id: Uuid, enabled: bool)
         let changed =
             sqlx::query(&update).bind(list_id).bind(user_id).bind(enabled).execute(&mut *tx).await?.rows_affected();
         if changed == 1 {
-            reschedule_all!(tx, crate::reminders::schedule::OF_LIST, list_id).await?;
+            reschedule_all!(tx, crate::reminders::schedule::OF_LIST_UNASSIGNED, list_id).await?;
             tx.commit().await?;
         }
         Ok::<_, AppError>(changed)
     })?;
-    if changed == 0 {
+    if changed == 0 && role_of(db, user_id, list_id).await?.is_none() {
         return Err(AppError::NotFound);
     }
     Ok(())

@@ -11,6 +11,7 @@ use crate::{
     history::{EventKind, record::for_each_task},
     jobs::step::{Advanced, Step, advance},
     lists::store::editable_lists,
+    reminders::schedule::reschedule,
 };
 
 /// SQL: the lists a bulk change applies to: the one named (`$2`, where the caller `$1` may
@@ -144,6 +145,20 @@ pub async fn complete_all(
                 .await?;
             (picked.unsigned_abs(), changed.unsigned_abs())
         };
+        if !completed {
+            // Reopened, the batch's tasks with reminders are queued again (completing them
+            // needs nothing: the sweep drops the reminders of a completed task).
+            let reopened = format!(
+                "select id from tasks where {} and not completed and updated_at = $3 \
+                 and reminders is not null",
+                bulk_scope(list_id)
+            );
+            let reopened: Vec<Uuid> =
+                sqlx::query_scalar(&reopened).bind(user_id).bind(list_id).bind(now).fetch_all(&mut *tx).await?;
+            for id in reopened {
+                reschedule!(tx, id).await?;
+            }
+        }
         if advance!(&mut *tx, step, picked, changed).await?.rows_affected() == 0 {
             return Ok(None);
         }

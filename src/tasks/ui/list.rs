@@ -264,9 +264,11 @@ fn TaskRow(task: Task, today: Date, completed: Signal<bool>, state: RwSignal<Row
                     .then(|| {
                         let count = task.reminders.len();
                         let label = if count == 1 { "1 reminder".to_owned() } else { format!("{count} reminders") };
+                        let title = label.clone();
                         view! {
-                            <span class="badge reminders" title=label.clone() aria-label=label>
+                            <span class="badge reminders" title=title>
                                 <span aria-hidden="true">{format!("⏰ {count}")}</span>
+                                <span class="visually-hidden">{label}</span>
                             </span>
                         }
                     })}
