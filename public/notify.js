@@ -49,10 +49,10 @@
 
   const showCount = (unread) => {
     const badge = link.querySelector(".unread-count");
-    if (!badge) return;
-    badge.textContent = unread >= 1000 ? "999+" : String(unread);
+    const number = link.querySelector(".unread-number");
+    if (!badge || !number) return;
+    number.textContent = unread >= 1000 ? "999+" : String(unread);
     badge.hidden = unread === 0;
-    link.setAttribute("aria-label", unread === 0 ? "Notifications" : `Notifications, ${badge.textContent} unread`);
   };
 
   // The first poll that answers only learns what is there: a page opened after a reminder

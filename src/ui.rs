@@ -53,6 +53,17 @@ pub fn FormError(
     }
 }
 
+/// A message of the server-rendered pages (a notice from a form, or why a page could not be
+/// read), as an alert.
+#[component]
+pub fn Alert(#[prop(into)] message: String) -> impl IntoView {
+    view! {
+        <p class="form-error" role="alert">
+            {message}
+        </p>
+    }
+}
+
 /// Whether `field` of the last run of an action was refused, for `aria-invalid`.
 pub fn invalid(
     error: Signal<Option<AppError>>,

@@ -148,7 +148,7 @@ async fn a_reminder_arrives_once_as_a_notification_and_can_be_marked_read() {
 
     // The header counts it; the page shows the title as text.
     let html = ann.get("/notifications", &[]).await.text;
-    assert!(html.contains("Notifications, 1 unread"), "the header's count");
+    assert!(html.contains(r#"<span class="unread-number">1</span>"#), "the header's count");
     assert!(!html.contains("<img src=x"), "the title is text, not markup");
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
 

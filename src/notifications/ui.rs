@@ -12,7 +12,7 @@ use super::{Notification, NotificationQuery, Notifications, ReadNotifications, l
 use crate::{
     auth::ui::with_user,
     dates::machine_of,
-    ui::{encode_component, error_text, posted_error},
+    ui::{Alert, encode_component, error_text, posted_error},
     zone::minute_in,
 };
 
@@ -21,16 +21,14 @@ use crate::{
 pub fn UnreadLink(unread: i64) -> impl IntoView {
     let shown =
         if unread >= super::UNREAD_COUNTED { format!("{}+", super::UNREAD_COUNTED - 1) } else { unread.to_string() };
-    let label = match unread {
-        0 => "Notifications".to_owned(),
-        1 => "Notifications, 1 unread".to_owned(),
-        _ => format!("Notifications, {shown} unread"),
-    };
+    // The count's words are part of the link's text (hidden from sight), so that its name
+    // holds what it shows.
     view! {
-        <a href="/notifications" class="notifications-link" aria-label=label>
+        <a href="/notifications" class="notifications-link">
             "Notifications"
-            <span class="unread-count" data-unread=unread.to_string() hidden=unread == 0>
-                {shown}
+            <span class="unread-count" hidden=unread == 0>
+                <span class="unread-number">{shown}</span>
+                <span class="visually-hidden">" unread"</span>
             </span>
         </a>
     }
@@ -70,14 +68,7 @@ pub fn NotificationsPage() -> impl IntoView {
                         </button>
                         <span class="hint" id="desktop-notifications-state"></span>
                     </p>
-                    {notice
-                        .map(|message| {
-                            view! {
-                                <p class="form-error" role="alert">
-                                    {message}
-                                </p>
-                            }
-                        })}
+                    {notice.map(|message| view! { <Alert message /> })}
                     <nav class="notification-filter" aria-label="Which notifications">
                         <a href="/notifications" aria-current=(!unread_only).then_some("page")>
                             "All"
@@ -92,15 +83,7 @@ pub fn NotificationsPage() -> impl IntoView {
                         {Suspend::new(async move {
                             match page.await {
                                 Ok(page) => Either::Left(view! { <Contents page zone unread_only /> }),
-                                Err(error) => {
-                                    Either::Right(
-                                        view! {
-                                            <p class="form-error" role="alert">
-                                                {error_text(&error)}
-                                            </p>
-                                        },
-                                    )
-                                }
+                                Err(error) => Either::Right(view! { <Alert message=error_text(&error) /> }),
                             }
                         })}
                     </Suspense>

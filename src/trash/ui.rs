@@ -11,7 +11,7 @@ use crate::{
     auth::{Person, ui::with_user},
     dates::machine_of,
     jobs::{current_job, ui::JobProgress},
-    ui::{encode_component, error_text, posted_error},
+    ui::{Alert, encode_component, error_text, posted_error},
     zone::minute_in,
 };
 
@@ -38,14 +38,7 @@ pub fn TrashPage() -> impl IntoView {
                              Whoever could delete them may restore them.",
                         )}
                     </p>
-                    {notice
-                        .map(|message| {
-                            view! {
-                                <p class="form-error" role="alert">
-                                    {message}
-                                </p>
-                            }
-                        })}
+                    {notice.map(|message| view! { <Alert message /> })}
                     <Suspense fallback=|| {
                         view! { <p class="loading">"Loading the trash…"</p> }
                     }>
@@ -61,15 +54,7 @@ pub fn TrashPage() -> impl IntoView {
                                         },
                                     )
                                 }
-                                Err(error) => {
-                                    Either::Right(
-                                        view! {
-                                            <p class="form-error" role="alert">
-                                                {error_text(&error)}
-                                            </p>
-                                        },
-                                    )
-                                }
+                                Err(error) => Either::Right(view! { <Alert message=error_text(&error) /> }),
                             }
                         })}
                     </Suspense>
