@@ -352,7 +352,7 @@ def reminder_sweep(server, database_url, env):
         f"select {new_id}, t.id, m.user_id, r.reminder, t.due_date, {future} "
         "from tasks t join list_members m on m.list_id = t.list_id and m.role = 'owner' "
         "join (select '0m' as reminder union all select '5m' union all select '15m') r on true "
-        f"where not t.completed limit {PENDING_REMINDERS}",
+        f"where not t.completed limit {PENDING_REMINDERS} on conflict do nothing",
     ])
     results = {"pending": PENDING_REMINDERS, "due_at_once": DUE_AT_ONCE}
     for name, script, path in (("list", "list.lua", "/api/tasks/list"), ("create", "create.lua", "/api/tasks/create")):

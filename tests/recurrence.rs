@@ -350,3 +350,34 @@ async fn a_rule_this_build_cannot_read_stays_through_other_edits() {
     let renamed = ok(client.post("/api/tasks/update", &[("id", id), ("title", "Renamed")]).await, "rename");
     assert_eq!((renamed["repeat"].as_str(), &renamed["repeat_text"]), (Some("FREQ=WEEKLY;BYHOUR=9"), &Value::Null));
 }
+
+#[tokio::test]
+async fn a_rule_can_be_given_in_words_as_quick_add_reads_it() {
+    let app = spawn().await;
+    let client = account(&app, "words@example.com").await;
+    let due = today().to_string();
+    let task =
+        create(&client, &[("title", "Gym"), ("due_date", &due), ("repeat_words", "every 2 weeks on mon, thu")]).await;
+    assert_eq!(task["repeat"], "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH");
+    assert_eq!(task["repeat_from"], "due");
+    let id = task["id"].as_str().unwrap();
+
+    // Words win over the menu's rule, and `every!` counts from the completion.
+    let form = [("id", id), ("repeat", "FREQ=DAILY"), ("repeat_words", "every! 3 days")];
+    let updated = ok(client.post("/api/tasks/update", &form).await, "update in words");
+    assert_eq!(updated["repeat"], "FREQ=DAILY;INTERVAL=3");
+    assert_eq!(updated["repeat_from"], "completion");
+    // Empty words leave the menu's rule.
+    let form = [("id", id), ("repeat", "FREQ=MONTHLY"), ("repeat_words", "")];
+    assert_eq!(ok(client.post("/api/tasks/update", &form).await, "menu")["repeat"], "FREQ=MONTHLY");
+
+    for words in ["someday", "every 2 weeks and then some", "\"every day\"", "every day until 2001-01-01"] {
+        let refused = client.post("/api/tasks/update", &[("id", id), ("repeat_words", words)]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{words}: {}", refused.text);
+        assert!(refused.json["fields"]["repeat_words"].is_string(), "{words}: {}", refused.text);
+    }
+    let refused = client.post("/api/tasks/create", &[("title", "No date"), ("repeat_words", "every day")]).await;
+    assert!(refused.json["fields"]["repeat"].is_string(), "a rule needs a due date: {}", refused.text);
+    let kept = ok(client.get("/api/tasks/get", &[("id", id)]).await, "get");
+    assert_eq!(kept["repeat"], "FREQ=MONTHLY", "refused words change nothing");
+}

@@ -75,6 +75,26 @@ test('a recurring task moves to its next date when completed, and can be skipped
   await expect(taskList(page).locator('time.due')).toHaveAttribute('datetime', '2031-01-06');
 });
 
+test('the edit form takes a rule of its own in words', async ({ page }) => {
+  await signUp(page, 'Wendy');
+  await hydrated(page);
+  await page.getByLabel('New task').fill('Gym on 2031-01-06');
+  await page.getByLabel('New task').press('Enter');
+  const row = taskList(page).getByRole('listitem').filter({ hasText: 'Gym' });
+  await row.getByRole('button', { name: 'Edit Gym' }).click();
+  const words = taskList(page).getByLabel('Or repeat, in words');
+  await words.fill('every 2 weeks on mon, thu');
+  await words.press('Enter');
+  await expect(row.getByText('every 2 weeks on Mon, Thu')).toBeVisible();
+
+  // Words that are no rule say so, and change nothing.
+  await row.getByRole('button', { name: 'Edit Gym' }).click();
+  await taskList(page).getByLabel('Or repeat, in words').fill('someday maybe');
+  await taskList(page).getByLabel('Or repeat, in words').press('Enter');
+  await expect(taskList(page).getByRole('alert')).toContainText('is not a repeat rule');
+  await expectAccessible(page, 'the edit form with a refused rule');
+});
+
 test('quick add previews the line as it is typed, and quoted words stay in the title', async ({ page }) => {
   await signUp(page, 'Quinn');
   await hydrated(page);

@@ -6,13 +6,13 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 #[cfg(feature = "ssr")]
 use super::input::{parse_bool, parse_id};
-#[cfg(feature = "ssr")]
-use super::store;
 use super::{
     CompleteAllInput, Deleted, ListQuery, ListScope, NewTask, SetCompletedInput, TagList, Task, TaskId, TaskList,
     TaskUpdate, Updated,
     quick::line::{LineQuery, ParsedLine, QuickAddInput},
 };
+#[cfg(feature = "ssr")]
+use super::{quick::line::repeat_from_words, store};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
@@ -73,6 +73,9 @@ pub async fn get_task(#[server(flatten)] input: TaskId) -> Result<Task, AppError
 #[server(prefix = "/api", endpoint = "tasks/create")]
 pub async fn create_task(#[server(flatten)] input: NewTask) -> Result<Task, AppError> {
     let user = require_user().await?;
+    let mut input = input;
+    let words = input.repeat_words.take();
+    repeat_from_words(words.as_deref(), today_of(&user), &mut input.repeat, &mut input.repeat_from)?;
     let draft = input.parse()?;
     let state = state()?;
     let creator = Person { id: user.user.id, name: user.user.name.clone() };
@@ -124,6 +127,9 @@ pub async fn quick_add(#[server(flatten)] input: QuickAddInput) -> Result<Task, 
 #[server(prefix = "/api", endpoint = "tasks/update")]
 pub async fn update_task(#[server(flatten)] input: TaskUpdate) -> Result<Task, AppError> {
     let user = require_user().await?;
+    let mut input = input;
+    let words = input.repeat_words.take();
+    repeat_from_words(words.as_deref(), today_of(&user), &mut input.repeat, &mut input.repeat_from)?;
     let (id, changes) = input.parse()?;
     store::update(&state()?.db, user.user.id, id, changes).await
 }

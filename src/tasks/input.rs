@@ -335,6 +335,10 @@ pub struct NewTask {
     /// day the task is done).
     #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|due|completion)$"))]
     pub repeat_from: Option<String>,
+    /// A rule in words instead of `repeat` (`every 2 weeks on mon, thu`, `every! 3 days`), as
+    /// quick add reads it; it wins over `repeat` (and sets `repeat_from=completion` for `every!`).
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 1000, example = "every 2 weeks on mon, thu"))]
+    pub repeat_words: Option<String>,
     /// Comma-separated reminders, at most 5: offsets before the due moment (`0m`, `15m`, `2h`,
     /// `1d`, `1w`; the due moment of a task without a due time is 09:00) or local date-times
     /// (`2027-03-01T09:00`); offsets need a due date.
@@ -474,6 +478,9 @@ pub struct TaskUpdate {
     /// `due` or `completion`.
     #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^(|due|completion)$"))]
     pub repeat_from: Option<String>,
+    /// A new rule in words (as for a new task), winning over `repeat`.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 1000))]
+    pub repeat_words: Option<String>,
     /// New reminders (as for a new task), replacing the old ones; empty removes them.
     #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 200))]
     pub reminders: Option<String>,

@@ -85,6 +85,20 @@ pub fn parse(text: &str, today: Date) -> Parsed {
     parse_with(text, today, SERVER)
 }
 
+/// A repeat rule in words alone (`every 2 weeks on mon, thu`, `every! 3 days`, `daily until
+/// jan 5`), as the task forms' "in words" field takes it: the rule's canonical text and what
+/// its dates count from; `None` unless the words are one whole rule with a date from today on.
+pub fn repeat_in_words(text: &str, today: Date) -> Option<(String, RepeatFrom)> {
+    let words = words(text);
+    if words.is_empty() || words.iter().any(|w| w.quoted) {
+        return None;
+    }
+    let keys: Vec<&str> = words.iter().map(|w| w.key.as_str()).collect();
+    let (taken, rule, from_completion) = repeat(&keys, today)?;
+    let from = if from_completion { RepeatFrom::Completion } else { RepeatFrom::Due };
+    (taken == keys.len() && first_date(&rule, today).is_some()).then_some((rule, from))
+}
+
 /// [`parse`] with other checks. The board's preview cannot afford the server's in its WASM
 /// (the recurrence rules cost 14 KiB gzipped, Unicode's case and letter tables 10 KiB): it
 /// takes each rule the grammar writes as it is (the grammar writes only valid rules; the

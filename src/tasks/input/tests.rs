@@ -108,6 +108,7 @@ fn a_new_task_reports_every_bad_field() {
         due_time: Some("25:00".into()),
         repeat: Some("FREQ=HOURLY".into()),
         repeat_from: Some("later".into()),
+        repeat_words: None,
         tags: Some("a b".into()),
         reminders: Some("15x".into()),
         list_id: Some("inbox".into()),

@@ -79,6 +79,8 @@ impl QuickAddInput {
             due_date: or_line(&self.due_date, parsed.due_date.map(|d| d.to_string())),
             due_time: or_line(&self.due_time, parsed.due_time.map(crate::dates::time_text)),
             repeat: or_line(&self.repeat, parsed.repeat),
+            // The line is the rule's words.
+            repeat_words: None,
             repeat_from: or_line(
                 &self.repeat_from.clone().filter(|r| r != RepeatFrom::Due.as_str()),
                 Some(parsed.repeat_from).filter(|r| *r != RepeatFrom::Due).map(|r| r.as_str().to_owned()),
@@ -102,6 +104,32 @@ pub fn refused_line(error: AppError) -> AppError {
         }
         other => other,
     }
+}
+
+/// Puts a rule given in words (`repeat_words` of the task forms and `create`/`update`) in
+/// place of `repeat` (and `repeat_from`, for `every!`), read on the person's `today`; nothing
+/// when the field is absent or empty. Words that are not one rule are a 422 on `repeat_words`.
+pub fn repeat_from_words(
+    words: Option<&str>,
+    today: Date,
+    repeat: &mut Option<String>,
+    repeat_from: &mut Option<String>,
+) -> Result<(), AppError> {
+    let Some(words) = words.map(str::trim).filter(|w| !w.is_empty()) else { return Ok(()) };
+    let shown: String = words.chars().take(60).collect();
+    let Some((rule, from)) = checked(words).ok().and_then(|words| super::repeat_in_words(words, today)) else {
+        return Err(AppError::field(
+            "repeat_words",
+            format!(
+                "`{shown}` is not a repeat rule: try every 2 weeks on mon, thu, or every month on the last friday."
+            ),
+        ));
+    };
+    *repeat = Some(rule);
+    if from == RepeatFrom::Completion {
+        *repeat_from = Some(from.as_str().to_owned());
+    }
+    Ok(())
 }
 
 /// `text`, if it is at most [`TEXT_MAX`] characters.

@@ -77,6 +77,7 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             due_time: changed(field("due_time"), &task.due_time.map(time_text).unwrap_or_default()),
             repeat: changed(field("repeat"), task.repeat.as_deref().unwrap_or_default()),
             repeat_from: changed(field("repeat_from"), task.repeat_from.as_str()),
+            repeat_words: changed(field("repeat_words"), ""),
             tags: changed(field("tags"), &task.tags.join(", ")),
             reminders: changed(field("reminders"), &task.reminders.join(", ")),
             list_id: changed(field("list_id"), &task.list_id.to_string()),
@@ -92,6 +93,7 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
             && input.due_time.is_none()
             && input.repeat.is_none()
             && input.repeat_from.is_none()
+            && input.repeat_words.is_none()
             && input.tags.is_none()
             && input.reminders.is_none()
             && input.list_id.is_none()
@@ -202,6 +204,16 @@ pub(super) fn EditForm(task: Task, state: RwSignal<RowState>) -> impl IntoView {
                             words=task.repeat_text.clone().unwrap_or_default()
                         />
                     </select>
+                </div>
+                <div class="field">
+                    <label for=field_id("repeat-words")>"Or repeat, in words"</label>
+                    <input
+                        id=field_id("repeat-words")
+                        name="repeat_words"
+                        type="text"
+                        placeholder="every 2 weeks on mon, thu"
+                        autocomplete="off"
+                    />
                 </div>
                 <div class="field">
                     <label for=field_id("repeat-from")>"Next date"</label>

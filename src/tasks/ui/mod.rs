@@ -146,6 +146,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "repeat" => "A repeating task needs a due date, and a rule that gives dates from it.",
         "repeat_from" => "The next date counts from the schedule or from the day it is done.",
         "tags" => "Use at most 10 tags, each of letters, digits, - and _.",
+        "repeat_words" => "Write a repeat rule like every 2 weeks on mon, thu, or every month on the last friday.",
         "reminders" => {
             "Reminders are offsets before the due time (15m, 2h, 1d, 1w; these need a due date) or \
              times like 2027-03-01 09:00, at most 5."

@@ -28,8 +28,8 @@ const TRIGRAMS_MAX: usize = 8;
 /// A segment's columns: a task's own (as `k`, apart from the page's `t`), and its title key
 /// for the order and the cursor.
 const SEGMENT_COLUMNS: &str = "k.id, k.list_id, k.title, k.description, k.completed, k.priority, k.due_date, \
-     k.due_minute, k.repeat, k.repeat_from, k.series_id, k.reminders, k.tags, k.assignee_id, k.created_by, k.created_at, \
-     k.updated_at, k.completed_at, k.title_key";
+     k.due_minute, k.repeat, k.repeat_from, k.series_id, k.reminders, k.tags, k.assignee_id, k.created_by, \
+     k.created_at, k.updated_at, k.completed_at, k.title_key";
 
 /// A value bound to a statement built at run time.
 #[derive(Debug, Clone)]
