@@ -28,13 +28,15 @@
     button.parentElement.hidden = false;
     describe();
     button.addEventListener("click", () => {
-      Notification.requestPermission().then(describe);
+      // Older browsers answer by callback rather than with a promise.
+      Promise.resolve(Notification.requestPermission(describe)).then(describe);
     });
   }
 
   const seen = () => {
     try {
-      return JSON.parse(localStorage.getItem(SEEN_KEY) || "[]");
+      const ids = JSON.parse(localStorage.getItem(SEEN_KEY) || "[]");
+      return Array.isArray(ids) ? ids : [];
     } catch {
       return [];
     }

@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures';
+import { expect, expectFailedResponse, test } from './fixtures';
 import { expectAccessible, freshPage, hydrated, signUp, taskList } from './helpers';
 
 /** Today's date (YYYY-MM-DD) in a zone, as the person there reads their calendar. */
@@ -76,6 +76,7 @@ test('a recurring task moves to its next date when completed, and can be skipped
 });
 
 test('the edit form takes a rule of its own in words', async ({ page }) => {
+  expectFailedResponse(page, 422, /\/api\/tasks\/update$/);
   await signUp(page, 'Wendy');
   await hydrated(page);
   await page.getByLabel('New task').fill('Gym on 2031-01-06');
@@ -87,12 +88,15 @@ test('the edit form takes a rule of its own in words', async ({ page }) => {
   await words.press('Enter');
   await expect(row.getByText('every 2 weeks on Mon, Thu')).toBeVisible();
 
-  // Words that are no rule say so, and change nothing.
+  // Words that are no rule say so in the form, which stays open with what was typed.
   await row.getByRole('button', { name: 'Edit Gym' }).click();
   await taskList(page).getByLabel('Or repeat, in words').fill('someday maybe');
   await taskList(page).getByLabel('Or repeat, in words').press('Enter');
-  await expect(taskList(page).getByRole('alert')).toContainText('is not a repeat rule');
+  await expect(page.getByRole('alert').filter({ hasText: 'is not a repeat rule' })).toBeVisible();
+  await expect(taskList(page).getByLabel('Or repeat, in words')).toHaveValue('someday maybe');
   await expectAccessible(page, 'the edit form with a refused rule');
+  await taskList(page).getByLabel('Or repeat, in words').press('Escape');
+  await expect(row.getByText('every 2 weeks on Mon, Thu')).toBeVisible();
 });
 
 test('quick add previews the line as it is typed, and quoted words stay in the title', async ({ page }) => {

@@ -88,9 +88,16 @@ pub async fn emails(db: Db, mailer: Arc<Mailer>, wake: Arc<Notify>) {
                 continue;
             }
         };
+        let until = now + EMAIL_LEASE;
         for email in taken {
+            // Not one past the lease: another server may take what is left once it lapses.
+            if Timestamp::now() + super::mail::SEND_TIMEOUT >= until {
+                break;
+            }
             let sent = match mailer.message(&email) {
-                Ok(message) => mailer.send(message).await,
+                Ok(message) => tokio::time::timeout(super::mail::SEND_TIMEOUT, mailer.send(message))
+                    .await
+                    .unwrap_or_else(|_| Err("the SMTP server took too long".to_owned())),
                 Err(error) => Err(error),
             };
             let (state, retry, result) = match sent {
@@ -106,7 +113,7 @@ pub async fn emails(db: Db, mailer: Arc<Mailer>, wake: Arc<Notify>) {
                 }
             };
             metrics::counter!("doable_reminder_emails_total", "result" => result).increment(1);
-            if let Err(error) = store::emailed(&db, email.id, now + EMAIL_LEASE, state, retry).await {
+            if let Err(error) = store::emailed(&db, email.id, until, state, retry).await {
                 tracing::warn!(%error, "could not record a reminder email; its lease lapses and it goes again");
             }
         }

@@ -126,7 +126,8 @@ pub fn repeat_from_words(
         ));
     };
     *repeat = Some(rule);
-    if from == RepeatFrom::Completion {
+    // `every!` counts from the completion; other words keep the schedule unless told otherwise.
+    if from == RepeatFrom::Completion || repeat_from.as_deref().is_none_or(|r| r.trim().is_empty()) {
         *repeat_from = Some(from.as_str().to_owned());
     }
     Ok(())

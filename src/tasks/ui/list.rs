@@ -104,10 +104,13 @@ fn TaskItem(task: Task, today: Date) -> impl IntoView {
     });
     let hidden = move || state.with(|s| s.deleting) || (board.clearing() && completed.get());
     let pending = move || state.with(|s| s.completed.is_some() || s.saving_title.is_some());
+    // Only opening and closing the form changes which of the two shows: a save's progress
+    // (`saving_title`) must not build the form again, which would drop its error.
+    let editing = Memo::new(move |_| state.with(|s| s.editing));
     view! {
         <li class="task" class:done=completed class:pending=pending hidden=hidden>
             {move || {
-                if state.with(|s| s.editing) {
+                if editing.get() {
                     Either::Left(view! { <EditForm task=task.get_value() state /> })
                 } else {
                     let shown = state
