@@ -157,6 +157,17 @@ pub fn join(reminders: &[Reminder]) -> Option<String> {
     (!reminders.is_empty()).then(|| reminders.iter().map(Reminder::to_string).collect::<Vec<_>>().join(","))
 }
 
+/// Reminders as the API shows them: each canonical text, in their order.
+pub fn texts(reminders: &[Reminder]) -> Vec<String> {
+    reminders.iter().map(Reminder::to_string).collect()
+}
+
+/// A stored reminder's text in words (`15 minutes before`); empty for one this build cannot
+/// read.
+pub fn describe_text(stored: &str) -> String {
+    Reminder::parse(stored).map(Reminder::describe).unwrap_or_default()
+}
+
 /// The reminders of a stored text; those a newer build wrote that this one cannot read are
 /// left out.
 pub fn split(stored: Option<&str>) -> Vec<Reminder> {

@@ -11,7 +11,7 @@ use lettre::{
 };
 
 use super::store::ToEmail;
-use crate::{config::Smtp, reminders::Reminder};
+use crate::config::Smtp;
 
 /// How long one email may take to send, connection included.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
@@ -46,7 +46,7 @@ impl Mailer {
             (Some(date), None) => format!("Due {date}."),
             _ => String::new(),
         };
-        let reminder = Reminder::parse(&to.reminder).map(Reminder::describe).unwrap_or_default();
+        let reminder = crate::reminders::describe_text(&to.reminder);
         let link = match (&self.origin, to.list_id) {
             (Some(origin), Some(list)) => format!("\n\nOpen the list: {origin}/tasks?list={list}"),
             _ => String::new(),

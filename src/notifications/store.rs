@@ -19,7 +19,6 @@ use crate::{
     db::{Db, Timestamp, execute, with_pool, with_writer},
     error::AppError,
     lists::store::member_lists,
-    reminders::Reminder,
 };
 
 #[derive(sqlx::FromRow)]
@@ -47,7 +46,7 @@ impl From<Row> for Notification {
             task_id: row.task_id,
             list_id: row.list_id,
             title: row.title,
-            reminder_text: Reminder::parse(&row.reminder).map(Reminder::describe).unwrap_or_default(),
+            reminder_text: crate::reminders::describe_text(&row.reminder),
             reminder: row.reminder,
             due_date: row.due_date,
             due_time: row.due_minute.and_then(crate::dates::time_of_minute),

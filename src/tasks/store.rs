@@ -88,7 +88,7 @@ impl From<TaskRow> for Task {
             repeat: row.repeat,
             repeat_from: RepeatFrom::from_rank(row.repeat_from),
             occurrence_of: row.series_id,
-            reminders: crate::reminders::split(row.reminders.as_deref()).iter().map(ToString::to_string).collect(),
+            reminders: crate::reminders::texts(&crate::reminders::split(row.reminders.as_deref())),
             tags: if row.tags.is_empty() { Vec::new() } else { row.tags.split(',').map(str::to_owned).collect() },
             assignee: Person::from_join(row.assignee_id, row.assignee_name),
             created_by: Person::from_join(row.created_by, row.creator_name),
@@ -195,7 +195,7 @@ pub async fn create(db: &Db, creator: &Person, draft: TaskDraft, max_tasks: i64)
         repeat_text: super::repeat_text(draft.repeat.as_deref()),
         repeat: draft.repeat,
         repeat_from: draft.repeat_from,
-        reminders: draft.reminders.iter().map(ToString::to_string).collect(),
+        reminders: crate::reminders::texts(&draft.reminders),
         occurrence_of: None,
         tags: draft.tags,
         assignee,
@@ -296,10 +296,8 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             task.repeat_from = repeat_from;
         }
         // Reminders named as they already are (a form sends every field) are no change.
-        let reminders_given = changes
-            .reminders
-            .as_ref()
-            .is_some_and(|new| new.iter().map(ToString::to_string).collect::<Vec<_>>() != before.reminders);
+        let reminders_given =
+            changes.reminders.as_ref().is_some_and(|new| crate::reminders::texts(new) != before.reminders);
         let mut reminders = crate::reminders::split(Some(&before.reminders.join(",")));
         if let Some(new) = changes.reminders {
             reminders = new;
@@ -324,7 +322,7 @@ pub async fn update(db: &Db, user_id: Uuid, id: Uuid, changes: TaskChanges) -> R
             }
             reminders.retain(|r| !r.is_offset());
         }
-        task.reminders = reminders.iter().map(ToString::to_string).collect();
+        task.reminders = crate::reminders::texts(&reminders);
         // Checked when it changes (a rule an older or newer build stored stays as it is
         // through other edits).
         let rescheduled =
