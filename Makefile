@@ -81,6 +81,10 @@ bench: build ## Throughput, latency, memory and size of the release build (bench
 bench-scale: build ## Every view of a 100,000-task account against a 1,000-task one, bulk actions, a million-task database (bench/scale.json)
 	@$(TC) 'python3 bench/scale.py'
 
+.PHONY: bench-data
+bench-data: build ## Export of 1,000 to 100,000 tasks (time, memory), the calendar feed of 1,000 tasks (req/s) (bench/data.json)
+	@$(TC) 'python3 bench/data.py'
+
 .PHONY: bench-compare
 bench-compare: build ## A change against an earlier build, in one run: BASE=path/to/the/earlier/doable
 	@$(TC) 'BENCH_COMPARE=1 .ci/bench.sh'

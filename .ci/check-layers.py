@@ -47,6 +47,9 @@ LAYERS = [
     "trash",
     "history",
     "notifications",  # what a person is told: reminders, in the app and by email
+    "tokens",  # API tokens: what the API speaks of them
+    "tokens::input",
+    "calendar",  # the calendar feed's address, as the API speaks of it
     # The database and what builds on it alone.
     "db",
     "db::writer",
@@ -56,6 +59,7 @@ LAYERS = [
     "rate_limit",
     "auth::password",
     "auth::store",
+    "tokens::store",  # a request's API token is found beside its session (auth::session)
     "auth::session",
     # The request's state and its user.
     "state",
@@ -88,6 +92,11 @@ LAYERS = [
     "notifications::mail",
     "notifications::sweep",
     "jobs::store",
+    "calendar::store",  # the calendar feed: its secret and its tasks, then the feed itself
+    "calendar::feed",
+    "export",  # the export's document, its SQL, its CSV and its download
+    "export::store",
+    "export::csv",
     "jobs::api",  # starts the bulk changes of the tasks and trash server functions
     "auth::api",  # deleting an account hands its shared lists over (lists::store)
     "lists::api",
@@ -95,9 +104,14 @@ LAYERS = [
     "trash::api",
     "history::api",
     "notifications::api",
+    "tokens::api",
+    "export::api",
+    "calendar::api",
     # Shared components, then each feature's pages.
     "ui",
     "jobs::ui",
+    "tokens::ui",  # the tokens card of the account page
+    "calendar::ui",  # the calendar card of the account page
     "auth::ui",  # the session context every page reads, before the account pages
     "auth::ui::fields",
     "auth::ui::credentials",

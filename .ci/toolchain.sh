@@ -17,7 +17,8 @@
 # leptosfmt, wasm-bindgen-cli at the exact version of Cargo.lock, wasm-opt, and, with
 # DOABLE_NEED_BROWSER=1, Chromium and the end2end npm packages; with DOABLE_NEED_PROMTOOL=1,
 # Prometheus' promtool; with DOABLE_NEED_DATEUTIL=1, python-dateutil (the recurrence tests'
-# reference) and aiosmtpd (the reminder emails' SMTP server); with DOABLE_NEED_FMT=1, leptosfmt.
+# reference), aiosmtpd (the reminder emails' SMTP server), jsonschema and icalendar (readers
+# of the export and the calendar feed); with DOABLE_NEED_FMT=1, leptosfmt.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -184,18 +185,20 @@ if [ "${DOABLE_NEED_PROMTOOL:-0}" = 1 ] && ! have promtool; then
   rm -rf "$work"
 fi
 
-# --- 7. python-dateutil and aiosmtpd ----------------------------------------------------
+# --- 7. python-dateutil, aiosmtpd, jsonschema and icalendar ------------------------------
 # dateutil is the reference the recurrence rules are checked against (tests/repeat.rs runs
 # tests/support/rrule_reference.py); aiosmtpd is the SMTP server the reminder emails are sent
-# to (tests/reminders.rs). Into a virtual environment of its own under target/toolchain (whose
+# to (tests/reminders.rs); jsonschema checks real exports against schema/ and icalendar
+# reads the calendar feed, each an independent reader of what Doable writes (tests/export.rs). Into a virtual environment of its own under target/toolchain (whose
 # python3 then comes first on PATH): a system's Python may refuse pip (PEP 668) or have none.
 # Failing that, Debian's python3-dateutil and python3-aiosmtpd packages.
-if [ "${DOABLE_NEED_DATEUTIL:-0}" = 1 ] && ! python3 -c 'import dateutil.rrule, aiosmtpd' 2>/dev/null; then
+PY_CHECK='import dateutil.rrule, aiosmtpd, jsonschema, icalendar'
+if [ "${DOABLE_NEED_DATEUTIL:-0}" = 1 ] && ! python3 -c "$PY_CHECK" 2>/dev/null; then
   have python3 || die "missing python3 (Debian's python3 package), which runs the recurrence reference"
-  say "installing python-dateutil and aiosmtpd from PyPI into target/toolchain/python"
+  say "installing python-dateutil, aiosmtpd, jsonschema and icalendar from PyPI into target/toolchain/python"
   if { [ -x "$TOOLS/python/bin/python3" ] || python3 -m venv "$TOOLS/python" >&2; } \
     && "$TOOLS/python/bin/python3" -m pip install -q --disable-pip-version-check \
-      python-dateutil==2.9.0.post0 aiosmtpd==1.4.6 >&2; then
+      python-dateutil==2.9.0.post0 aiosmtpd==1.4.6 jsonschema==4.23.0 icalendar==6.1.3 >&2; then
     # A script, not a link: Python finds its environment from the path it was started by.
     rm -f "$TOOLS/bin/python3"
     printf '#!/bin/sh\nexec "%s" "$@"\n' "$TOOLS/python/bin/python3" >"$TOOLS/bin/python3"
@@ -203,11 +206,11 @@ if [ "${DOABLE_NEED_DATEUTIL:-0}" = 1 ] && ! python3 -c 'import dateutil.rrule, 
     hash -r # the shell remembered where python3 was before
   elif is_root && have apt-get; then
     rm -rf "$TOOLS/python"
-    apt_install python3-dateutil python3-aiosmtpd
+    apt_install python3-dateutil python3-aiosmtpd python3-jsonschema python3-icalendar
   else
-    die "cannot install python-dateutil and aiosmtpd: install Debian's python3-dateutil and python3-aiosmtpd, or pip install them"
+    die "cannot install the tests' Python packages: install Debian's python3-dateutil, python3-aiosmtpd, python3-jsonschema and python3-icalendar, or pip install them"
   fi
-  python3 -c 'import dateutil.rrule, aiosmtpd' 2>/dev/null || die "python3 still cannot import dateutil and aiosmtpd"
+  python3 -c "$PY_CHECK" 2>/dev/null || die "python3 still cannot import dateutil, aiosmtpd, jsonschema and icalendar"
 fi
 
 cd "$ROOT"

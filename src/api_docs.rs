@@ -11,7 +11,13 @@ use utoipa::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, error::ErrorBody, history, jobs, lists, notifications, state::AppState, tasks, trash};
+use crate::{
+    auth, calendar, error::ErrorBody, history, jobs, lists, notifications, state::AppState, tasks, tokens, trash,
+};
+
+/// The endpoints that are handlers of their own rather than server functions (a file
+/// download): documented all the same.
+pub const PLAIN_ENDPOINTS: &[(&str, &str)] = &[("GET", crate::export::api::PATH)];
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -23,7 +29,10 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         description = "The server functions behind Doable's pages, usable directly over HTTP.\n\n\
             Mutations are `POST` with `application/x-www-form-urlencoded` bodies, reads are `GET` \
             with a query string; every answer is JSON. Authenticate with the session cookie that \
-            signup and login set, or send the same token as `Authorization: Bearer <token>`. \
+            signup and login set, or send the same token as `Authorization: Bearer <token>`; \
+            scripts use an API token (`dbl_...`, made on `/account` or with `POST /api/tokens/create`) \
+            the same way. A `read` token may only `GET` (403 `insufficient_scope` otherwise), and no \
+            token manages tokens, sessions, the password or the account. \
             State-changing requests from another site (an `Origin` other than the site's own, or \
             `Sec-Fetch-Site: cross-site`) are refused with 403 `csrf_rejected`; requests without \
             `Origin` (curl, scripts) are allowed.\n\n\
@@ -75,6 +84,14 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         tasks::api::list_tags,
         notifications::api::list_notifications,
         notifications::api::read_notifications,
+        tokens::api::create_token,
+        tokens::api::list_tokens,
+        tokens::api::revoke_token,
+        crate::export::api::download,
+        calendar::api::calendar_link,
+        calendar::api::enable_calendar,
+        calendar::api::rotate_calendar,
+        calendar::api::disable_calendar,
     ),
     components(schemas(ErrorBody)),
     // Every endpoint needs a session unless its own `security` says otherwise.
@@ -85,6 +102,9 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         (name = "lists", description = "Lists, their members and invitations, and the trash"),
         (name = "tasks", description = "The tasks of the lists the logged-in user is a member of"),
         (name = "notifications", description = "What the logged-in user was told: the reminders of their tasks"),
+        (name = "tokens", description = "API tokens for scripts, managed only in a session"),
+        (name = "data", description = "The person's data as a file: export"),
+        (name = "calendar", description = "The calendar feed's secret address, managed only in a session"),
     ),
 )]
 pub struct ApiDoc;
@@ -109,7 +129,9 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("The same token as the session cookie's value."))
+                    .description(Some(
+                        "The same token as the session cookie's value, or an API token (`dbl_` and 43 characters).",
+                    ))
                     .build(),
             ),
         );

@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod calendar;
 pub mod dates;
 pub mod error;
 pub mod history;
@@ -23,6 +24,7 @@ pub mod notifications;
 pub mod reminders;
 pub mod repeat;
 pub mod tasks;
+pub mod tokens;
 pub mod trash;
 pub mod ui;
 pub mod zone;
@@ -35,6 +37,8 @@ pub mod api_docs;
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod export;
 #[cfg(feature = "ssr")]
 pub mod hex;
 #[cfg(feature = "ssr")]

@@ -90,6 +90,22 @@ impl Request {
         &self.parts.headers
     }
 
+    /// Says that the answer is never to be stored by a cache (it carries a secret).
+    pub fn no_store(&self) {
+        self.response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+
+    /// Whether the request comes from a browser's page rather than a script (its `Accept`
+    /// names HTML): a plain form, answered by a redirect back to its page.
+    pub fn accepts_html(&self) -> bool {
+        self.parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    }
+
+    /// Whether the request only reads (`GET` or `HEAD`).
+    pub fn is_read(&self) -> bool {
+        matches!(self.parts.method, axum::http::Method::GET | axum::http::Method::HEAD)
+    }
+
     /// The session token the request carries, if any.
     pub fn session_token(&self, sessions: &Sessions) -> Option<&str> {
         token_from_headers(&self.parts.headers, sessions.cookie_name())
@@ -110,6 +126,21 @@ impl Request {
             config.trust_proxy,
         )
     }
+}
+
+/// The origin (`scheme://host[:port]`, normalized) of this site: the configured public URL's,
+/// else the `Host` the client asked for, over plain HTTP (or, behind a trusted proxy, the
+/// scheme it reports in `X-Forwarded-Proto`).
+pub fn site_origin(headers: &HeaderMap, config: &Config) -> Option<String> {
+    if let Some(origin) = &config.public_origin {
+        return Some(origin.clone());
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok())?;
+    let scheme = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
+        Some(proto) if config.trust_proxy && proto.trim().eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    crate::config::origin_of(&format!("{scheme}://{host}"))
 }
 
 fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> String {

@@ -71,6 +71,21 @@ mod server {
 
     use super::{DEFAULT, NAME_MAX};
 
+    /// A change of a zone's offset ([`Zone::transitions`]).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Transition {
+        /// When it happens.
+        pub at: OffsetDateTime,
+        /// The offset before it.
+        pub from: UtcOffset,
+        /// The offset after it.
+        pub to: UtcOffset,
+        /// Whether the offset after it is daylight-saving time.
+        pub dst: bool,
+        /// The abbreviation after it (`CEST`), as the zone database has it.
+        pub abbreviation: String,
+    }
+
     /// A time zone: its canonical IANA name and its rules.
     #[derive(Debug, Clone)]
     pub struct Zone {
@@ -158,6 +173,38 @@ mod server {
             .ok()?;
             let at = self.rules.to_timestamp(civil).ok()?;
             OffsetDateTime::from_unix_timestamp(at.as_second()).ok()
+        }
+
+        /// The zone's rules between two moments, for a calendar's `VTIMEZONE`: the offset in
+        /// force at `from` (with whether it is daylight time and its abbreviation), then each
+        /// change of offset until `until`.
+        pub fn transitions(&self, from: OffsetDateTime, until: OffsetDateTime) -> Vec<Transition> {
+            let stamp = |moment: OffsetDateTime| jiff::Timestamp::from_second(moment.unix_timestamp()).ok();
+            let (Some(start), Some(end)) = (stamp(from), stamp(until)) else { return Vec::new() };
+            let offset = |seconds: i32| UtcOffset::from_whole_seconds(seconds).unwrap_or(UtcOffset::UTC);
+            let info = self.rules.to_offset_info(start);
+            let now = offset(info.offset().seconds());
+            let mut found = vec![Transition {
+                at: from,
+                from: now,
+                to: now,
+                dst: info.dst().is_dst(),
+                abbreviation: info.abbreviation().to_owned(),
+            }];
+            let mut before = now;
+            for change in self.rules.following(start).take_while(|t| t.timestamp() < end).take(1000) {
+                let Ok(at) = OffsetDateTime::from_unix_timestamp(change.timestamp().as_second()) else { break };
+                let to = offset(change.offset().seconds());
+                found.push(Transition {
+                    at,
+                    from: before,
+                    to,
+                    dst: change.dst().is_dst(),
+                    abbreviation: change.abbreviation().to_owned(),
+                });
+                before = to;
+            }
+            found
         }
 
         /// A moment to the minute as people in the zone read it: `2026-03-29 09:30`.

@@ -9,7 +9,7 @@ use super::{ChangePasswordInput, DeleteAccountInput, Done, LoginInput, ProfileIn
 use super::{check_password_shape, limits, validate_signup};
 #[cfg(feature = "ssr")]
 use super::{
-    extract::{optional_user, require_user},
+    extract::{optional_user, require_session, require_user},
     input::{normalize_email, normalize_name},
     password, store,
 };
@@ -18,7 +18,10 @@ use crate::error::AppError;
 use crate::{
     error::{
         ErrorBody, FieldErrors,
-        docs::{ConfirmedWriteErrors, LoginErrors, PublicErrors, PublicWriteErrors, SessionErrors, SessionWriteErrors},
+        docs::{
+            ConfirmedWriteErrors, CredentialWriteErrors, LoginErrors, PublicErrors, PublicWriteErrors, SessionErrors,
+            SessionWriteErrors,
+        },
     },
     state::{AppState, Request, state},
 };
@@ -156,6 +159,10 @@ pub async fn logout() -> Result<Done, AppError> {
     let state = state()?;
     let request = Request::current()?;
     if let Some(token) = request.session_token(&state.sessions) {
+        if token.starts_with(crate::tokens::PREFIX) {
+            // An API token is revoked on `/account`, not logged out.
+            return Err(AppError::InsufficientScope);
+        }
         state.sessions.end(&state.db, token).await?;
     }
     request.set_cookie(&state.sessions.clear_cookie());
@@ -224,7 +231,7 @@ pub async fn update_profile(#[server(flatten)] input: ProfileInput) -> Result<Us
 ))]
 #[server(prefix = "/api", endpoint = "auth/change-password")]
 pub async fn change_password(#[server(flatten)] input: ChangePasswordInput) -> Result<User, AppError> {
-    let auth = require_user().await?;
+    let auth = require_session().await?;
     let state = state()?;
     let request = Request::current()?;
     if input.current_password.is_empty() {
@@ -250,12 +257,12 @@ pub async fn change_password(#[server(flatten)] input: ChangePasswordInput) -> R
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/auth/logout-all", tag = "auth",
     responses(
         (status = 200, description = "Every session of the account has ended; the cookie is cleared.", body = Done),
-        SessionWriteErrors,
+        CredentialWriteErrors,
     ),
 ))]
 #[server(prefix = "/api", endpoint = "auth/logout-all")]
 pub async fn logout_all() -> Result<Done, AppError> {
-    let auth = require_user().await?;
+    let auth = require_session().await?;
     let state = state()?;
     state.sessions.end_all(&state.db, auth.user.id).await?;
     Request::current()?.set_cookie(&state.sessions.clear_cookie());
@@ -274,7 +281,7 @@ pub async fn logout_all() -> Result<Done, AppError> {
 ))]
 #[server(prefix = "/api", endpoint = "auth/delete-account")]
 pub async fn delete_account(#[server(flatten)] input: DeleteAccountInput) -> Result<Done, AppError> {
-    let auth = require_user().await?;
+    let auth = require_session().await?;
     let state = state()?;
     if input.password.is_empty() {
         return Err(AppError::field("password", "Enter your password to confirm."));

@@ -11,11 +11,11 @@ use cookie::{Cookie, SameSite};
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{User, store};
-use crate::{config::Config, db::Db, error::AppError};
+use crate::{config::Config, db::Db, error::AppError, tokens::Scope};
 
 /// The session cookie's name over plain HTTP.
 pub const COOKIE: &str = "doable_session";
@@ -27,6 +27,13 @@ pub const SECURE_COOKIE: &str = "__Host-doable_session";
 pub const DEVICE_COOKIE: &str = "doable_device";
 /// The device cookie's name when it is `Secure`.
 pub const SECURE_DEVICE_COOKIE: &str = "__Host-doable_device";
+/// The cookie that carries a token just made by a plain form to `/account`, which shows it
+/// once and clears it.
+pub const NEW_TOKEN_COOKIE: &str = "doable_new_token";
+/// Its name when it is `Secure`.
+pub const SECURE_NEW_TOKEN_COOKIE: &str = "__Host-doable_new_token";
+/// How long it waits to be shown.
+const NEW_TOKEN_TTL: cookie::time::Duration = cookie::time::Duration::minutes(5);
 /// How long a device stays known after its last login.
 const DEVICE_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
@@ -35,8 +42,22 @@ const DEVICE_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 pub struct AuthUser {
     /// The user.
     pub user: User,
-    /// The session the request belongs to.
-    pub session_id: Uuid,
+    /// What the request authenticated with.
+    pub credential: Credential,
+}
+
+/// What a request authenticated with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A session (a login in a browser, or its token sent as a bearer).
+    Session(Uuid),
+    /// An API token ([`crate::tokens`]).
+    Token {
+        /// The token's id.
+        id: Uuid,
+        /// What it may do.
+        scope: Scope,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -101,13 +122,17 @@ impl Sessions {
         })
     }
 
-    /// The user behind a token, if the token is genuine and its session is alive.
+    /// The user behind a token: a session's, if it is genuine and its session is alive, or
+    /// an API token's (`dbl_...`), if it is live.
     pub async fn authenticate(&self, db: &Db, token: &str) -> Result<AuthUser, AppError> {
+        if token.starts_with(crate::tokens::PREFIX) {
+            return api_token_user(db, token).await;
+        }
         let claims = self.decode(token).ok_or(AppError::Unauthenticated)?;
         let user = store::session_user(db, claims.sid, claims.sub, crate::db::Timestamp::now())
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        Ok(AuthUser { user, session_id: claims.sid })
+        Ok(AuthUser { user, credential: Credential::Session(claims.sid) })
     }
 
     fn decode(&self, token: &str) -> Option<Claims> {
@@ -162,6 +187,27 @@ impl Sessions {
         Some(id.to_owned())
     }
 
+    /// The `Set-Cookie` value that carries a new API token to `/account` (or, with `None`,
+    /// clears it): `SameSite=Strict`, so that no other site's link shows it.
+    pub fn new_token_cookie(&self, token: Option<&str>) -> HeaderValue {
+        let name = if self.secure { SECURE_NEW_TOKEN_COOKIE } else { NEW_TOKEN_COOKIE };
+        let max_age = if token.is_some() { NEW_TOKEN_TTL } else { cookie::time::Duration::ZERO };
+        let cookie = Cookie::build((name, token.unwrap_or_default().to_owned()))
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .path("/")
+            .max_age(max_age)
+            .secure(self.secure)
+            .build();
+        HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    /// The new API token a request carries in its cookie, if it has a token's shape.
+    pub fn new_token_from(&self, headers: &axum::http::HeaderMap) -> Option<String> {
+        let name = if self.secure { SECURE_NEW_TOKEN_COOKIE } else { NEW_TOKEN_COOKIE };
+        cookie_value(headers, name).filter(|token| crate::tokens::looks_like_token(token)).map(str::to_owned)
+    }
+
     fn device_cookie_name(&self) -> &'static str {
         if self.secure { SECURE_DEVICE_COOKIE } else { DEVICE_COOKIE }
     }
@@ -186,6 +232,23 @@ impl Sessions {
         // always valid in a header.
         HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
+}
+
+/// The user of an API token, found by its SHA-256. Its use is recorded at most once a minute
+/// (a failure to record it does not fail the request).
+async fn api_token_user(db: &Db, token: &str) -> Result<AuthUser, AppError> {
+    if !crate::tokens::looks_like_token(token) {
+        return Err(AppError::Unauthenticated);
+    }
+    let now = crate::db::Timestamp::now();
+    let hash = sha2::Sha256::digest(token.as_bytes());
+    let found = crate::tokens::store::token_user(db, &hash, now).await?.ok_or(AppError::Unauthenticated)?;
+    if found.last_used_at.is_none_or(|used| used <= now - crate::tokens::store::TOUCH_EVERY)
+        && let Err(e) = crate::tokens::store::touch(db, found.id, now).await
+    {
+        tracing::warn!(error = %e, "cannot record an API token's use");
+    }
+    Ok(AuthUser { user: found.user, credential: Credential::Token { id: found.id, scope: found.scope } })
 }
 
 /// What a device cookie's signature covers: its id and the account it was issued for.

@@ -20,7 +20,11 @@ type Answer = (&'static str, &'static str);
 
 const BAD_REQUEST: Answer = ("400", "`bad_request`: an argument is missing or cannot be decoded.");
 const UNAUTHENTICATED: Answer = ("401", "`unauthenticated`: no valid session.");
-const CROSS_SITE: Answer = ("403", "`csrf_rejected`: the request came from another site.");
+const CROSS_SITE: Answer = (
+    "403",
+    "`csrf_rejected`: the request came from another site; or `insufficient_scope`: a `read` API token asked for a \
+     change.",
+);
 const NOT_YOURS: Answer = (
     "404",
     "`not_found`: there is no such object in a list of yours (one in a list you are not a member of is not \
@@ -29,7 +33,8 @@ const NOT_YOURS: Answer = (
 const FORBIDDEN: Answer = (
     "403",
     "`forbidden`: your role in the list does not allow this (viewers only read; only the owner shares, renames \
-     or deletes a list); or `csrf_rejected`: the request came from another site.",
+     or deletes a list); or `csrf_rejected`: the request came from another site; or `insufficient_scope`: a \
+     `read` API token asked for a change.",
 );
 const BODY_TIMEOUT: Answer = ("408", "`request_timeout`: the body did not arrive in time.");
 const TOO_LARGE: Answer = ("413", "`payload_too_large`: the body is over 64 KiB.");
@@ -39,8 +44,16 @@ const INVALID_FIELDS: Answer =
 const INTERNAL: Answer = ("500", "`internal`: an unexpected failure (the detail is in the server's log).");
 const UNAVAILABLE: Answer =
     ("503", "`unavailable`: the database does not answer or the request took too long; retry later.");
-const WRONG_PASSWORD: Answer =
-    ("403", "`invalid_credentials`: the password given to confirm the change is wrong; or `csrf_rejected`.");
+const WRONG_PASSWORD: Answer = (
+    "403",
+    "`invalid_credentials`: the password given to confirm the change is wrong; or `csrf_rejected`; or \
+     `insufficient_scope`: an API token (only a session changes the password or deletes the account).",
+);
+const SESSION_ONLY: Answer = (
+    "403",
+    "`insufficient_scope`: an API token (only a session manages tokens, sessions and calendar links); or \
+     `csrf_rejected`: the request came from another site.",
+);
 const PASSWORD_FIELDS: Answer =
     ("422", "`validation_failed`: a password field is empty, or the new password breaks a rule; see `fields`.");
 const JOB_RUNNING: Answer = (
@@ -121,6 +134,17 @@ error_set!(
     SessionWriteErrors = ANY,
     WRITE,
     [UNAUTHENTICATED]
+);
+error_set!(
+    /// Errors of a read of the account's credentials, which only a session may make.
+    CredentialErrors = ANY,
+    [UNAUTHENTICATED, SESSION_ONLY]
+);
+error_set!(
+    /// Errors of a change to the account's credentials, which only a session may make.
+    CredentialWriteErrors = ANY,
+    WRITE,
+    [UNAUTHENTICATED, SESSION_ONLY]
 );
 error_set!(
     /// Errors of a read of one object of the user's (a task, say), named by its id.

@@ -54,6 +54,10 @@ pub enum AppError {
     /// 403: a member of a list whose role does not allow this (a viewer editing, say).
     #[error("Your role in this list does not allow that.")]
     Forbidden,
+    /// 403: an API token asked for what its scope does not allow (a change with a `read`
+    /// token; managing the account's credentials with any token).
+    #[error("This API token's scope does not allow that.")]
+    InsufficientScope,
     /// 404: nothing here, or nothing of yours.
     #[error("Not found.")]
     NotFound,
@@ -107,7 +111,11 @@ impl AppError {
         match self {
             Self::BadRequest(_) => 400,
             Self::Unauthenticated | Self::InvalidCredentials => 401,
-            Self::WrongPassword | Self::CsrfRejected | Self::Forbidden | Self::AccountDisabled => 403,
+            Self::WrongPassword
+            | Self::CsrfRejected
+            | Self::Forbidden
+            | Self::AccountDisabled
+            | Self::InsufficientScope => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::EmailTaken | Self::JobRunning => 409,
@@ -132,6 +140,7 @@ impl AppError {
             Self::CsrfRejected => "csrf_rejected",
             Self::Forbidden => "forbidden",
             Self::AccountDisabled => "account_disabled",
+            Self::InsufficientScope => "insufficient_scope",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::EmailTaken => "email_taken",
@@ -160,6 +169,12 @@ impl AppError {
         ("csrf_rejected", 403, "A state-changing request from another site."),
         ("account_disabled", 403, "Login: the password is right but the host has disabled the account."),
         ("forbidden", 403, "Your role in the list does not allow this (a viewer only reads; only the owner shares)."),
+        (
+            "insufficient_scope",
+            403,
+            "An API token asked for more than its scope: a change with a `read` token, or managing tokens, sessions, \
+             the password or the account with any token.",
+        ),
         ("not_found", 404, "No such endpoint, or no such object in a list of yours."),
         ("method_not_allowed", 405, "The endpoint exists with another method."),
         ("email_taken", 409, "Signup: the email already has an account."),
@@ -270,6 +285,7 @@ impl From<ErrorBody> for AppError {
             "csrf_rejected" => Self::CsrfRejected,
             "forbidden" => Self::Forbidden,
             "account_disabled" => Self::AccountDisabled,
+            "insufficient_scope" => Self::InsufficientScope,
             "not_found" => Self::NotFound,
             "method_not_allowed" => Self::MethodNotAllowed,
             "email_taken" => Self::EmailTaken,

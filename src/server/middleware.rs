@@ -13,7 +13,11 @@ use axum::{
 };
 use http_body_util::{BodyExt, Limited};
 
-use crate::{config::Config, error::AppError, state::AppState};
+use crate::{
+    config::Config,
+    error::AppError,
+    state::{AppState, site_origin},
+};
 
 /// Largest request body the API accepts.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -39,21 +43,6 @@ fn is_same_site(headers: &HeaderMap, config: &Config) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else { return true };
     let origin = origin.to_str().ok().and_then(crate::config::origin_of);
     matches!((origin, site_origin(headers, config)), (Some(origin), Some(site)) if origin == site)
-}
-
-/// The origin (`scheme://host[:port]`, normalized) of this site: the configured public URL's,
-/// else the `Host` the client asked for, over plain HTTP (or, behind a trusted proxy, the
-/// scheme it reports in `X-Forwarded-Proto`).
-fn site_origin(headers: &HeaderMap, config: &Config) -> Option<String> {
-    if let Some(origin) = &config.public_origin {
-        return Some(origin.clone());
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok())?;
-    let scheme = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
-        Some(proto) if config.trust_proxy && proto.trim().eq_ignore_ascii_case("https") => "https",
-        _ => "http",
-    };
-    crate::config::origin_of(&format!("{scheme}://{host}"))
 }
 
 /// Keeps a server function's answer to a plain form (one that accepts HTML) on this site.

@@ -79,6 +79,8 @@ pub fn app(state: AppState) -> Router {
                 }
             }),
         )
+        .route(crate::export::api::PATH, get(crate::export::api::download))
+        .route(crate::calendar::feed::PATH, get(crate::calendar::feed::serve))
         .merge(crate::api_docs::routes())
         .route("/api/{*path}", any(api_not_found))
         .nest_service(
@@ -101,7 +103,14 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::limit_time))
         .layer(from_fn_with_state(state.clone(), middleware::security_headers))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http().on_response(DefaultOnResponse::new().level(Level::INFO)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    let path = loggable_path(request.uri().path());
+                    tracing::debug_span!("request", method = %request.method(), path)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .layer(CatchPanicLayer::custom(|_| AppError::Internal.into_response()));
     // Outermost, so that every answer is counted: the deadline's 503s, the limits' 413s and
     // the 500s of a panic included.
@@ -110,6 +119,12 @@ pub fn app(state: AppState) -> Router {
         None => router,
     };
     router.with_state(state)
+}
+
+/// A request's path as the log shows it: without its query (search words are the person's)
+/// and without a calendar feed's secret.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/calendar/") { "/calendar/<secret>" } else { path }
 }
 
 /// `GET /healthz`: the process is up.

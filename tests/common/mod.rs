@@ -186,6 +186,18 @@ impl TestApp {
         })
     }
 
+    /// Disables (or enables again) an account, as `doable user disable` does, without ending
+    /// its sessions.
+    pub async fn set_disabled(&self, email: &str, disabled: bool) {
+        doable::db::execute!(&self.db, |conn| {
+            sqlx::query("update users set disabled_at = case when $2 then created_at end where email = $1")
+                .bind(email)
+                .bind(disabled)
+                .execute(conn)
+        })
+        .unwrap();
+    }
+
     /// Stops the server, letting requests in flight finish.
     pub async fn stop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -374,6 +386,11 @@ impl ServerProcess {
     /// Starts the server with exactly `settings` (nothing is inherited from this process's
     /// environment, not even a `.env` file) and waits until `/readyz` answers 200.
     pub async fn start(settings: &HashMap<String, String>) -> Self {
+        Self::start_logging(settings, "warn").await
+    }
+
+    /// [`ServerProcess::start`], logging at `level` (`RUST_LOG`).
+    pub async fn start_logging(settings: &HashMap<String, String>, level: &str) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         let dir = std::path::PathBuf::from(&settings["DOABLE_DATA_DIR"]);
@@ -383,7 +400,7 @@ impl ServerProcess {
             .env_clear()
             .envs(settings)
             .env("LEPTOS_SITE_ADDR", address.to_string())
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", level)
             .current_dir(&dir)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())

@@ -1,5 +1,5 @@
-//! `/account`: the profile, changing the password, logging out everywhere, deleting the
-//! account.
+//! `/account`: the profile, changing the password, logging out everywhere, the API tokens,
+//! deleting the account.
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
@@ -10,7 +10,9 @@ use crate::{
     auth::{
         ChangePassword, ChangePasswordInput, DeleteAccount, LogoutAll, UpdateProfile, User, change_password, limits,
     },
+    calendar::ui::CalendarCard,
     error::AppError,
+    tokens::{self, CreateToken, RevokeToken, ui::TokensCard},
     ui::{FieldError, FormError, Sending, invalid, mark_hydrated, posted_error},
 };
 
@@ -27,6 +29,8 @@ pub fn AccountPage() -> impl IntoView {
                 change: posted_error(&params, &[ChangePassword::url()], field_hint).map(confirmation_error),
                 logout_all: posted_error(&params, &[LogoutAll::url()], field_hint),
                 delete: posted_error(&params, &[DeleteAccount::url()], field_hint).map(confirmation_error),
+                create_token: posted_error(&params, &[CreateToken::url()], tokens::ui::field_hint),
+                revoke_token: posted_error(&params, &[RevokeToken::url()], tokens::ui::field_hint),
             };
             view! { <AccountSettings user errors /> }
         })}
@@ -40,6 +44,8 @@ struct AccountErrors {
     change: Option<AppError>,
     logout_all: Option<AppError>,
     delete: Option<AppError>,
+    create_token: Option<AppError>,
+    revoke_token: Option<AppError>,
 }
 
 /// The account page. Logging out everywhere and deleting the account leave the page, so
@@ -48,7 +54,8 @@ struct AccountErrors {
 #[component]
 fn AccountSettings(user: User, errors: AccountErrors) -> impl IntoView {
     let member_since = crate::zone::day_in(&user.created_at, &user.time_zone);
-    let AccountErrors { profile, change, logout_all, delete } = errors;
+    let AccountErrors { profile, change, logout_all, delete, create_token, revoke_token } = errors;
+    let zone = user.time_zone.clone();
     let delete_failed = delete.is_some();
     let (logout_all_error, delete_error) = (Signal::stored(logout_all), Signal::stored(delete));
     view! {
@@ -79,6 +86,27 @@ fn AccountSettings(user: User, errors: AccountErrors) -> impl IntoView {
                 <button type="submit">"Log out everywhere"</button>
             </form>
         </section>
+
+        <section class="card" aria-labelledby="export-heading">
+            <h2 id="export-heading">"Export your data"</h2>
+            <p class="hint">
+                "Everything you own or can see: your lists, their tasks with every field, and the trash. \
+                 JSON keeps it all, to bring into another Doable; CSV opens in a spreadsheet."
+            </p>
+            <p class="export-links">
+                <a href="/api/export?format=json" download>
+                    "Download JSON"
+                </a>
+                " "
+                <a href="/api/export?format=csv" download>
+                    "Download CSV"
+                </a>
+            </p>
+        </section>
+
+        <CalendarCard />
+
+        <TokensCard zone create_error=create_token revoke_error=revoke_token />
 
         <section class="card danger-zone" aria-labelledby="delete-heading">
             <h2 id="delete-heading">"Delete account"</h2>

@@ -1,0 +1,75 @@
+//! The calendar card of `/account`: the feed's address while it is on, and plain forms that
+//! turn it on, give it a new address, or turn it off.
+
+use leptos::{either::Either, prelude::*, server_fn::ServerFn};
+
+use super::{DisableCalendar, EnableCalendar, RotateCalendar, calendar_link};
+use crate::ui::{Alert, error_text};
+
+/// The "Calendar" card.
+#[component]
+pub fn CalendarCard() -> impl IntoView {
+    let link = Resource::new(|| (), |_| calendar_link());
+    view! {
+        <section class="card" aria-labelledby="calendar-heading">
+            <h2 id="calendar-heading">"Calendar"</h2>
+            <p class="hint">
+                "Subscribe to your dated open tasks in Google Calendar, Apple Calendar or Thunderbird, \
+                 with their repeats and reminders. The address is secret: anyone who has it can read \
+                 the feed, so give it a new one if it leaks."
+            </p>
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
+                {Suspend::new(async move {
+                    match link.await {
+                        Ok(link) => {
+                            Either::Left(
+                                match link.url {
+                                    None => {
+                                        Either::Left(
+                                            view! {
+                                                <form method="post" action=EnableCalendar::url()>
+                                                    <button type="submit">"Turn on the calendar feed"</button>
+                                                </form>
+                                            },
+                                        )
+                                    }
+                                    Some(url) => {
+                                        Either::Right(
+                                            view! {
+                                                <div class="field">
+                                                    <label for="calendar-url">"Feed address"</label>
+                                                    <input
+                                                        id="calendar-url"
+                                                        type="text"
+                                                        readonly
+                                                        value=url
+                                                        class="token-value"
+                                                        spellcheck="false"
+                                                        autocomplete="off"
+                                                    />
+                                                </div>
+                                                <div class="calendar-actions">
+                                                    <form method="post" action=RotateCalendar::url()>
+                                                        <button type="submit">"New address"</button>
+                                                    </form>
+                                                    <form method="post" action=DisableCalendar::url()>
+                                                        <button type="submit" class="button-quiet">
+                                                            "Turn off"
+                                                        </button>
+                                                    </form>
+                                                </div>
+                                            },
+                                        )
+                                    }
+                                },
+                            )
+                        }
+                        Err(e) => Either::Right(view! { <Alert message=error_text(&e) /> }),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

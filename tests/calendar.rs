@@ -1,0 +1,235 @@
+//! The calendar feed: read back by an independent parser (Python's icalendar), every event
+//! checked; its secret address turned on, rotated and off; `ETag` and 304.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::{
+    io::Write,
+    process::{Command, Stdio},
+};
+
+use common::{Client, TestApp, sharing::ok, spawn};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// Reads a feed as a calendar app would (tests/support/read_ics.py).
+fn read(feed: &str) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/read_ics.py");
+    let mut python = Command::new("python3")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 with icalendar (make test installs it)");
+    python.stdin.take().unwrap().write_all(feed.as_bytes()).unwrap();
+    let output = python.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "icalendar could not read the feed: {}\n{feed}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The path of a feed address.
+fn path_of(url: &str) -> String {
+    format!("/calendar/{}", url.rsplit_once("/calendar/").unwrap().1)
+}
+
+async fn enable(client: &Client) -> String {
+    let enabled = ok(client.post("/api/calendar/enable", &[]).await, "enable");
+    enabled["url"].as_str().unwrap().to_owned()
+}
+
+async fn task(client: &Client, form: &[(&str, &str)]) -> Value {
+    ok(client.post("/api/tasks/create", form).await, "task")
+}
+
+const HOSTILE: &str = "Call, Bob; at \\home: END:VEVENT <b>";
+/// A description that tries to end its event and start another.
+const FORGED: &str = "Notes\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:forged\r\nDTSTART:20310101";
+
+async fn seed(app: &TestApp) -> (Client, Client) {
+    let (ada, _) = app.user("ada@example.com").await;
+    ok(ada.post("/api/auth/update-profile", &[("time_zone", "Europe/Berlin")]).await, "zone");
+    task(&ada, &[("title", "All day"), ("due_date", "2031-01-15"), ("tags", "home,errands"), ("reminders", "1d,0m")])
+        .await;
+    task(
+        &ada,
+        &[
+            ("title", "Winter call"),
+            ("due_date", "2031-01-15"),
+            ("due_time", "18:30"),
+            ("reminders", "15m,2031-01-15T08:00"),
+            ("description", "Dial in.\nBring notes; and coffee, please."),
+        ],
+    )
+    .await;
+    task(
+        &ada,
+        &[
+            ("title", "Summer standup"),
+            ("due_date", "2031-07-07"),
+            ("due_time", "09:15"),
+            ("repeat", "FREQ=WEEKLY;BYDAY=MO;UNTIL=20311231"),
+            ("reminders", "1w"),
+        ],
+    )
+    .await;
+    task(
+        &ada,
+        &[
+            ("title", "Water plants"),
+            ("due_date", "2031-02-01"),
+            ("repeat", "FREQ=DAILY;INTERVAL=3"),
+            ("repeat_from", "completion"),
+        ],
+    )
+    .await;
+    task(&ada, &[("title", HOSTILE), ("due_date", "2031-03-01"), ("description", FORGED)]).await;
+    task(&ada, &[("title", "No date")]).await;
+    let done = task(&ada, &[("title", "Done already"), ("due_date", "2031-01-02")]).await;
+    ok(
+        ada.post("/api/tasks/set-completed", &[("id", done["id"].as_str().unwrap()), ("completed", "true")]).await,
+        "done",
+    );
+    let (bob, _) = app.user("bob@example.com").await;
+    task(&bob, &[("title", "Bob's own"), ("due_date", "2031-01-20")]).await;
+    (ada, bob)
+}
+
+#[tokio::test]
+async fn the_feed_reads_back_event_by_event() {
+    let app = spawn().await;
+    let (ada, _) = seed(&app).await;
+    let url = enable(&ada).await;
+    assert!(url.starts_with(&app.base) && url.ends_with(".ics"), "{url}");
+    let feed = app.client().get(&path_of(&url), &[]).await;
+    assert_eq!(feed.status, StatusCode::OK, "{}", feed.text);
+    assert_eq!(feed.headers["content-type"], "text/calendar; charset=utf-8");
+    assert_eq!(feed.headers["referrer-policy"], "same-origin", "the secret address is never sent to another site");
+    assert!(feed.text.starts_with("BEGIN:VCALENDAR\r\n") && feed.text.ends_with("END:VCALENDAR\r\n"));
+    assert!(feed.text.lines().all(|line| line.len() <= 76), "content lines are folded at 75 octets");
+    let calendar = read(&feed.text);
+    assert_eq!(calendar["zones"], json!(["Europe/Berlin"]));
+    let events = calendar["events"].as_array().unwrap();
+    let titles: Vec<&str> = events.iter().map(|e| e["summary"].as_str().unwrap()).collect();
+    assert_eq!(titles.len(), 5, "{titles:?}");
+    for absent in ["No date", "Done already", "Bob's own", "forged"] {
+        assert!(!titles.contains(&absent), "{absent} in {titles:?}");
+    }
+    let event = |title: &str| events.iter().find(|e| e["summary"] == title).unwrap_or_else(|| panic!("{title}"));
+
+    let all_day = event("All day");
+    assert_eq!((all_day["start"].as_str(), all_day["end"].as_str()), (Some("2031-01-15"), Some("2031-01-16")));
+    assert_eq!(all_day["categories"], json!(["errands", "home"]));
+    // Due at 09:00: a day before is 15 hours before the day starts; at the time, 9 hours after.
+    assert_eq!(
+        all_day["alarms"],
+        json!([{"before_seconds": 54000.0, "action": "DISPLAY"}, {"before_seconds": -32400.0, "action": "DISPLAY"}])
+    );
+    assert!(all_day["uid"].as_str().unwrap().ends_with("@doable"));
+    assert!(all_day["url"].as_str().unwrap().starts_with(&format!("{}/tasks?list=", app.base)));
+
+    // Timed events carry the zone, and the feed's VTIMEZONE agrees with the zone database in
+    // winter (+01:00) and in summer (+02:00).
+    let winter = event("Winter call");
+    assert_eq!(
+        (winter["start"].as_str(), winter["tzid"].as_str()),
+        (Some("2031-01-15T18:30:00"), Some("Europe/Berlin"))
+    );
+    assert_eq!((winter["offset_feed"].as_f64(), winter["offset_system"].as_f64()), (Some(3600.0), Some(3600.0)));
+    assert_eq!(winter["description"], "Dial in.\nBring notes; and coffee, please.");
+    // 15 minutes before, and 08:00 in Berlin, which is 07:00 UTC.
+    assert_eq!(
+        winter["alarms"],
+        json!([{"before_seconds": 900.0, "action": "DISPLAY"}, {"at": "2031-01-15T07:00:00+00:00", "action": "DISPLAY"}])
+    );
+    let summer = event("Summer standup");
+    assert_eq!((summer["offset_feed"].as_f64(), summer["offset_system"].as_f64()), (Some(7200.0), Some(7200.0)));
+    assert_eq!(summer["rrule"], "FREQ=WEEKLY;UNTIL=20311231T225959Z;BYDAY=MO");
+    assert_eq!(summer["alarms"], json!([{"before_seconds": 604800.0, "action": "DISPLAY"}]));
+    // Repeating from completion has no schedule to draw: the next date alone.
+    assert_eq!(event("Water plants")["rrule"], Value::Null);
+    // Hostile text stays one summary of one event.
+    let hostile = event(HOSTILE);
+    assert_eq!(hostile["start"], "2031-03-01");
+    assert_eq!(hostile["description"], FORGED.replace("\r\n", "\n"));
+}
+
+#[tokio::test]
+async fn an_unchanged_feed_is_not_sent_again_and_a_change_is() {
+    let app = spawn().await;
+    let (ada, _) = app.user("ada@example.com").await;
+    let made = task(&ada, &[("title", "Dentist"), ("due_date", "2031-05-05")]).await;
+    let path = path_of(&enable(&ada).await);
+    let calendar = app.client();
+    let first = calendar.get(&path, &[]).await;
+    let etag = first.headers["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with('"'));
+    assert_eq!(first.headers["cache-control"], "private, no-cache");
+    let again = calendar.with_header("if-none-match", &etag).get(&path, &[]).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.text.is_empty());
+    assert_eq!(again.headers["etag"], etag.as_str());
+    let other = calendar.with_header("if-none-match", "\"something else\"").get(&path, &[]).await;
+    assert_eq!(other.status, StatusCode::OK);
+    ok(ada.post("/api/tasks/update", &[("id", made["id"].as_str().unwrap()), ("title", "Dentist at 3")]).await, "edit");
+    let changed = calendar.with_header("if-none-match", &etag).get(&path, &[]).await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert_ne!(changed.headers["etag"], etag.as_str());
+    assert_eq!(read(&changed.text)["events"][0]["summary"], "Dentist at 3");
+}
+
+#[tokio::test]
+async fn the_address_is_turned_on_rotated_and_off() {
+    let app = spawn().await;
+    let (ada, ada_id) = app.user("ada@example.com").await;
+    let anyone = app.client();
+    assert_eq!(ok(ada.get("/api/calendar/link", &[]).await, "link")["url"], Value::Null);
+    let first = enable(&ada).await;
+    assert_eq!(enable(&ada).await, first, "turning it on again keeps the address");
+    assert_eq!(ok(ada.get("/api/calendar/link", &[]).await, "link")["url"], first.as_str());
+    assert_eq!(anyone.get(&path_of(&first), &[]).await.status, StatusCode::OK);
+    let rotated = ok(ada.post("/api/calendar/rotate", &[]).await, "rotate")["url"].as_str().unwrap().to_owned();
+    assert_ne!(rotated, first);
+    assert_eq!(anyone.get(&path_of(&first), &[]).await.status, StatusCode::NOT_FOUND, "the old address stops");
+    assert_eq!(anyone.get(&path_of(&rotated), &[]).await.status, StatusCode::OK);
+    // A disabled account's feed stops with it.
+    app.set_disabled("ada@example.com", true).await;
+    assert_eq!(anyone.get(&path_of(&rotated), &[]).await.status, StatusCode::NOT_FOUND);
+    app.set_disabled("ada@example.com", false).await;
+    ada.post("/api/auth/login", &[("email", "ada@example.com"), ("password", common::PASSWORD)]).await;
+    let off = ok(ada.post("/api/calendar/disable", &[]).await, "disable");
+    assert_eq!(off["url"], Value::Null);
+    assert_eq!(anyone.get(&path_of(&rotated), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("users where id = $1 and calendar_secret is not null", &ada_id).await, 0);
+    // Addresses that were never one: 404, never a 500.
+    for path in ["/calendar/x.ics", "/calendar/.ics", &format!("{}.txt", &path_of(&rotated)[..53]), "/calendar/%00.ics"]
+    {
+        assert_eq!(anyone.get(path, &[]).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Without a session, nothing is managed.
+    for path in ["/api/calendar/enable", "/api/calendar/rotate", "/api/calendar/disable"] {
+        assert_eq!(anyone.post(path, &[]).await.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+}
+
+/// The secret address never reaches the server's log, not even at debug level.
+#[tokio::test]
+async fn the_address_never_reaches_the_log() {
+    let database = common::TestDatabase::new().await;
+    let server = common::ServerProcess::start_logging(&database.settings(), "debug").await;
+    let ada = server.client();
+    ada.sign_up("ada@example.com").await;
+    let url = enable(&ada).await;
+    let secret = url.rsplit_once('/').unwrap().1.trim_end_matches(".ics").to_owned();
+    let feed = server.client().get(&path_of(&url), &[]).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let log = server.log();
+    assert!(log.contains("/calendar/<secret>"), "the request is logged, without its secret: {log}");
+    assert!(!log.contains(&secret[..16]), "the secret reached the log");
+}
