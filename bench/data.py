@@ -26,7 +26,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from run import BENCH, BINARY, PORT, Client, Server, log, postgres_url
+from run import BENCH, BINARY, PASSWORD, PORT, Client, Server, log, postgres_url
 from scale import account, fill, seed_postgres, seed_sqlite
 
 SIZES = [int(n) for n in os.environ.get("DATA_SIZES", "1000,10000,100000").split(",")]
@@ -107,7 +107,7 @@ def run_backend(backend, database_url):
                 result = export(server, session, fmt)
                 results["export"][f"{fmt} {n}"] = result
                 log(f"{backend} export {fmt} of {n:,} tasks: {result}")
-        status, _, body = Client(PORT).call("POST", "/api/calendar/enable", {}, feed_session)
+        status, _, body = Client(PORT).call("POST", "/api/calendar/enable", {"password": PASSWORD}, feed_session)
         assert status == 200, body
         path = "/calendar/" + json.loads(body)["url"].rsplit("/calendar/", 1)[1]
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)

@@ -59,6 +59,12 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// A response extension: this answer may take this long to send (a download), longer than
+/// the connection's usual deadline for an answer (`server::connection`), counted from when
+/// its head is ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LongAnswer(pub std::time::Duration);
+
 /// The app's state, from inside a server function or a server-rendered component.
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {

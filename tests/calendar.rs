@@ -39,7 +39,7 @@ fn path_of(url: &str) -> String {
 }
 
 async fn enable(client: &Client) -> String {
-    let enabled = ok(client.post("/api/calendar/enable", &[]).await, "enable");
+    let enabled = ok(client.post("/api/calendar/enable", &[("password", common::PASSWORD)]).await, "enable");
     enabled["url"].as_str().unwrap().to_owned()
 }
 
@@ -164,11 +164,16 @@ async fn an_unchanged_feed_is_not_sent_again_and_a_change_is() {
     let app = spawn().await;
     let (ada, _) = app.user("ada@example.com").await;
     let made = task(&ada, &[("title", "Dentist"), ("due_date", "2031-05-05")]).await;
+    // A timed task brings the zone's VTIMEZONE, which must not change from one request to the
+    // next either.
+    ok(ada.post("/api/auth/update-profile", &[("time_zone", "America/New_York")]).await, "zone");
+    task(&ada, &[("title", "Call"), ("due_date", "2031-05-06"), ("due_time", "10:00")]).await;
     let path = path_of(&enable(&ada).await);
     let calendar = app.client();
     let first = calendar.get(&path, &[]).await;
     let etag = first.headers["etag"].to_str().unwrap().to_owned();
-    assert!(etag.starts_with('"') && etag.ends_with('"'));
+    assert!(etag.starts_with("W/\"") && etag.ends_with('"'), "{etag}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(first.headers["cache-control"], "private, no-cache");
     let again = calendar.with_header("if-none-match", &etag).get(&path, &[]).await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
@@ -181,6 +186,9 @@ async fn an_unchanged_feed_is_not_sent_again_and_a_change_is() {
     assert_eq!(changed.status, StatusCode::OK);
     assert_ne!(changed.headers["etag"], etag.as_str());
     assert_eq!(read(&changed.text)["events"][0]["summary"], "Dentist at 3");
+    // The tag alone (without W/), as some clients send it back, matches too.
+    let bare = changed.headers["etag"].to_str().unwrap().trim_start_matches("W/").to_owned();
+    assert_eq!(calendar.with_header("if-none-match", &bare).get(&path, &[]).await.status, StatusCode::NOT_MODIFIED);
 }
 
 #[tokio::test]
@@ -189,11 +197,23 @@ async fn the_address_is_turned_on_rotated_and_off() {
     let (ada, ada_id) = app.user("ada@example.com").await;
     let anyone = app.client();
     assert_eq!(ok(ada.get("/api/calendar/link", &[]).await, "link")["url"], Value::Null);
+    // A new address is confirmed with the password: a stolen session cannot make one.
+    let wrong = ada.post("/api/calendar/enable", &[("password", "not it at all")]).await;
+    assert_eq!((wrong.status, wrong.code()), (StatusCode::FORBIDDEN, "invalid_credentials"));
+    let none = ada.post("/api/calendar/enable", &[]).await;
+    assert!(none.json["fields"]["password"].is_string(), "{}", none.text);
+    assert_eq!(ok(ada.get("/api/calendar/link", &[]).await, "link")["url"], Value::Null);
     let first = enable(&ada).await;
     assert_eq!(enable(&ada).await, first, "turning it on again keeps the address");
     assert_eq!(ok(ada.get("/api/calendar/link", &[]).await, "link")["url"], first.as_str());
     assert_eq!(anyone.get(&path_of(&first), &[]).await.status, StatusCode::OK);
-    let rotated = ok(ada.post("/api/calendar/rotate", &[]).await, "rotate")["url"].as_str().unwrap().to_owned();
+    let wrong = ada.post("/api/calendar/rotate", &[("password", "not it at all")]).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert_eq!(anyone.get(&path_of(&first), &[]).await.status, StatusCode::OK, "a refused rotation changes nothing");
+    let rotated = ok(ada.post("/api/calendar/rotate", &[("password", common::PASSWORD)]).await, "rotate")["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_ne!(rotated, first);
     assert_eq!(anyone.get(&path_of(&first), &[]).await.status, StatusCode::NOT_FOUND, "the old address stops");
     assert_eq!(anyone.get(&path_of(&rotated), &[]).await.status, StatusCode::OK);
@@ -215,6 +235,27 @@ async fn the_address_is_turned_on_rotated_and_off() {
     for path in ["/api/calendar/enable", "/api/calendar/rotate", "/api/calendar/disable"] {
         assert_eq!(anyone.post(path, &[]).await.status, StatusCode::UNAUTHORIZED, "{path}");
     }
+}
+
+/// A rule that ends after so many dates has fewer left once some are done.
+#[tokio::test]
+async fn a_counted_rule_shows_only_the_dates_left() {
+    let app = spawn().await;
+    let (ada, _) = app.user("ada@example.com").await;
+    let made = task(&ada, &[("title", "Course"), ("due_date", "2031-01-10"), ("repeat", "FREQ=DAILY;COUNT=3")]).await;
+    let path = path_of(&enable(&ada).await);
+    let rule = |feed: &str| read(feed)["events"][0]["rrule"].clone();
+    assert_eq!(rule(&app.client().get(&path, &[]).await.text), "FREQ=DAILY;COUNT=3");
+    ok(ada.post("/api/tasks/set-completed", &[("id", made["id"].as_str().unwrap()), ("completed", "true")]).await, "1");
+    let feed = app.client().get(&path, &[]).await.text;
+    assert_eq!(read(&feed)["events"][0]["start"], "2031-01-11");
+    assert_eq!(rule(&feed), "FREQ=DAILY;COUNT=2");
+    ok(ada.post("/api/tasks/set-completed", &[("id", made["id"].as_str().unwrap()), ("completed", "true")]).await, "2");
+    let last = read(&app.client().get(&path, &[]).await.text);
+    assert_eq!(
+        (last["events"][0]["start"].as_str(), last["events"][0]["rrule"].clone()),
+        (Some("2031-01-12"), Value::Null)
+    );
 }
 
 /// The secret address never reaches the server's log, not even at debug level.

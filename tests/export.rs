@@ -200,10 +200,9 @@ async fn export_needs_a_session_or_a_token_and_a_known_format() {
     assert_eq!((refused.status, refused.code()), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
     assert!(refused.json["fields"]["format"].is_string());
     // The default is JSON; a read token may export (it only reads).
-    let token = ada.post("/api/tokens/create", &[("name", "backup"), ("scope", "read")]).await.json["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let made =
+        ada.post("/api/tokens/create", &[("name", "backup"), ("scope", "read"), ("password", common::PASSWORD)]).await;
+    let token = made.json["token"].as_str().unwrap().to_owned();
     let by_token = Client::bearer(&app.base, &token).get("/api/export", &[]).await;
     assert_eq!(by_token.status, StatusCode::OK);
     assert_eq!(by_token.json["tasks"][0]["title"], "Mine");
@@ -211,6 +210,39 @@ async fn export_needs_a_session_or_a_token_and_a_known_format() {
     let (http, base) = ada.http();
     let posted = ada.send(http.post(format!("{base}/api/export"))).await;
     assert_eq!(posted.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+/// A viewer's export holds the list's tasks but not its trash (which only its editors and
+/// owner may restore, and see on `/trash`), and names no one who left the list.
+#[tokio::test]
+async fn a_viewer_sees_no_trash_and_no_former_members_email() {
+    let app = spawn().await;
+    let (ada, _) = app.user("ada@example.com").await;
+    let (vic, _) = app.user("vic@example.com").await;
+    let (eve, _) = app.user("eve@example.com").await;
+    let list =
+        post(ada.post("/api/lists/create", &[("name", "Shared")]).await, "list")["id"].as_str().unwrap().to_owned();
+    for (who, client, role) in [("vic@example.com", &vic, "viewer"), ("eve@example.com", &eve, "editor")] {
+        post(ada.post("/api/lists/invite", &[("id", &list), ("email", who), ("role", role)]).await, "invite");
+        let invitation = client.get("/api/invitations/list", &[]).await.json["invitations"][0]["id"].clone();
+        post(client.post("/api/invitations/accept", &[("id", invitation.as_str().unwrap())]).await, "accept");
+    }
+    post(eve.post("/api/tasks/create", &[("title", "By Eve"), ("list_id", &list)]).await, "eve's");
+    let gone = post(ada.post("/api/tasks/create", &[("title", "Deleted"), ("list_id", &list)]).await, "gone");
+    post(ada.post("/api/tasks/delete", &[("id", gone["id"].as_str().unwrap())]).await, "delete");
+    post(eve.post("/api/lists/leave", &[("id", &list)]).await, "leave");
+    let his = export(&vic, "json").await;
+    assert_eq!(his.status, StatusCode::OK);
+    let titles: Vec<&str> =
+        his.json["tasks"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["By Eve"], "no trashed task for a viewer");
+    assert_eq!(his.json["tasks"][0]["created_by"], Value::Null, "Eve left the list: her email is not shown");
+    assert!(!his.text.contains("eve@example.com"));
+    // The owner sees the trash.
+    let hers = export(&ada, "json").await;
+    assert!(
+        hers.json["tasks"].as_array().unwrap().iter().any(|t| t["title"] == "Deleted" && t["trashed_at"].is_string())
+    );
 }
 
 /// More tasks than a page, in more than one list: every one exactly once, in order.

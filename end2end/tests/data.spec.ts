@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { expectAccessible, hydrated, signUp } from './helpers';
+import { PASSWORD, expectAccessible, hydrated, signUp } from './helpers';
 
 // The account page's open-data cards: API tokens, the calendar feed and the export. Each is a
 // plain form or link, so the same steps work with and without JavaScript.
@@ -20,6 +20,7 @@ for (const javascript of [true, false]) {
       const tokens = page.getByRole('region', { name: 'API tokens' });
       await tokens.getByLabel('Name').fill('backup <script>');
       await tokens.getByLabel('Scope').selectOption('read');
+      await tokens.getByLabel('Your password').fill(PASSWORD);
       await tokens.getByRole('button', { name: 'Create token' }).click();
       await expect(page).toHaveURL(/\/account$/);
       const shown = page.getByLabel('Your new API token');
@@ -49,6 +50,7 @@ for (const javascript of [true, false]) {
 
       // The calendar feed.
       const calendar = page.getByRole('region', { name: 'Calendar' });
+      await calendar.getByLabel('Your password').fill(PASSWORD);
       await calendar.getByRole('button', { name: 'Turn on the calendar feed' }).click();
       const address = await calendar.getByLabel('Feed address').inputValue();
       expect(address).toMatch(/\/calendar\/[A-Za-z0-9_-]{43}\.ics$/);

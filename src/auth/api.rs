@@ -166,6 +166,8 @@ pub async fn logout() -> Result<Done, AppError> {
         state.sessions.end(&state.db, token).await?;
     }
     request.set_cookie(&state.sessions.clear_cookie());
+    // A token just made and not yet shown is not left for the next person on this browser.
+    request.set_cookie(&state.sessions.new_token_cookie(None));
     Ok(Done {})
 }
 
@@ -297,7 +299,7 @@ pub async fn delete_account(#[server(flatten)] input: DeleteAccountInput) -> Res
 /// towards a limit of the user's own, which failed logins from elsewhere cannot fill (they
 /// would otherwise lock the owner out of changing a password someone is guessing).
 #[cfg(feature = "ssr")]
-async fn confirm_password(state: &AppState, user: &User, password: String) -> Result<(), AppError> {
+pub(crate) async fn confirm_password(state: &AppState, user: &User, password: String) -> Result<(), AppError> {
     state.limiter.begin_confirm(&state.db, user.id).await?;
     let found = store::find_user_by_email(&state.db, &user.email).await?;
     let ok = state.passwords.verify(password, found.map(|u| u.password_hash)).await?;

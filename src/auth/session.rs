@@ -234,8 +234,8 @@ impl Sessions {
     }
 }
 
-/// The user of an API token, found by its SHA-256. Its use is recorded at most once a minute
-/// (a failure to record it does not fail the request).
+/// The user of an API token, found by its SHA-256. Its use is recorded at most once a minute,
+/// beside the request (a failure to record it does not fail the request).
 async fn api_token_user(db: &Db, token: &str) -> Result<AuthUser, AppError> {
     if !crate::tokens::looks_like_token(token) {
         return Err(AppError::Unauthenticated);
@@ -243,10 +243,14 @@ async fn api_token_user(db: &Db, token: &str) -> Result<AuthUser, AppError> {
     let now = crate::db::Timestamp::now();
     let hash = sha2::Sha256::digest(token.as_bytes());
     let found = crate::tokens::store::token_user(db, &hash, now).await?.ok_or(AppError::Unauthenticated)?;
-    if found.last_used_at.is_none_or(|used| used <= now - crate::tokens::store::TOUCH_EVERY)
-        && let Err(e) = crate::tokens::store::touch(db, found.id, now).await
-    {
-        tracing::warn!(error = %e, "cannot record an API token's use");
+    if found.last_used_at.is_none_or(|used| used <= now - crate::tokens::store::TOUCH_EVERY) {
+        // Beside the request, not before it: on SQLite the write waits for the one writer.
+        let (db, id) = (db.clone(), found.id);
+        tokio::spawn(async move {
+            if let Err(e) = crate::tokens::store::touch(&db, id, now).await {
+                tracing::warn!(error = %e, "cannot record an API token's use");
+            }
+        });
     }
     Ok(AuthUser { user: found.user, credential: Credential::Token { id: found.id, scope: found.scope } })
 }

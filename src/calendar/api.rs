@@ -3,12 +3,15 @@
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
-use super::FeedAddress;
+use super::{ConfirmInput, FeedAddress};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
     auth::extract::require_session,
-    error::docs::{CredentialErrors, CredentialWriteErrors},
+    error::{
+        ErrorBody,
+        docs::{ConfirmedCredentialErrors, CredentialErrors, CredentialWriteErrors},
+    },
     state::{Request, state},
 };
 
@@ -23,22 +26,28 @@ pub async fn calendar_link() -> Result<FeedAddress, AppError> {
     link(secret)
 }
 
-/// Turns the feed on (an address already on stays the same) and answers its address.
+/// Turns the feed on (an address already on stays the same) and answers its address;
+/// confirmed with the account's password.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/calendar/enable", tag = "calendar",
-    responses((status = 200, description = "The address.", body = FeedAddress), CredentialWriteErrors),
+    request_body(content = ConfirmInput, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The address.", body = FeedAddress), ConfirmedCredentialErrors,
+        (status = 422, body = ErrorBody, description = "`validation_failed`: no `password`.")),
 ))]
 #[server(prefix = "/api", endpoint = "calendar/enable")]
-pub async fn enable_calendar() -> Result<FeedAddress, AppError> {
-    change(true).await
+pub async fn enable_calendar(#[server(flatten)] input: ConfirmInput) -> Result<FeedAddress, AppError> {
+    change(input, true).await
 }
 
-/// Gives the feed a new address: the old one stops at once (404).
+/// Gives the feed a new address: the old one stops at once (404). Confirmed with the
+/// account's password (the new address is a credential like the old).
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/calendar/rotate", tag = "calendar",
-    responses((status = 200, description = "The new address.", body = FeedAddress), CredentialWriteErrors),
+    request_body(content = ConfirmInput, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The new address.", body = FeedAddress), ConfirmedCredentialErrors,
+        (status = 422, body = ErrorBody, description = "`validation_failed`: no `password`.")),
 ))]
 #[server(prefix = "/api", endpoint = "calendar/rotate")]
-pub async fn rotate_calendar() -> Result<FeedAddress, AppError> {
-    change(false).await
+pub async fn rotate_calendar(#[server(flatten)] input: ConfirmInput) -> Result<FeedAddress, AppError> {
+    change(input, false).await
 }
 
 /// Turns the feed off: its address stops at once (404).
@@ -64,9 +73,14 @@ fn link(secret: Option<String>) -> Result<FeedAddress, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-async fn change(keep: bool) -> Result<FeedAddress, AppError> {
+async fn change(input: ConfirmInput, keep: bool) -> Result<FeedAddress, AppError> {
     use base64::Engine as _;
     let auth = require_session().await?;
+    let password = input.password.unwrap_or_default();
+    if password.is_empty() {
+        return Err(AppError::field("password", "Enter your password to confirm."));
+    }
+    crate::auth::api::confirm_password(&state()?, &auth.user, password).await?;
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);
     let fresh = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);

@@ -39,7 +39,13 @@ pub const PATH: &str = "/calendar/{file}";
 
 /// `GET /calendar/<secret>.ics`: the feed of the account whose address this is; 404 for any
 /// other address (an old one after a rotation, one of a feed turned off).
-pub async fn serve(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+pub async fn serve(
+    State(state): State<AppState>,
+    file: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    // A path that does not even decode is no address either.
+    let Ok(Path(file)) = file else { return AppError::NotFound.into_response() };
     match answer(&state, &file, &headers).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
@@ -53,8 +59,10 @@ async fn answer(state: &AppState, file: &str, headers: &HeaderMap) -> Result<Res
     let tasks = store::tasks(&state.db, user_id).await?;
     let origin = crate::state::site_origin(headers, &state.config);
     let body = write(&tasks, &zone, origin.as_deref());
-    let etag = format!("\"{}\"", crate::hex::encode(&sha2::Sha256::digest(body.as_bytes())[..16]));
-    let mut response = if matches_etag(headers, &etag) {
+    // Weak: the same feed may go out compressed or not.
+    let tag = format!("\"{}\"", crate::hex::encode(&sha2::Sha256::digest(body.as_bytes())[..16]));
+    let etag = format!("W/{tag}");
+    let mut response = if matches_etag(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], body).into_response()
@@ -69,7 +77,8 @@ async fn answer(state: &AppState, file: &str, headers: &HeaderMap) -> Result<Res
     Ok(response)
 }
 
-/// Whether a request's `If-None-Match` names this `ETag` (or `*`).
+/// Whether a request's `If-None-Match` names this entity tag (`"..."`), weak or not, or `*`
+/// (the weak comparison RFC 9110 asks of `If-None-Match`).
 fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
@@ -177,8 +186,9 @@ fn event<'a>(task: &'a FeedTask, zone: &Zone, origin: Option<&str>) -> Event<'a>
         }
     }
     // Repeating from each completion has no schedule a calendar could draw.
-    if let Some(rule) = task.repeat.as_deref().filter(|_| task.repeat_from == 0) {
-        event.push(RRule::new(rule_for(rule, time.is_some(), zone)));
+    if let Some(rule) = task.repeat.as_deref().filter(|_| task.repeat_from == 0).and_then(|rule| remaining(task, rule))
+    {
+        event.push(RRule::new(rule_for(&rule, time.is_some(), zone)));
     }
     for reminder in crate::reminders::split(task.reminders.as_deref()) {
         let trigger = match (reminder, time) {
@@ -198,6 +208,19 @@ fn event<'a>(task: &'a FeedTask, zone: &Zone, origin: Option<&str>) -> Event<'a>
         event.add_alarm(Alarm::display(trigger, Description::new(text(&task.title))));
     }
     event
+}
+
+/// The rule from the task's due date on: a rule that ends after so many dates (`COUNT`) has
+/// fewer left once some are done (the schedule counts from `repeat_start`); `None` when none
+/// is left but the due date itself.
+fn remaining(task: &FeedTask, text: &str) -> Option<String> {
+    let Ok(mut rule) = crate::repeat::Rule::parse(text) else { return None };
+    let (crate::repeat::End::Count(_), Some(start)) = (rule.end, task.repeat_start) else {
+        return Some(text.to_owned());
+    };
+    let left = rule.dates(start).filter(|date| *date >= task.due_date).count();
+    rule.end = crate::repeat::End::Count(u16::try_from(left).ok().filter(|left| *left > 1)?);
+    Some(rule.to_string())
 }
 
 /// A rule as the feed writes it: `UNTIL`, a date in Doable, is the end of that day in the
@@ -225,20 +248,18 @@ fn parse_date(value: &str) -> Option<Date> {
     Date::parse(value.get(..8)?, &format).ok()
 }
 
-/// The zone's `VTIMEZONE`: the offset in force a week before the first timed event (and no
-/// later than a year ago), then each change until ten years ahead, each a `STANDARD` or
-/// `DAYLIGHT` observance of its own.
+/// The zone's `VTIMEZONE`: the offset in force on 1 January of the first timed event's year
+/// (and no later than last year), then each change until ten years ahead, each a `STANDARD`
+/// or `DAYLIGHT` observance of its own.
 fn vtimezone(tasks: &[FeedTask], zone: &Zone) -> TimeZone<'static> {
-    let now = OffsetDateTime::now_utc();
-    let first = tasks
-        .iter()
-        .filter(|t| t.due_minute.is_some())
-        .map(|t| t.due_date.midnight().assume_utc())
-        .min()
-        .unwrap_or(now)
-        .min(now - Duration::days(365));
-    let from = first - Duration::days(7);
-    let until = now + Duration::days(3653);
+    // Whole years, so that the same tasks give the same bytes all year (and the ETag holds).
+    let year = OffsetDateTime::now_utc().year();
+    let first = tasks.iter().filter(|t| t.due_minute.is_some()).map(|t| t.due_date.year()).min().unwrap_or(year);
+    let new_year = |year: i32| {
+        Date::from_calendar_date(year, time::Month::January, 1)
+            .map_or(OffsetDateTime::UNIX_EPOCH, |d| d.midnight().assume_utc())
+    };
+    let (from, until) = (new_year(first.min(year - 1)), new_year(year + 11));
     let mut observances = zone.transitions(from, until).into_iter().map(|change| {
         // An observance starts on the clock it replaces.
         let local = change.at.to_offset(change.from);

@@ -34,6 +34,16 @@ pub struct FeedAddress {
     pub url: Option<String>,
 }
 
+/// The form of `POST /api/calendar/enable` and `/rotate`: a new address is a credential, so
+/// it is confirmed with the account's password.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConfirmInput {
+    /// The account's password.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, format = Password))]
+    pub password: Option<String>,
+}
+
 /// Whether `text` has the shape of a feed secret (43 base64url characters).
 pub fn looks_like_secret(text: &str) -> bool {
     text.len() == 43 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')

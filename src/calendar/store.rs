@@ -67,6 +67,7 @@ pub struct FeedTask {
     pub due_minute: Option<i16>,
     pub repeat: Option<String>,
     pub repeat_from: i16,
+    pub repeat_start: Option<Date>,
     pub reminders: Option<String>,
     pub tags: String,
     pub created_at: Timestamp,
@@ -80,12 +81,15 @@ pub async fn tasks(db: &Db, user_id: Uuid) -> Result<Vec<FeedTask>, AppError> {
     let mut tasks: Vec<FeedTask> = with_pool!(db.read(), |pool| {
         sqlx::query_as(&format!(
             "select t.id, t.list_id, t.title, t.description, t.due_date, t.due_minute, t.repeat, t.repeat_from, \
-             t.reminders, t.tags, t.created_at, t.updated_at from tasks t \
-             where t.list_id in {lists} and not t.completed and t.due_date is not null \
+             t.repeat_start, t.reminders, t.tags, t.created_at, t.updated_at from tasks t \
+             where t.list_id in {lists} and t.completed = $3 and t.due_date is not null \
              order by t.due_date desc, t.id desc limit $2"
         ))
         .bind(user_id)
         .bind(EVENTS_MAX)
+        // An equality (not `not t.completed`), so that each list's open range of its due-date
+        // index is read.
+        .bind(false)
         .fetch_all(pool)
         .await
     })?;

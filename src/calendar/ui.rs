@@ -4,11 +4,34 @@
 use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 
 use super::{DisableCalendar, EnableCalendar, RotateCalendar, calendar_link};
-use crate::ui::{Alert, error_text};
+use crate::{
+    error::AppError,
+    ui::{Alert, error_text},
+};
+
+/// What the calendar's forms say under a field the server refused, when the error came in
+/// the URL.
+pub fn field_hint(field: &str) -> Option<&'static str> {
+    (field == "password").then_some("Enter your password to confirm.")
+}
+
+/// The password that confirms a new address (each form has its own field).
+#[component]
+fn Confirm(id: &'static str) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>"Your password"</label>
+            <input id=id name="password" type="password" required autocomplete="current-password" />
+        </div>
+    }
+}
 
 /// The "Calendar" card.
 #[component]
-pub fn CalendarCard() -> impl IntoView {
+pub fn CalendarCard(
+    /// The error a form of the card came back with, if any.
+    error: Option<AppError>,
+) -> impl IntoView {
     let link = Resource::new(|| (), |_| calendar_link());
     view! {
         <section class="card" aria-labelledby="calendar-heading">
@@ -18,6 +41,7 @@ pub fn CalendarCard() -> impl IntoView {
                  with their repeats and reminders. The address is secret: anyone who has it can read \
                  the feed, so give it a new one if it leaks."
             </p>
+            {error.map(|e| view! { <Alert message=error_text(&e) /> })}
             <Suspense fallback=|| {
                 view! { <p class="loading">"Loading…"</p> }
             }>
@@ -30,6 +54,7 @@ pub fn CalendarCard() -> impl IntoView {
                                         Either::Left(
                                             view! {
                                                 <form method="post" action=EnableCalendar::url()>
+                                                    <Confirm id="calendar-enable-password" />
                                                     <button type="submit">"Turn on the calendar feed"</button>
                                                 </form>
                                             },
@@ -52,6 +77,7 @@ pub fn CalendarCard() -> impl IntoView {
                                                 </div>
                                                 <div class="calendar-actions">
                                                     <form method="post" action=RotateCalendar::url()>
+                                                        <Confirm id="calendar-rotate-password" />
                                                         <button type="submit">"New address"</button>
                                                     </form>
                                                     <form method="post" action=DisableCalendar::url()>

@@ -49,6 +49,11 @@ const WRONG_PASSWORD: Answer = (
     "`invalid_credentials`: the password given to confirm the change is wrong; or `csrf_rejected`; or \
      `insufficient_scope`: an API token (only a session changes the password or deletes the account).",
 );
+const CONFIRMED_CREDENTIAL: Answer = (
+    "403",
+    "`invalid_credentials`: the password given to confirm is wrong; or `insufficient_scope`: an API token (only a \
+     session makes tokens and calendar addresses); or `csrf_rejected`: the request came from another site.",
+);
 const SESSION_ONLY: Answer = (
     "403",
     "`insufficient_scope`: an API token (only a session manages tokens, sessions and calendar links); or \
@@ -145,6 +150,13 @@ error_set!(
     CredentialWriteErrors = ANY,
     WRITE,
     [UNAUTHENTICATED, SESSION_ONLY]
+);
+error_set!(
+    /// Errors of a new credential (a token, a calendar address), confirmed with the account's
+    /// password, which only a session may ask for.
+    ConfirmedCredentialErrors = ANY,
+    WRITE,
+    [UNAUTHENTICATED, CONFIRMED_CREDENTIAL, TOO_MANY_WRONG]
 );
 error_set!(
     /// Errors of a read of one object of the user's (a task, say), named by its id.

@@ -13,7 +13,7 @@ use std::{
 
 use axum::{
     body::{Body, Bytes},
-    extract::{Query, State},
+    extract::{RawQuery, State},
     http::{HeaderMap, HeaderValue, Method, header},
     response::{IntoResponse, Response},
 };
@@ -22,17 +22,22 @@ use uuid::Uuid;
 
 use super::{
     ExportAccount, ExportList, FORMAT, VERSION,
-    store::{self, After, Shelf},
+    store::{self, After, Shelf, Snapshot},
 };
-use crate::{auth::extract::user_of, error::AppError, state::AppState};
+use crate::{
+    auth::extract::user_of,
+    error::AppError,
+    state::{AppState, LongAnswer},
+};
 
 /// Where the export is served.
 pub const PATH: &str = "/api/export";
-/// Exports running at once on this server: each holds a database connection for a moment
-/// per page, and a client that reads slowly holds its slot.
-const AT_ONCE: usize = 8;
-/// The longest an export may take, however slowly its client reads.
-const DEADLINE: Duration = Duration::from_secs(600);
+/// Exports running at once on this server: each holds a reading connection (its snapshot)
+/// until its client has read it all, so they are few.
+const AT_ONCE: usize = 2;
+/// The longest an export may take to send, however slowly its client reads (at 1 MB/s, an
+/// export of 100,000 tasks, about 60 MB, takes one minute). The connection is closed then.
+const DEADLINE: Duration = Duration::from_secs(300);
 
 /// The query of `GET /api/export`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
@@ -59,9 +64,14 @@ struct Slot(Uuid);
 impl Slot {
     fn take(user: Uuid) -> Result<Self, AppError> {
         let mut running = RUNNING.lock().map_err(|_| AppError::Internal)?;
-        if running.len() >= AT_ONCE || !running.insert(user) {
+        if running.contains(&user) {
             return Err(AppError::RateLimited { retry_after: 10 });
         }
+        if running.len() >= AT_ONCE {
+            // Others' exports: this server is busy, not the person.
+            return Err(AppError::Unavailable);
+        }
+        running.insert(user);
         Ok(Self(user))
     }
 }
@@ -89,54 +99,58 @@ impl Drop for Slot {
         (status = 429, body = crate::error::ErrorBody,
             description = "`rate_limited`: an export of yours is still running; see `Retry-After`.",
             headers(("retry-after" = u64, description = "Seconds to wait."))),
+        (status = 503, body = crate::error::ErrorBody,
+            description = "`unavailable`: the database does not answer, or this server is sending as many exports \
+                as it sends at once; retry later."),
     ),
 )]
 pub async fn download(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
-    Query(query): Query<ExportQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    match start(&state, &method, &headers, &query).await {
+    match start(&state, &method, &headers, query.as_deref().unwrap_or_default()).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
 }
 
-async fn start(
-    state: &AppState,
-    method: &Method,
-    headers: &HeaderMap,
-    query: &ExportQuery,
-) -> Result<Response, AppError> {
+/// The format a query asks for (its last `format`, as the server functions read a query).
+fn format_of(query: &str) -> Result<Format, AppError> {
+    let asked = url::form_urlencoded::parse(query.as_bytes()).filter(|(name, _)| name == "format").last();
+    match asked.as_ref().map(|(_, value)| value.trim()).unwrap_or_default() {
+        "" | "json" => Ok(Format::Json),
+        "csv" => Ok(Format::Csv),
+        _ => Err(AppError::field("format", "Choose json or csv.")),
+    }
+}
+
+async fn start(state: &AppState, method: &Method, headers: &HeaderMap, query: &str) -> Result<Response, AppError> {
     let auth = user_of(state, headers, method).await?;
-    let format = match query.format.as_deref().map(str::trim).unwrap_or_default() {
-        "" | "json" => Format::Json,
-        "csv" => Format::Csv,
-        _ => return Err(AppError::field("format", "Choose json or csv.")),
-    };
+    let format = format_of(query)?;
     let slot = Slot::take(auth.user.id)?;
     let user = auth.user.id;
-    let account = store::account(&state.db, user).await?.ok_or(AppError::Unauthenticated)?;
-    let lists = store::lists(&state.db, user).await?;
+    let mut snapshot = store::snapshot(&state.db).await?;
+    let account = store::account(&mut snapshot, user).await?.ok_or(AppError::Unauthenticated)?;
+    let lists = store::lists(&mut snapshot, user).await?;
     let now = time::OffsetDateTime::now_utc();
     let (content_type, extension) = match format {
         Format::Json => ("application/json", "json"),
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
     };
     let exporter = Exporter {
-        db: state.db.clone(),
+        snapshot,
         user,
         format,
         account: Some(account),
         lists,
         at: 0,
-        shelf: Shelf::Live,
+        shelf: Shelf::Open,
         after: None,
         written: 0,
         done: false,
         exported_at: now,
-        deadline: tokio::time::Instant::now() + DEADLINE,
         _slot: slot,
     };
     let stream = futures_util::stream::unfold(exporter, |mut exporter| async move {
@@ -152,6 +166,8 @@ async fn start(
     });
     let filename = format!("attachment; filename=\"doable-{}.{extension}\"", now.date());
     let mut response = Body::from_stream(stream).into_response();
+    // The connection gives this answer its own deadline, not the usual one.
+    response.extensions_mut().insert(LongAnswer(DEADLINE));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -172,9 +188,9 @@ struct Head<'a> {
 }
 
 /// Writes the export a chunk at a time: the head, then a page of tasks per chunk, list by
-/// list (live tasks, then those in the trash), then the tail.
+/// list (open tasks, completed ones, then those in the trash), then the tail.
 struct Exporter {
-    db: crate::db::Db,
+    snapshot: Snapshot,
     user: Uuid,
     format: Format,
     /// The account, until the head is written.
@@ -188,7 +204,6 @@ struct Exporter {
     written: u64,
     done: bool,
     exported_at: time::OffsetDateTime,
-    deadline: tokio::time::Instant,
     _slot: Slot,
 }
 
@@ -197,19 +212,16 @@ impl Exporter {
         if self.done {
             return Ok(None);
         }
-        if tokio::time::Instant::now() > self.deadline {
-            return Err(AppError::Unavailable);
-        }
         if let Some(account) = self.account.take() {
             return self.head(&account).map(Some);
         }
         while let Some(list) = self.lists.get(self.at) {
-            let (tasks, next) = store::tasks(&self.db, self.user, list.id, self.shelf, self.after).await?;
+            let (tasks, next) = store::tasks(&mut self.snapshot, self.user, list.id, self.shelf, self.after).await?;
             self.after = next;
             if next.is_none() {
-                match self.shelf {
-                    Shelf::Live => self.shelf = Shelf::Trashed,
-                    Shelf::Trashed => (self.shelf, self.at) = (Shelf::Live, self.at + 1),
+                match self.shelf.next() {
+                    Some(shelf) => self.shelf = shelf,
+                    None => (self.shelf, self.at) = (Shelf::Open, self.at + 1),
                 }
             }
             if tasks.is_empty() {

@@ -97,9 +97,10 @@ pub struct ExportTask {
     pub occurrence_of: Option<Uuid>,
     /// Its tags, lower-case, sorted.
     pub tags: Vec<String>,
-    /// Its assignee's email, if it has one.
+    /// Its assignee's email, if it has one (an assignee is a member of the list).
     pub assignee: Option<String>,
-    /// Its creator's email, if their account still exists.
+    /// Its creator's email, while they are a member of the list (a person who left it, or
+    /// whose account is gone, is not named: the export shows no more than the app does).
     pub created_by: Option<String>,
     /// When it was made.
     #[serde(with = "crate::dates::moment")]

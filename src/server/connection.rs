@@ -120,11 +120,15 @@ async fn serve_connection(
             request
         })
         .map_future(move |response| {
-            let busy = activity.begin();
+            let busy = activity.begin(limits.answer_deadline);
             async move {
                 // The request counts as in flight until its answer's body is sent (or dropped).
                 let response: Result<Response, _> = response.await;
                 response.map(|response| {
+                    // A download says how long it may take (from now on) instead.
+                    if let Some(crate::state::LongAnswer(allowed)) = response.extensions().get() {
+                        busy.extend(*allowed);
+                    }
                     response.map(|body| {
                         Body::new(body.map_frame(move |frame| {
                             let _ = &busy;
@@ -157,7 +161,7 @@ async fn serve_connection(
                 }
                 return;
             }
-            () = activity.overdue(limits.answer_deadline) => {
+            () = activity.overdue() => {
                 tracing::debug!(%peer, "connection closed: an answer was not taken in time");
                 return;
             }
@@ -177,8 +181,8 @@ async fn serve_connection(
     }
 }
 
-/// A connection's requests in flight (by number, with when each arrived), and when the last
-/// one ended.
+/// A connection's requests in flight (by number, with when each must be wholly answered), and
+/// when the last one ended.
 #[derive(Clone, Default)]
 struct Activity(Arc<std::sync::Mutex<Requests>>);
 
@@ -193,12 +197,12 @@ struct Requests {
 struct InFlight(Activity, u64);
 
 impl Activity {
-    fn begin(&self) -> InFlight {
+    fn begin(&self, deadline: Duration) -> InFlight {
         let mut id = 0;
         self.update(|requests| {
             id = requests.next;
             requests.next += 1;
-            requests.in_flight.push((id, tokio::time::Instant::now()));
+            requests.in_flight.push((id, tokio::time::Instant::now() + deadline));
         });
         InFlight(self.clone(), id)
     }
@@ -226,17 +230,30 @@ impl Activity {
         }
     }
 
-    /// Completes once a request has been in flight for longer than `deadline`.
-    async fn overdue(&self, deadline: Duration) {
+    /// Completes once a request in flight is past its deadline.
+    async fn overdue(&self) {
         loop {
-            let mut oldest = None;
-            self.update(|requests| oldest = requests.in_flight.iter().map(|(_, arrived)| *arrived).min());
-            match oldest {
-                Some(arrived) if arrived + deadline <= tokio::time::Instant::now() => return,
-                Some(arrived) => tokio::time::sleep_until(arrived + deadline).await,
-                None => tokio::time::sleep(deadline).await,
+            let mut soonest = None;
+            self.update(|requests| soonest = requests.in_flight.iter().map(|(_, until)| *until).min());
+            match soonest {
+                Some(until) if until <= tokio::time::Instant::now() => return,
+                Some(until) => tokio::time::sleep_until(until).await,
+                // Woken again to look at requests that arrive meanwhile.
+                None => tokio::time::sleep(Duration::from_secs(1)).await,
             }
         }
+    }
+}
+
+impl InFlight {
+    /// Gives the request `allowed` from now to be wholly answered.
+    fn extend(&self, allowed: Duration) {
+        let id = self.1;
+        self.0.update(|requests| {
+            if let Some(entry) = requests.in_flight.iter_mut().find(|(request, _)| *request == id) {
+                entry.1 = tokio::time::Instant::now() + allowed;
+            }
+        });
     }
 }
 
@@ -276,7 +293,58 @@ pub async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
+    use axum::response::IntoResponse;
+
     use super::*;
+
+    /// Serves an answer whose body takes about a second to send, with or without a
+    /// [`crate::state::LongAnswer`], on a server whose answers must be wholly sent in 300 ms;
+    /// how much of the body a client receives.
+    async fn slow_body_received(long: bool) -> usize {
+        let app = Router::new().route(
+            "/slow",
+            axum::routing::get(move || async move {
+                let chunks = futures_util::stream::unfold(0, |n| async move {
+                    if n == 10 {
+                        return None;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    Some((Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b'x'; 1000])), n + 1))
+                });
+                let mut response = Body::from_stream(chunks).into_response();
+                if long {
+                    response.extensions_mut().insert(crate::state::LongAnswer(Duration::from_secs(5)));
+                }
+                response
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let limits = ConnectionLimits {
+            idle_timeout: Duration::from_secs(5),
+            max_connections: 4,
+            answer_deadline: Duration::from_millis(300),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, app, limits, async {
+            let _ = stopped.await;
+        }));
+        let mut received = 0;
+        if let Ok(mut response) = reqwest::get(format!("http://{address}/slow")).await {
+            while let Ok(Some(chunk)) = response.chunk().await {
+                received += chunk.len();
+            }
+        }
+        let _ = stop.send(());
+        let _ = server.await;
+        received
+    }
+
+    #[tokio::test]
+    async fn a_long_answer_gets_its_own_deadline_and_others_do_not() {
+        assert_eq!(slow_body_received(true).await, 10_000, "a download is sent whole");
+        assert!(slow_body_received(false).await < 10_000, "an answer past the deadline is cut off");
+    }
 
     #[test]
     fn the_busy_answer_is_a_whole_http_response() {

@@ -32,7 +32,7 @@ pub(super) async fn refuse_cross_site(State(state): State<AppState>, request: Re
     {
         return next.run(request).await;
     }
-    tracing::warn!(path = request.uri().path(), "cross-site request refused");
+    tracing::warn!(path = loggable_path(request.uri().path()), "cross-site request refused");
     AppError::CsrfRejected.into_response()
 }
 
@@ -43,6 +43,12 @@ fn is_same_site(headers: &HeaderMap, config: &Config) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else { return true };
     let origin = origin.to_str().ok().and_then(crate::config::origin_of);
     matches!((origin, site_origin(headers, config)), (Some(origin), Some(site)) if origin == site)
+}
+
+/// A request's path as the log shows it: without its query (search words are the person's)
+/// and without a calendar feed's secret.
+pub(super) fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/calendar/") { "/calendar/<secret>" } else { path }
 }
 
 /// Keeps a server function's answer to a plain form (one that accepts HTML) on this site.
@@ -109,7 +115,7 @@ pub(super) async fn limit_body(request: Request, next: Next) -> Response {
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return AppError::PayloadTooLarge.into_response(),
         Ok(Err(_)) => return AppError::BadRequest("The request body could not be read.".into()).into_response(),
         Err(_) => {
-            tracing::warn!(path = parts.uri.path(), "request body timed out");
+            tracing::warn!(path = loggable_path(parts.uri.path()), "request body timed out");
             return AppError::RequestTimeout.into_response();
         }
     };
@@ -146,7 +152,7 @@ fn not_utf8() -> Response {
 /// time: a body still arriving then is a 408 ([`limit_body`]), a request still running a 503,
 /// so that one slow client or query cannot pile up requests behind it.
 pub(super) async fn limit_time(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
+    let path = loggable_path(request.uri().path()).to_owned();
     let deadline = tokio::time::Instant::now() + state.config.request_timeout;
     // Read by what runs inside: the body's reading ([`limit_body`]) and the wait for SQLite's
     // writer, which ends early enough that the write still finishes in time

@@ -106,7 +106,7 @@ pub fn app(state: AppState) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {
-                    let path = loggable_path(request.uri().path());
+                    let path = middleware::loggable_path(request.uri().path());
                     tracing::debug_span!("request", method = %request.method(), path)
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
@@ -119,12 +119,6 @@ pub fn app(state: AppState) -> Router {
         None => router,
     };
     router.with_state(state)
-}
-
-/// A request's path as the log shows it: without its query (search words are the person's)
-/// and without a calendar feed's secret.
-fn loggable_path(path: &str) -> &str {
-    if path.starts_with("/calendar/") { "/calendar/<secret>" } else { path }
 }
 
 /// `GET /healthz`: the process is up.

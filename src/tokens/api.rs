@@ -11,7 +11,7 @@ use crate::{
     auth::extract::require_session,
     error::{
         ErrorBody,
-        docs::{CredentialErrors, CredentialWriteErrors, InvalidFields},
+        docs::{ConfirmedCredentialErrors, CredentialErrors, CredentialWriteErrors, InvalidFields},
     },
     state::{Request, state},
 };
@@ -24,14 +24,15 @@ pub struct Tokens {
     pub tokens: Vec<ApiToken>,
 }
 
-/// Makes an API token. The answer carries the token this once; the server keeps only its
-/// SHA-256. An account has at most 50 (expired ones count until revoked).
+/// Makes an API token, confirmed with the account's password. The answer carries the token
+/// this once; the server keeps only its SHA-256. An account has at most 50 (expired ones
+/// count until revoked).
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tokens/create", tag = "tokens",
     request_body(content = CreateTokenInput, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "The token (`token`, shown once) and what the list shows of it.",
             body = NewToken),
-        CredentialWriteErrors,
+        ConfirmedCredentialErrors,
         (status = 422, body = ErrorBody, description = "`validation_failed`: `fields` names each bad field; or \
             `limit_reached`: the account has 50 tokens already."),
     ),
@@ -41,6 +42,7 @@ pub async fn create_token(#[server(flatten)] input: CreateTokenInput) -> Result<
     let auth = require_session().await?;
     let request = input.parse()?;
     let state = state()?;
+    crate::auth::api::confirm_password(&state, &auth.user, request.password.clone()).await?;
     let token = new_token();
     let hash = <sha2::Sha256 as sha2::Digest>::digest(token.as_bytes());
     let about = super::store::create(&state.db, auth.user.id, &request, &hash).await?.ok_or_else(|| {
@@ -99,15 +101,19 @@ fn new_token() -> String {
     format!("{}{}", super::PREFIX, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// The token a plain form just made, for `/account` to show once; the cookie that carried it
-/// is cleared by the same answer.
+/// The token a plain form just made, for `/account` to show once: only when it is a live
+/// token of the person asking (a cookie left by someone else on a shared browser, or planted,
+/// shows nothing). The cookie is cleared by the same answer.
 #[cfg(feature = "ssr")]
-pub fn take_new_token() -> Option<String> {
+pub async fn take_new_token() -> Option<String> {
     let state = state().ok()?;
     let request = Request::current().ok()?;
     let token = state.sessions.new_token_from(request.headers())?;
     request.set_cookie(&state.sessions.new_token_cookie(None));
-    Some(token)
+    let auth = require_session().await.ok()?;
+    let hash = <sha2::Sha256 as sha2::Digest>::digest(token.as_bytes());
+    let found = super::store::token_user(&state.db, &hash, crate::db::Timestamp::now()).await.ok()??;
+    (found.user.id == auth.user.id).then_some(token)
 }
 
 #[cfg(all(test, feature = "ssr"))]

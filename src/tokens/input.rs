@@ -19,9 +19,13 @@ pub struct CreateTokenInput {
     /// Days until it stops working, 1 to 3650; empty or absent for never.
     #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = "^[0-9]{0,4}$"))]
     pub expires_in_days: Option<String>,
+    /// The account's password: making a credential is confirmed like changing the password,
+    /// so that a stolen session cannot make one that outlives it.
+    #[cfg_attr(feature = "ssr", schema(nullable = false, format = Password))]
+    pub password: Option<String>,
 }
 
-/// A valid [`CreateTokenInput`].
+/// A valid [`CreateTokenInput`] (the password still to be checked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRequest {
     /// Its name, trimmed.
@@ -30,6 +34,8 @@ pub struct TokenRequest {
     pub scope: Scope,
     /// Its lifetime in days, if it has one.
     pub expires_in_days: Option<i64>,
+    /// The password given to confirm it.
+    pub password: String,
 }
 
 impl CreateTokenInput {
@@ -59,8 +65,14 @@ impl CreateTokenInput {
                 }
             },
         };
+        let password = self.password.clone().unwrap_or_default();
+        if password.is_empty() {
+            errors.insert("password".into(), "Enter your password to confirm.".into());
+        }
         match scope {
-            Some(scope) if errors.is_empty() => Ok(TokenRequest { name: name.to_owned(), scope, expires_in_days }),
+            Some(scope) if errors.is_empty() => {
+                Ok(TokenRequest { name: name.to_owned(), scope, expires_in_days, password })
+            }
             _ => Err(AppError::Validation(errors)),
         }
     }
@@ -88,13 +100,26 @@ mod tests {
     use super::*;
 
     fn input(name: &str, scope: &str, days: &str) -> CreateTokenInput {
-        CreateTokenInput { name: Some(name.into()), scope: Some(scope.into()), expires_in_days: Some(days.into()) }
+        CreateTokenInput {
+            name: Some(name.into()),
+            scope: Some(scope.into()),
+            expires_in_days: Some(days.into()),
+            password: Some("secret".into()),
+        }
     }
 
     #[test]
     fn a_good_form_is_read_trimmed() {
         let request = input("  backup  ", "read", " 30 ").parse().unwrap();
-        assert_eq!(request, TokenRequest { name: "backup".into(), scope: Scope::Read, expires_in_days: Some(30) });
+        assert_eq!(
+            request,
+            TokenRequest {
+                name: "backup".into(),
+                scope: Scope::Read,
+                expires_in_days: Some(30),
+                password: "secret".into()
+            }
+        );
         assert_eq!(input("x", "write", "").parse().unwrap().expires_in_days, None);
     }
 
@@ -108,6 +133,7 @@ mod tests {
         assert!(input(&"n".repeat(101), "read", "").parse().is_err());
         assert!(input("two\nlines", "read", "").parse().is_err());
         assert!(input(&"é".repeat(100), "read", "").parse().is_ok());
-        assert!(CreateTokenInput::default().parse().is_err());
+        let Err(AppError::Validation(fields)) = CreateTokenInput::default().parse() else { panic!() };
+        assert_eq!(fields.keys().collect::<Vec<_>>(), ["name", "password", "scope"]);
     }
 }

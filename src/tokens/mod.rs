@@ -31,7 +31,8 @@ pub const PREFIX: &str = "dbl_";
 pub const LENGTH: usize = PREFIX.len() + 43;
 /// Longest token name, in characters.
 pub const NAME_MAX: usize = 100;
-/// Most tokens an account may have that have not expired.
+/// Most tokens an account may have, expired ones included until they are revoked (so the
+/// count stays bounded).
 pub const PER_ACCOUNT: i64 = 50;
 /// Longest lifetime a token may be given, in days (about ten years).
 pub const EXPIRES_MAX_DAYS: i64 = 3650;

@@ -20,18 +20,19 @@ pub fn field_hint(field: &str) -> Option<&'static str> {
         "scope" => "Choose read or write.",
         "expires_in_days" => "Give a number of days from 1 to 3650, or leave it empty for never.",
         "id" => "That token is not one of yours.",
+        "password" => "Enter your password to confirm.",
         _ => return None,
     })
 }
 
 /// The token a plain form has just made, taken from its cookie (which this answer clears).
 #[cfg(feature = "ssr")]
-fn just_made() -> Option<String> {
-    super::api::take_new_token()
+async fn just_made() -> Option<String> {
+    super::api::take_new_token().await
 }
 
 #[cfg(not(feature = "ssr"))]
-fn just_made() -> Option<String> {
+async fn just_made() -> Option<String> {
     None
 }
 
@@ -45,7 +46,6 @@ pub fn TokensCard(
     /// The error a Revoke came back with, if any.
     revoke_error: Option<AppError>,
 ) -> impl IntoView {
-    let made = just_made();
     let tokens = Resource::new(|| (), |_| list_tokens());
     let error = Signal::stored(create_error);
     view! {
@@ -56,26 +56,31 @@ pub fn TokensCard(
                 <code>"Authorization: Bearer <token>"</code> ". A read token can only read. \
                 No token can change your password, delete your account, or manage tokens and sessions."
             </p>
-            {made
-                .map(|token| {
-                    view! {
-                        <div class="new-token" role="status">
-                            <p>
-                                <strong>"Your new token."</strong>
-                                " Copy it now: it is not shown again."
-                            </p>
-                            <input
-                                type="text"
-                                readonly
-                                value=token
-                                aria-label="Your new API token"
-                                class="token-value"
-                                spellcheck="false"
-                                autocomplete="off"
-                            />
-                        </div>
-                    }
+            <Suspense>
+                {Suspend::new(async move {
+                    just_made()
+                        .await
+                        .map(|token| {
+                            view! {
+                                <div class="new-token" role="status">
+                                    <p>
+                                        <strong>"Your new token."</strong>
+                                        " Copy it now: it is not shown again."
+                                    </p>
+                                    <input
+                                        type="text"
+                                        readonly
+                                        value=token
+                                        aria-label="Your new API token"
+                                        class="token-value"
+                                        spellcheck="false"
+                                        autocomplete="off"
+                                    />
+                                </div>
+                            }
+                        })
                 })}
+            </Suspense>
             {revoke_error.map(|e| view! { <Alert message=error_text(&e) /> })}
             <Suspense fallback=|| {
                 view! { <p class="loading">"Loading…"</p> }
@@ -131,6 +136,22 @@ pub fn TokensCard(
                         "Leave it empty for a token that works until you revoke it."
                     </p>
                     <FieldError error field="expires_in_days" id="token-expires-error" />
+                </div>
+                <div class="field">
+                    <label for="token-password">"Your password"</label>
+                    <input
+                        id="token-password"
+                        name="password"
+                        type="password"
+                        required
+                        autocomplete="current-password"
+                        aria-describedby="token-password-hint token-password-error"
+                        aria-invalid=invalid(error, "password")
+                    />
+                    <p class="hint" id="token-password-hint">
+                        "A token works like your password for scripts, so making one asks for it."
+                    </p>
+                    <FieldError error field="password" id="token-password-error" />
                 </div>
                 <button type="submit">"Create token"</button>
             </form>

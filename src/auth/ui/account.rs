@@ -10,7 +10,7 @@ use crate::{
     auth::{
         ChangePassword, ChangePasswordInput, DeleteAccount, LogoutAll, UpdateProfile, User, change_password, limits,
     },
-    calendar::ui::CalendarCard,
+    calendar::{self, EnableCalendar, RotateCalendar, ui::CalendarCard},
     error::AppError,
     tokens::{self, CreateToken, RevokeToken, ui::TokensCard},
     ui::{FieldError, FormError, Sending, invalid, mark_hydrated, posted_error},
@@ -29,7 +29,14 @@ pub fn AccountPage() -> impl IntoView {
                 change: posted_error(&params, &[ChangePassword::url()], field_hint).map(confirmation_error),
                 logout_all: posted_error(&params, &[LogoutAll::url()], field_hint),
                 delete: posted_error(&params, &[DeleteAccount::url()], field_hint).map(confirmation_error),
-                create_token: posted_error(&params, &[CreateToken::url()], tokens::ui::field_hint),
+                create_token: posted_error(&params, &[CreateToken::url()], tokens::ui::field_hint)
+                    .map(confirmation_error),
+                calendar: posted_error(
+                        &params,
+                        &[EnableCalendar::url(), RotateCalendar::url()],
+                        calendar::ui::field_hint,
+                    )
+                    .map(confirmation_error),
                 revoke_token: posted_error(&params, &[RevokeToken::url()], tokens::ui::field_hint),
             };
             view! { <AccountSettings user errors /> }
@@ -46,6 +53,7 @@ struct AccountErrors {
     delete: Option<AppError>,
     create_token: Option<AppError>,
     revoke_token: Option<AppError>,
+    calendar: Option<AppError>,
 }
 
 /// The account page. Logging out everywhere and deleting the account leave the page, so
@@ -54,7 +62,7 @@ struct AccountErrors {
 #[component]
 fn AccountSettings(user: User, errors: AccountErrors) -> impl IntoView {
     let member_since = crate::zone::day_in(&user.created_at, &user.time_zone);
-    let AccountErrors { profile, change, logout_all, delete, create_token, revoke_token } = errors;
+    let AccountErrors { profile, change, logout_all, delete, create_token, revoke_token, calendar } = errors;
     let zone = user.time_zone.clone();
     let delete_failed = delete.is_some();
     let (logout_all_error, delete_error) = (Signal::stored(logout_all), Signal::stored(delete));
@@ -104,7 +112,7 @@ fn AccountSettings(user: User, errors: AccountErrors) -> impl IntoView {
             </p>
         </section>
 
-        <CalendarCard />
+        <CalendarCard error=calendar />
 
         <TokensCard zone create_error=create_token revoke_error=revoke_token />
 
