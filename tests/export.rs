@@ -206,6 +206,13 @@ async fn export_needs_a_session_or_a_token_and_a_known_format() {
     let by_token = Client::bearer(&app.base, &token).get("/api/export", &[]).await;
     assert_eq!(by_token.status, StatusCode::OK);
     assert_eq!(by_token.json["tasks"][0]["title"], "Mine");
+    // Compressed, as browsers ask for it: the whole answer arrives (the compression layer
+    // polls a body once more after its end, which must not bring the server down).
+    let (http, base) = ada.http();
+    let gzipped = ada.send(http.get(format!("{base}/api/export")).header("accept-encoding", "gzip")).await;
+    assert_eq!(gzipped.status, StatusCode::OK);
+    assert_eq!(gzipped.headers["content-encoding"], "gzip");
+    assert_eq!(export(&ada, "json").await.status, StatusCode::OK, "the server still answers");
     // Other methods are not exports.
     let (http, base) = ada.http();
     let posted = ada.send(http.post(format!("{base}/api/export"))).await;

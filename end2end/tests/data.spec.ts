@@ -22,7 +22,7 @@ for (const javascript of [true, false]) {
       await tokens.getByLabel('Scope').selectOption('read');
       await tokens.getByLabel('Your password').fill(PASSWORD);
       await tokens.getByRole('button', { name: 'Create token' }).click();
-      await expect(page).toHaveURL(/\/account$/);
+      await expect(page).toHaveURL(/\/account\??$/);
       const shown = page.getByLabel('Your new API token');
       await expect(shown).toBeVisible();
       const token = await shown.inputValue();

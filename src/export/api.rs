@@ -17,6 +17,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, header},
     response::{IntoResponse, Response},
 };
+use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -153,6 +154,8 @@ async fn start(state: &AppState, method: &Method, headers: &HeaderMap, query: &s
         exported_at: now,
         _slot: slot,
     };
+    // Fused: a layer that polls the body again after its end (the compression layer does)
+    // gets the end again, where `unfold` alone would panic.
     let stream = futures_util::stream::unfold(exporter, |mut exporter| async move {
         match exporter.next().await {
             Ok(Some(chunk)) => Some((Ok(chunk), exporter)),
@@ -163,7 +166,8 @@ async fn start(state: &AppState, method: &Method, headers: &HeaderMap, query: &s
                 Some((Err(std::io::Error::other("the export failed")), exporter))
             }
         }
-    });
+    })
+    .fuse();
     let filename = format!("attachment; filename=\"doable-{}.{extension}\"", now.date());
     let mut response = Body::from_stream(stream).into_response();
     // The connection gives this answer its own deadline, not the usual one.
