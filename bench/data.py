@@ -20,13 +20,12 @@ import http.client
 import json
 import os
 import random
-import subprocess
 import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from run import BENCH, BINARY, PASSWORD, PORT, Client, Server, log, postgres_url
+from run import BENCH, BINARY, PASSWORD, PORT, Client, Server, each_backend, log
 from scale import account, fill, seed_postgres, seed_sqlite
 
 SIZES = [int(n) for n in os.environ.get("DATA_SIZES", "1000,10000,100000").split(",")]
@@ -127,15 +126,7 @@ def main():
     if not BINARY.exists():
         raise SystemExit("build the release app first (make build)")
     report = {"settings": {"sizes": SIZES, "seconds": SECONDS}, "results": {}}
-    if os.environ.get("BENCH_SQLITE") != "0":
-        report["results"]["sqlite"] = run_backend("sqlite", None)
-    url, cleanup = postgres_url()
-    if url:
-        try:
-            report["results"]["postgres"] = run_backend("postgres", url)
-        finally:
-            admin, name = cleanup
-            subprocess.run(["psql", admin, "-qc", f"drop database if exists {name} with (force)"], check=False)
+    report["results"] = each_backend(run_backend)
     out = BENCH / "data.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

@@ -288,6 +288,23 @@ def wasm_size():
     return {"file": wasm.name, "raw_bytes": len(raw), "gzip_bytes": len(gzip.compress(raw, 9)), "brotli_bytes": brotli}
 
 
+def each_backend(run):
+    """`run(backend, database_url)` on SQLite (unless BENCH_SQLITE=0), then on a new
+    PostgreSQL database (as `postgres_url` decides), dropped afterwards; their results by
+    backend."""
+    results = {}
+    if os.environ.get("BENCH_SQLITE") != "0":
+        results["sqlite"] = run("sqlite", None)
+    url, cleanup = postgres_url()
+    if url:
+        try:
+            results["postgres"] = run("postgres", url)
+        finally:
+            admin, name = cleanup
+            subprocess.run(["psql", admin, "-qc", f"drop database if exists {name} with (force)"], check=False)
+    return results
+
+
 def postgres_url():
     """A new database on the benchmark's PostgreSQL server, or None."""
     choice = os.environ.get("BENCH_PG")
@@ -480,16 +497,7 @@ def main():
         raise SystemExit("build the release app first (make build)")
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing (apt-get install wrk)")
-    all_results = {}
-    if os.environ.get("BENCH_SQLITE") != "0":
-        all_results["sqlite"] = run_backend("sqlite", None)
-    url, cleanup = postgres_url()
-    if url:
-        try:
-            all_results["postgres"] = run_backend("postgres", url)
-        finally:
-            admin, name = cleanup
-            subprocess.run(["psql", admin, "-qc", f"drop database if exists {name} with (force)"], check=False)
+    all_results = each_backend(run_backend)
     wasm = wasm_size()
     report = {
         "machine": {"cpus": os.cpu_count(), "cpu": cpu_model(), "kernel": platform.release(),

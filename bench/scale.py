@@ -38,7 +38,7 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from run import BENCH, BINARY, PASSWORD, PORT, Client, Server, log, postgres_url
+from run import BENCH, BINARY, PASSWORD, PORT, Client, Server, each_backend, log
 
 SAMPLES = int(os.environ.get("SCALE_SAMPLES", "200"))
 CROWD = int(os.environ.get("SCALE_CROWD", "10000"))
@@ -369,15 +369,7 @@ def main():
     if not BINARY.exists():
         raise SystemExit("build the release app first (make build)")
     report = {"settings": {"samples": SAMPLES, "big": BIG, "small": SMALL}, "results": {}}
-    if os.environ.get("BENCH_SQLITE") != "0":
-        report["results"]["sqlite"] = run_backend("sqlite", None)
-    url, cleanup = postgres_url()
-    if url:
-        try:
-            report["results"]["postgres"] = run_backend("postgres", url)
-        finally:
-            admin, name = cleanup
-            subprocess.run(["psql", admin, "-qc", f"drop database if exists {name} with (force)"], check=False)
+    report["results"] = each_backend(run_backend)
     out = Path(os.environ.get("SCALE_OUT") or BENCH / "scale.json")
     out.write_text(json.dumps(report, indent=2) + "\n")
     for backend, r in report["results"].items():

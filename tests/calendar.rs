@@ -4,32 +4,14 @@
 
 mod common;
 
-use std::{
-    io::Write,
-    process::{Command, Stdio},
-};
-
 use common::{Client, TestApp, sharing::ok, spawn};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// Reads a feed as a calendar app would (tests/support/read_ics.py).
 fn read(feed: &str) -> Value {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/read_ics.py");
-    let mut python = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 with icalendar (make test installs it)");
-    python.stdin.take().unwrap().write_all(feed.as_bytes()).unwrap();
-    let output = python.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "icalendar could not read the feed: {}\n{feed}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = common::python("read_ics.py", &[], feed.as_bytes());
+    assert!(output.status.success(), "icalendar could not read the feed:\n{feed}");
     serde_json::from_slice(&output.stdout).unwrap()
 }
 

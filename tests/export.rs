@@ -4,11 +4,6 @@
 
 mod common;
 
-use std::{
-    io::Write,
-    process::{Command, Stdio},
-};
-
 use common::{Client, Response, TestApp, sharing::ok, spawn};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -88,15 +83,7 @@ async fn seed(app: &TestApp) -> (Client, Client) {
 
 fn check_schema(document: &str) {
     let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/export-v1.schema.json");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/check_schema.py");
-    let mut python = Command::new("python3")
-        .args([script, schema])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with jsonschema (make test installs it)");
-    python.stdin.take().unwrap().write_all(document.as_bytes()).unwrap();
-    let output = python.wait_with_output().unwrap();
+    let output = common::python("check_schema.py", &[schema], document.as_bytes());
     assert!(
         output.status.success(),
         "the export does not match its schema:\n{}",

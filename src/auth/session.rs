@@ -169,7 +169,7 @@ impl Sessions {
         let id = crate::hex::random::<16>();
         let value = format!("{id}.{}", crate::hex::encode(&self.device_signature(&id, email)));
         let max_age = cookie::time::Duration::seconds(i64::try_from(DEVICE_TTL.as_secs()).unwrap_or(i64::MAX));
-        self.build_named_cookie(self.device_cookie_name(), value, max_age)
+        self.build_named_cookie(self.device_cookie_name(), value, max_age, SameSite::Lax)
     }
 
     /// The id of the device cookie a request carries, when it was issued to this browser at a
@@ -190,22 +190,20 @@ impl Sessions {
     /// The `Set-Cookie` value that carries a new API token to `/account` (or, with `None`,
     /// clears it): `SameSite=Strict`, so that no other site's link shows it.
     pub fn new_token_cookie(&self, token: Option<&str>) -> HeaderValue {
-        let name = if self.secure { SECURE_NEW_TOKEN_COOKIE } else { NEW_TOKEN_COOKIE };
         let max_age = if token.is_some() { NEW_TOKEN_TTL } else { cookie::time::Duration::ZERO };
-        let cookie = Cookie::build((name, token.unwrap_or_default().to_owned()))
-            .http_only(true)
-            .same_site(SameSite::Strict)
-            .path("/")
-            .max_age(max_age)
-            .secure(self.secure)
-            .build();
-        HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+        let value = token.unwrap_or_default().to_owned();
+        self.build_named_cookie(self.new_token_cookie_name(), value, max_age, SameSite::Strict)
     }
 
     /// The new API token a request carries in its cookie, if it has a token's shape.
     pub fn new_token_from(&self, headers: &axum::http::HeaderMap) -> Option<String> {
-        let name = if self.secure { SECURE_NEW_TOKEN_COOKIE } else { NEW_TOKEN_COOKIE };
-        cookie_value(headers, name).filter(|token| crate::tokens::looks_like_token(token)).map(str::to_owned)
+        cookie_value(headers, self.new_token_cookie_name())
+            .filter(|token| crate::tokens::looks_like_token(token))
+            .map(str::to_owned)
+    }
+
+    fn new_token_cookie_name(&self) -> &'static str {
+        if self.secure { SECURE_NEW_TOKEN_COOKIE } else { NEW_TOKEN_COOKIE }
     }
 
     fn device_cookie_name(&self) -> &'static str {
@@ -217,19 +215,25 @@ impl Sessions {
     }
 
     fn build_cookie(&self, value: String, max_age: cookie::time::Duration) -> HeaderValue {
-        self.build_named_cookie(self.cookie_name(), value, max_age)
+        self.build_named_cookie(self.cookie_name(), value, max_age, SameSite::Lax)
     }
 
-    fn build_named_cookie(&self, name: &'static str, value: String, max_age: cookie::time::Duration) -> HeaderValue {
+    fn build_named_cookie(
+        &self,
+        name: &'static str,
+        value: String,
+        max_age: cookie::time::Duration,
+        same_site: SameSite,
+    ) -> HeaderValue {
         let cookie = Cookie::build((name, value))
             .http_only(true)
-            .same_site(SameSite::Lax)
+            .same_site(same_site)
             .path("/")
             .max_age(max_age)
             .secure(self.secure)
             .build();
-        // A JWT (or a device id and its signature) is base64url, hex and dots, which are
-        // always valid in a header.
+        // A JWT, a device id and its signature, or an API token: base64url, hex and dots,
+        // which are always valid in a header.
         HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 }

@@ -162,7 +162,7 @@ impl From<TaskRow> for ExportTask {
             repeat_start: row.repeat_start,
             reminders: crate::reminders::texts(&crate::reminders::split(row.reminders.as_deref())),
             occurrence_of: row.series_id,
-            tags: if row.tags.is_empty() { Vec::new() } else { row.tags.split(',').map(str::to_owned).collect() },
+            tags: crate::tasks::stored_tags(&row.tags),
             assignee: row.assignee,
             created_by: row.creator,
             created_at: row.created_at.0,

@@ -196,6 +196,11 @@ pub struct Task {
     pub completed_at: Option<Moment>,
 }
 
+/// A task's tags as its row keeps them (comma-separated, lower-case, sorted).
+pub fn stored_tags(stored: &str) -> Vec<String> {
+    if stored.is_empty() { Vec::new() } else { stored.split(',').map(str::to_owned).collect() }
+}
+
 /// A rule in words (`every 2 weeks on Mon, Thu`); `None` for none. Computed by the server, so
 /// that the browser's code carries no rule parser.
 pub fn repeat_text(rule: Option<&str>) -> Option<String> {

@@ -89,7 +89,7 @@ impl From<TaskRow> for Task {
             repeat_from: RepeatFrom::from_rank(row.repeat_from),
             occurrence_of: row.series_id,
             reminders: crate::reminders::texts(&crate::reminders::split(row.reminders.as_deref())),
-            tags: if row.tags.is_empty() { Vec::new() } else { row.tags.split(',').map(str::to_owned).collect() },
+            tags: super::stored_tags(&row.tags),
             assignee: Person::from_join(row.assignee_id, row.assignee_name),
             created_by: Person::from_join(row.created_by, row.creator_name),
             created_at: row.created_at.0,

@@ -19,6 +19,25 @@ pub mod sharing;
 /// A password that passes every rule.
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// Runs one of `tests/support`'s Python scripts (with `args`, and `input` on its standard
+/// input): independent readers of what Doable writes. Its standard error is the test's.
+pub fn python(script: &str, args: &[&str], input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let path = format!("{}/tests/support/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut child = std::process::Command::new("python3")
+        .arg(&path)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("python3 {script}: {e} (make test installs python3 and the packages it reads with)")
+        });
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// Which database the tests run on.
 pub fn backend_is_postgres() -> bool {
     std::env::var("DOABLE_TEST_BACKEND").is_ok_and(|b| b == "postgres")
