@@ -219,6 +219,61 @@ async fn the_address_is_turned_on_rotated_and_off() {
     }
 }
 
+/// A member's feed rings only the reminders the app would send them: of tasks assigned to
+/// them, or to nobody in a list whose reminders they chose to hear.
+#[tokio::test]
+async fn alarms_follow_who_the_app_reminds() {
+    let app = spawn().await;
+    let (ada, ada_id) = app.user("ada@example.com").await;
+    let (bob, _) = app.user("bob@example.com").await;
+    let list = ok(ada.post("/api/lists/create", &[("name", "Home")]).await, "list")["id"].as_str().unwrap().to_owned();
+    ok(
+        ada.post("/api/lists/invite", &[("id", &list), ("email", "bob@example.com"), ("role", "editor")]).await,
+        "invite",
+    );
+    let invitation = bob.get("/api/invitations/list", &[]).await.json["invitations"][0]["id"].clone();
+    ok(bob.post("/api/invitations/accept", &[("id", invitation.as_str().unwrap())]).await, "accept");
+    let base = [("due_date", "2031-04-01"), ("reminders", "15m,1d"), ("list_id", list.as_str())];
+    task(&ada, &[&base[..], &[("title", "Ada's"), ("assignee_id", &ada_id)]].concat()).await;
+    task(&ada, &[&base[..], &[("title", "Nobody's")]].concat()).await;
+    let alarms = |feed: &Value, title: &str| {
+        feed["events"].as_array().unwrap().iter().find(|e| e["summary"] == title).unwrap()["alarms"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let (hers, his) = (path_of(&enable(&ada).await), path_of(&enable(&bob).await));
+    let feed = read(&app.client().get(&his, &[]).await.text);
+    assert_eq!((alarms(&feed, "Ada's"), alarms(&feed, "Nobody's")), (0, 0), "Bob hears neither");
+    let feed = read(&app.client().get(&hers, &[]).await.text);
+    assert_eq!((alarms(&feed, "Ada's"), alarms(&feed, "Nobody's")), (2, 2), "the owner hears both");
+    ok(bob.post("/api/lists/reminders", &[("id", &list), ("enabled", "true")]).await, "opt in");
+    let feed = read(&app.client().get(&his, &[]).await.text);
+    assert_eq!((alarms(&feed, "Ada's"), alarms(&feed, "Nobody's")), (0, 2), "Bob now hears the unassigned one");
+}
+
+/// Dates a calendar cannot draw (before 1900) are left out rather than breaking the feed.
+#[tokio::test]
+async fn a_task_in_year_one_does_not_break_the_feed() {
+    let app = spawn().await;
+    let (ada, _) = app.user("ada@example.com").await;
+    ok(ada.post("/api/auth/update-profile", &[("time_zone", "America/New_York")]).await, "zone");
+    task(&ada, &[("title", "Ancient"), ("due_date", "0001-01-01"), ("due_time", "09:00")]).await;
+    task(
+        &ada,
+        &[("title", "Far"), ("due_date", "9999-12-30"), ("due_time", "09:00"), ("repeat", "FREQ=DAILY;UNTIL=99991231")],
+    )
+    .await;
+    task(&ada, &[("title", "Now"), ("due_date", "2031-01-01"), ("reminders", "0001-01-01T05:00,15m")]).await;
+    let feed = app.client().get(&path_of(&enable(&ada).await), &[]).await;
+    let calendar = read(&feed.text);
+    let titles: Vec<&str> =
+        calendar["events"].as_array().unwrap().iter().map(|e| e["summary"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Now", "Far"]);
+    assert_eq!(calendar["events"][0]["alarms"].as_array().unwrap().len(), 1, "the year-1 reminder is left out");
+    assert!(calendar["events"][1]["rrule"].as_str().unwrap().contains("UNTIL=99991231T235959Z"));
+}
+
 /// A rule that ends after so many dates has fewer left once some are done.
 #[tokio::test]
 async fn a_counted_rule_shows_only_the_dates_left() {

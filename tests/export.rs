@@ -186,6 +186,8 @@ async fn export_needs_a_session_or_a_token_and_a_known_format() {
     let refused = export(&ada, "xml").await;
     assert_eq!((refused.status, refused.code()), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
     assert!(refused.json["fields"]["format"].is_string());
+    let twice = ada.get("/api/export", &[("format", "csv"), ("format", "json")]).await;
+    assert_eq!((twice.status, twice.code()), (StatusCode::BAD_REQUEST, "bad_request"));
     // The default is JSON; a read token may export (it only reads).
     let made =
         ada.post("/api/tokens/create", &[("name", "backup"), ("scope", "read"), ("password", common::PASSWORD)]).await;

@@ -136,6 +136,22 @@ async fn a_read_token_reads_and_a_write_token_writes() {
     assert_eq!(writer.get("/api/tasks/get", &[("id", &bobs)]).await.status, StatusCode::NOT_FOUND);
     assert_eq!(writer.post("/api/tasks/delete", &[("id", &bobs)]).await.status, StatusCode::NOT_FOUND);
 
+    // The scheme in any letter case; another scheme is no credential at all, even beside a
+    // session cookie (a script meant to send its read token never writes with the session).
+    let lower = app.client().with_header("authorization", &format!("bearer {read}"));
+    assert_eq!(lower.get("/api/auth/me", &[]).await.status, StatusCode::OK);
+    let (http, base) = ada.http();
+    let basic = ada.send(http.get(format!("{base}/api/auth/me")).header("authorization", "Basic YTpi")).await;
+    assert_eq!(basic.status, StatusCode::UNAUTHORIZED, "the session cookie is not used instead");
+    let mixed = ada
+        .send(
+            http.post(format!("{base}/api/lists/create"))
+                .header("authorization", format!("BEARER {read}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("name=Sneaky"),
+        )
+        .await;
+    assert_eq!(mixed.code(), "insufficient_scope", "the read token is used, not the session beside it");
     // Garbage and near-misses are 401, whatever their shape.
     for bad in
         ["dbl_", "dbl_short", &format!("{}x", &read[..46]), &format!("{}A", &read[..46]), "dbl_ ", &read.to_uppercase()]
@@ -370,6 +386,21 @@ async fn the_account_page_makes_shows_once_and_revokes() {
     let page = ada.get(&location, &[]).await;
     assert!(page.text.contains("Name the token, in at most 100 characters."), "{location}");
 
+    // A token made and not yet shown is cleared by logging out everywhere and by a login.
+    ada.send(form(&ada, "/api/tokens/create", &[("name", "unseen"), ("scope", "read"), ("password", PASSWORD)])).await;
+    let everywhere = ada.post("/api/auth/logout-all", &[]).await;
+    assert!(
+        everywhere.set_cookies().iter().any(|c| c.starts_with("doable_new_token=;")),
+        "{:?}",
+        everywhere.set_cookies()
+    );
+    let login = ada.post("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    assert!(login.set_cookies().iter().any(|c| c.starts_with("doable_new_token=;")), "{:?}", login.set_cookies());
+    ada.post(
+        "/api/tokens/revoke",
+        &[("id", ada.get("/api/tokens/list", &[]).await.json["tokens"][0]["id"].as_str().unwrap())],
+    )
+    .await;
     let id = ada.get("/api/tokens/list", &[]).await.json["tokens"][0]["id"].as_str().unwrap().to_owned();
     let revoked = ada.send(form(&ada, "/api/tokens/revoke", &[("id", &id)])).await;
     assert!(revoked.status.is_redirection());

@@ -143,6 +143,8 @@ async fn start_session(
     }
     let token = state.sessions.start(&state.db, user_id, verified_hash).await?;
     request.set_cookie(&state.sessions.cookie(&token));
+    // A token another account made on this browser and has not seen yet is not left behind.
+    request.set_cookie(&state.sessions.new_token_cookie(None));
     Ok(())
 }
 
@@ -267,7 +269,9 @@ pub async fn logout_all() -> Result<Done, AppError> {
     let auth = require_session().await?;
     let state = state()?;
     state.sessions.end_all(&state.db, auth.user.id).await?;
-    Request::current()?.set_cookie(&state.sessions.clear_cookie());
+    let request = Request::current()?;
+    request.set_cookie(&state.sessions.clear_cookie());
+    request.set_cookie(&state.sessions.new_token_cookie(None));
     Ok(Done {})
 }
 

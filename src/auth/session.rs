@@ -277,14 +277,15 @@ pub async fn forget_expired(db: &Db) -> Result<u64, AppError> {
     store::delete_expired_sessions(db, crate::db::Timestamp::now()).await
 }
 
-/// The session token of a request: `Authorization: Bearer <token>`, else the session cookie.
+/// The session token of a request: `Authorization: Bearer <token>` (the scheme in any letter
+/// case, as RFC 9110 has it), else the session cookie. A request with an `Authorization` of
+/// another kind has no token: its cookie is not used in its place, so that a script never
+/// acts with a browser's session while it meant to send a (read-only) API token.
 pub fn token_from_headers<'h>(headers: &'h axum::http::HeaderMap, cookie_name: &str) -> Option<&'h str> {
-    if let Some(token) = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        return Some(token.trim());
+    if let Some(authorization) = headers.get(axum::http::header::AUTHORIZATION) {
+        let value = authorization.to_str().ok()?.trim();
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty());
     }
     cookie_value(headers, cookie_name)
 }
@@ -355,6 +356,23 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("cookie", HeaderValue::from_static("doable_device=zz.zz"));
         assert!(sessions.known_device(&headers, "ada@example.com").is_none());
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case_and_another_scheme_is_no_token() {
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", HeaderValue::from_static("doable_session=from-cookie"));
+        for (authorization, token) in [
+            ("bearer abc", Some("abc")),
+            ("BEARER  abc ", Some("abc")),
+            ("Basic dXNlcjpwYXNz", None),
+            ("Bearer", None),
+            ("Bearer ", None),
+            ("abc", None),
+        ] {
+            headers.insert("authorization", HeaderValue::from_static(authorization));
+            assert_eq!(token_from_headers(&headers, COOKIE), token, "{authorization:?}");
+        }
     }
 
     #[test]

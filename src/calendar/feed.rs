@@ -199,7 +199,7 @@ fn event<'a>(task: &'a FeedTask, zone: &Zone, origin: Option<&str>) -> Event<'a>
                 Trigger::new(duration_value(due - i64::from(minutes)))
             }
             (Reminder::At(at), _) => {
-                let Some(moment) = zone.moment_of(at) else { continue };
+                let Some(moment) = zone.moment_of(at).filter(|m| m.year() >= store::FIRST_YEAR) else { continue };
                 let mut trigger = Trigger::new(utc_value(moment));
                 trigger.add(Value::DATE_TIME);
                 trigger
@@ -234,8 +234,11 @@ fn rule_for(rule: &str, timed: bool, zone: &Zone) -> String {
             Some(date) => {
                 // The zone reads to the minute; the day's last second is 59 seconds after.
                 let end = PrimitiveDateTime::new(date, Time::from_hms(23, 59, 0).unwrap_or(Time::MIDNIGHT));
-                zone.moment_of(end)
-                    .map_or_else(|| part.to_owned(), |at| format!("UNTIL={}", utc_value(at + Duration::seconds(59))))
+                // Past the zone database's range (the year 9999): its last moment in UTC.
+                zone.moment_of(end).map_or_else(
+                    || "UNTIL=99991231T235959Z".to_owned(),
+                    |at| format!("UNTIL={}", utc_value(at + Duration::seconds(59))),
+                )
             }
             None => part.to_owned(),
         })
@@ -254,7 +257,13 @@ fn parse_date(value: &str) -> Option<Date> {
 fn vtimezone(tasks: &[FeedTask], zone: &Zone) -> TimeZone<'static> {
     // Whole years, so that the same tasks give the same bytes all year (and the ETag holds).
     let year = OffsetDateTime::now_utc().year();
-    let first = tasks.iter().filter(|t| t.due_minute.is_some()).map(|t| t.due_date.year()).min().unwrap_or(year);
+    let first = tasks
+        .iter()
+        .filter(|t| t.due_minute.is_some())
+        .map(|t| t.due_date.year())
+        .min()
+        .unwrap_or(year)
+        .max(store::FIRST_YEAR);
     let new_year = |year: i32| {
         Date::from_calendar_date(year, time::Month::January, 1)
             .map_or(OffsetDateTime::UNIX_EPOCH, |d| d.midnight().assume_utc())
@@ -320,6 +329,8 @@ mod tests {
         assert_eq!(rule_for("FREQ=DAILY;UNTIL=20270630", true, &berlin), "FREQ=DAILY;UNTIL=20270630T215959Z");
         assert_eq!(rule_for("FREQ=DAILY;UNTIL=20270630", false, &berlin), "FREQ=DAILY;UNTIL=20270630");
         assert_eq!(rule_for("FREQ=WEEKLY;BYDAY=MO", true, &berlin), "FREQ=WEEKLY;BYDAY=MO");
+        let tokyo = Zone::parse("Asia/Tokyo").unwrap();
+        assert!(rule_for("FREQ=DAILY;UNTIL=99991231", true, &tokyo).contains("UNTIL=99991231T"), "a date-time");
     }
 
     #[test]

@@ -75,14 +75,20 @@ pub struct FeedTask {
 }
 
 /// The open tasks with a due date in the lists the person is a member of: the
-/// [`EVENTS_MAX`] latest-due, by due date and id.
+/// [`EVENTS_MAX`] latest-due, by due date and id, from 1900 on (a calendar has nothing to
+/// draw before, and its readers refuse years before 1). A task's reminders are given only
+/// when the app reminds this person of it: assigned to them, or to nobody in a list whose
+/// reminders they hear.
 pub async fn tasks(db: &Db, user_id: Uuid) -> Result<Vec<FeedTask>, AppError> {
     let lists = member_lists("$1");
+    let earliest = Date::from_calendar_date(FIRST_YEAR, time::Month::January, 1).unwrap_or(Date::MIN);
     let mut tasks: Vec<FeedTask> = with_pool!(db.read(), |pool| {
         sqlx::query_as(&format!(
             "select t.id, t.list_id, t.title, t.description, t.due_date, t.due_minute, t.repeat, t.repeat_from, \
-             t.repeat_start, t.reminders, t.tags, t.created_at, t.updated_at from tasks t \
-             where t.list_id in {lists} and t.completed = $3 and t.due_date is not null \
+             t.repeat_start, case when t.assignee_id = $1 or (t.assignee_id is null and m.reminders) \
+             then t.reminders end as reminders, t.tags, t.created_at, t.updated_at \
+             from tasks t join list_members m on m.list_id = t.list_id and m.user_id = $1 \
+             where t.list_id in {lists} and t.completed = $3 and t.due_date >= $4 \
              order by t.due_date desc, t.id desc limit $2"
         ))
         .bind(user_id)
@@ -90,9 +96,13 @@ pub async fn tasks(db: &Db, user_id: Uuid) -> Result<Vec<FeedTask>, AppError> {
         // An equality (not `not t.completed`), so that each list's open range of its due-date
         // index is read.
         .bind(false)
+        .bind(earliest)
         .fetch_all(pool)
         .await
     })?;
     tasks.reverse();
     Ok(tasks)
 }
+
+/// The first year a feed shows.
+pub const FIRST_YEAR: i32 = 1900;

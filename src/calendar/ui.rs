@@ -39,7 +39,8 @@ pub fn CalendarCard(
             <p class="hint">
                 "Subscribe to your dated open tasks in Google Calendar, Apple Calendar or Thunderbird, \
                  with their repeats and reminders. The address is secret: anyone who has it can read \
-                 the feed, so give it a new one if it leaks."
+                 the feed. It stays the same when you change your password or log out everywhere, \
+                 so give it a new one if it may have leaked."
             </p>
             {error.map(|e| view! { <Alert message=error_text(&e) /> })}
             <Suspense fallback=|| {

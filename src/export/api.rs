@@ -1,9 +1,9 @@
-//! `GET /api/export?format=json|csv`: the person's data as a download, streamed a page of
-//! tasks at a time (its memory does not grow with the account). A handler of its own rather
-//! than a server function: its answer is a file, not one JSON value.
-//!
-//! An export that fails half-way is cut off (the connection is closed without the end of the
-//! answer), so that no client takes a partial file for a whole one.
+//! `GET /api/export?format=json|csv`: the person's data as a download. It is written a page
+//! of tasks at a time (its memory does not grow with the account) into a file without a
+//! name, in one snapshot of the database, which ends before the first byte is sent; the
+//! file is then sent at the client's pace. A handler of its own rather than a server
+//! function: its answer is a file, not one JSON value. An export that fails is an error
+//! answer (503, 500), never a partial file.
 
 use std::{
     collections::HashSet,
@@ -19,6 +19,7 @@ use axum::{
 };
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 use uuid::Uuid;
 
 use super::{
@@ -33,9 +34,9 @@ use crate::{
 
 /// Where the export is served.
 pub const PATH: &str = "/api/export";
-/// Exports running at once on this server: each holds a reading connection (its snapshot)
-/// until its client has read it all, so they are few.
-const AT_ONCE: usize = 2;
+/// Exports being sent at once by this server: each holds its file (at most about 60 MB, for
+/// 100,000 tasks) until its client has read it.
+const AT_ONCE: usize = 8;
 /// The longest an export may take to send, however slowly its client reads (at 1 MB/s, an
 /// export of 100,000 tasks, about 60 MB, takes one minute). The connection is closed then.
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -117,10 +118,14 @@ pub async fn download(
     }
 }
 
-/// The format a query asks for (its last `format`, as the server functions read a query).
+/// The format a query asks for; a query that names it twice is refused (400), as the
+/// server functions refuse one.
 fn format_of(query: &str) -> Result<Format, AppError> {
-    let asked = url::form_urlencoded::parse(query.as_bytes()).filter(|(name, _)| name == "format").last();
-    match asked.as_ref().map(|(_, value)| value.trim()).unwrap_or_default() {
+    let asked: Vec<_> = url::form_urlencoded::parse(query.as_bytes()).filter(|(name, _)| name == "format").collect();
+    if asked.len() > 1 {
+        return Err(AppError::BadRequest("The request could not be read: duplicate field `format`.".into()));
+    }
+    match asked.first().map(|(_, value)| value.trim()).unwrap_or_default() {
         "" | "json" => Ok(Format::Json),
         "csv" => Ok(Format::Csv),
         _ => Err(AppError::field("format", "Choose json or csv.")),
@@ -152,21 +157,23 @@ async fn start(state: &AppState, method: &Method, headers: &HeaderMap, query: &s
         written: 0,
         done: false,
         exported_at: now,
-        _slot: slot,
     };
-    // Fused: a layer that polls the body again after its end (the compression layer does)
-    // gets the end again, where `unfold` alone would panic.
-    let stream = futures_util::stream::unfold(exporter, |mut exporter| async move {
-        match exporter.next().await {
-            Ok(Some(chunk)) => Some((Ok(chunk), exporter)),
-            Ok(None) => None,
-            Err(error) => {
-                exporter.done = true;
-                tracing::warn!(user = %exporter.user, error = %error, "an export was cut off");
-                Some((Err(std::io::Error::other("the export failed")), exporter))
+    // Written whole to a file first, in the snapshot, which then ends: a client that reads
+    // slowly (or not at all) holds a file and its slot, never the database's snapshot.
+    let file = spool(exporter, &state.config.data_dir).await?;
+    let stream = futures_util::stream::unfold((file, slot), |(mut file, slot)| async move {
+        let mut chunk = vec![0; CHUNK];
+        match file.read(&mut chunk).await {
+            Ok(0) => None,
+            Ok(read) => {
+                chunk.truncate(read);
+                Some((Ok(Bytes::from(chunk)), (file, slot)))
             }
+            Err(e) => Some((Err(e), (file, slot))),
         }
     })
+    // Fused: a layer that polls the body again after its end (the compression layer does)
+    // gets the end again, where `unfold` alone would panic.
     .fuse();
     let filename = format!("attachment; filename=\"doable-{}.{extension}\"", now.date());
     let mut response = Body::from_stream(stream).into_response();
@@ -179,6 +186,40 @@ async fn start(state: &AppState, method: &Method, headers: &HeaderMap, query: &s
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+/// How much of the spooled file one chunk of the answer carries.
+const CHUNK: usize = 64 * 1024;
+
+/// Writes the whole export into a file of the data directory that has no name (it is
+/// removed as soon as it is open, so nothing is left behind whatever happens), and gives
+/// it back at its start.
+async fn spool(mut exporter: Exporter, data_dir: &std::path::Path) -> Result<tokio::fs::File, AppError> {
+    let failed = |e: std::io::Error| {
+        tracing::error!(error = %e, "cannot spool an export");
+        AppError::Internal
+    };
+    // On PostgreSQL nothing else may have made the data directory yet; made, it is the
+    // owner's alone, as the configuration makes it for SQLite, and so is the file.
+    tokio::fs::DirBuilder::new().recursive(true).mode(0o700).create(data_dir).await.map_err(failed)?;
+    let path = data_dir.join(format!("export-{}.tmp", crate::hex::random::<16>()));
+    let mut file = tokio::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .await
+        .map_err(failed)?;
+    tokio::fs::remove_file(&path).await.map_err(failed)?;
+    let mut writer = tokio::io::BufWriter::with_capacity(CHUNK, &mut file);
+    while let Some(chunk) = exporter.next().await? {
+        writer.write_all(&chunk).await.map_err(failed)?;
+    }
+    writer.flush().await.map_err(failed)?;
+    drop(writer);
+    file.seek(std::io::SeekFrom::Start(0)).await.map_err(failed)?;
+    Ok(file)
 }
 
 /// The document's fields before its tasks, in the order a reader sees them.
@@ -208,7 +249,6 @@ struct Exporter {
     written: u64,
     done: bool,
     exported_at: time::OffsetDateTime,
-    _slot: Slot,
 }
 
 impl Exporter {

@@ -99,7 +99,7 @@ fn AccountSettings(user: User, errors: AccountErrors) -> impl IntoView {
             <h2 id="export-heading">"Export your data"</h2>
             <p class="hint">
                 "Everything you own or can see: your lists, their tasks with every field, and the trash. \
-                 JSON keeps it all, to bring into another Doable; CSV opens in a spreadsheet."
+                 JSON keeps it all; CSV opens in a spreadsheet."
             </p>
             <p class="export-links">
                 <a href="/api/export?format=json" download>
