@@ -32,7 +32,6 @@ pub fn CalendarCard(
     /// The error a form of the card came back with, if any.
     error: Option<AppError>,
 ) -> impl IntoView {
-    let link = Resource::new(|| (), |_| calendar_link());
     view! {
         <section class="card" aria-labelledby="calendar-heading">
             <h2 id="calendar-heading">"Calendar"</h2>
@@ -46,8 +45,9 @@ pub fn CalendarCard(
             <Suspense fallback=|| {
                 view! { <p class="loading">"Loading…"</p> }
             }>
+                // A plain future, not a resource: see the tokens card.
                 {Suspend::new(async move {
-                    match link.await {
+                    match calendar_link().await {
                         Ok(link) => {
                             Either::Left(
                                 match link.url {

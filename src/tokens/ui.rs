@@ -46,7 +46,6 @@ pub fn TokensCard(
     /// The error a Revoke came back with, if any.
     revoke_error: Option<AppError>,
 ) -> impl IntoView {
-    let tokens = Resource::new(|| (), |_| list_tokens());
     let error = Signal::stored(create_error);
     view! {
         <section class="card" aria-labelledby="tokens-heading">
@@ -56,39 +55,22 @@ pub fn TokensCard(
                 <code>"Authorization: Bearer <token>"</code> ". A read token can only read. \
                 No token can change your password, delete your account, or manage tokens and sessions."
             </p>
-            <Suspense>
-                {Suspend::new(async move {
-                    just_made()
-                        .await
-                        .map(|token| {
-                            view! {
-                                <div class="new-token" role="status">
-                                    <p>
-                                        <strong>"Your new token."</strong>
-                                        " Copy it now: it is not shown again."
-                                    </p>
-                                    <input
-                                        type="text"
-                                        readonly
-                                        value=token
-                                        aria-label="Your new API token"
-                                        class="token-value"
-                                        spellcheck="false"
-                                        autocomplete="off"
-                                    />
-                                </div>
-                            }
-                        })
-                })}
-            </Suspense>
             {revoke_error.map(|e| view! { <Alert message=error_text(&e) /> })}
+            // One suspense for the card: the token just made (if any) and the list, awaited as
+            // plain futures (a resource made while the page's user is still being awaited
+            // left the page waiting, now and then, until its deadline).
             <Suspense fallback=|| {
                 view! { <p class="loading">"Loading…"</p> }
             }>
                 {Suspend::new(async move {
-                    match tokens.await {
+                    let made = just_made().await.map(|token| view! { <NewToken token /> });
+                    let list = match list_tokens().await {
                         Ok(list) => Either::Left(view! { <TokenTable tokens=list.tokens zone /> }),
                         Err(e) => Either::Right(view! { <Alert message=error_text(&e) /> }),
+                    };
+                    view! {
+                        {made}
+                        {list}
                     }
                 })}
             </Suspense>
@@ -156,6 +138,28 @@ pub fn TokensCard(
                 <button type="submit">"Create token"</button>
             </form>
         </section>
+    }
+}
+
+/// The token just made, this once.
+#[component]
+fn NewToken(token: String) -> impl IntoView {
+    view! {
+        <div class="new-token" role="status">
+            <p>
+                <strong>"Your new token."</strong>
+                " Copy it now: it is not shown again."
+            </p>
+            <input
+                type="text"
+                readonly
+                value=token
+                aria-label="Your new API token"
+                class="token-value"
+                spellcheck="false"
+                autocomplete="off"
+            />
+        </div>
     }
 }
 
