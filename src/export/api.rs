@@ -93,8 +93,8 @@ impl Drop for Slot {
         (status = 200, description = "The file: `application/json` (the document described by \
             `docs/export.schema.json`: `format`, `version`, `exported_at`, `account`, `lists`, `tasks`) or \
             `text/csv` (RFC 4180, a header row, one row per task; cells a spreadsheet would run as a formula \
-            start with `'`). Streamed; cut off, never ended, when it fails half-way.",
-            content_type = "application/json"),
+            start with `'`), sent at the client's pace.",
+            content(("application/json"), ("text/csv"))),
         crate::error::docs::SessionErrors,
         (status = 422, body = crate::error::ErrorBody,
             description = "`validation_failed`: `format` is neither `json` nor `csv`."),
