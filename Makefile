@@ -82,7 +82,7 @@ bench-scale: build ## Every view of a 100,000-task account against a 1,000-task 
 	@$(TC) 'python3 bench/scale.py'
 
 .PHONY: bench-data
-bench-data: build ## Export of 1,000 to 100,000 tasks (time, memory), the calendar feed of 1,000 tasks (req/s) (bench/data.json)
+bench-data: build ## Export of 1,000 to 100,000 tasks (time, memory), the calendar feed of 1,000 tasks (req/s), import of 10,000 rows (bench/data.json)
 	@$(TC) 'python3 bench/data.py'
 
 .PHONY: bench-compare

@@ -97,6 +97,12 @@ LAYERS = [
     "export",  # the export's document, its SQL, its CSV and its download
     "export::store",
     "export::csv",
+    "import",  # the import's report, then its readers (one per format) and its SQL
+    "import::plan",
+    "import::table",
+    "import::doable",
+    "import::todoist",
+    "import::store",
     "jobs::api",  # starts the bulk changes of the tasks and trash server functions
     "auth::api",  # deleting an account hands its shared lists over (lists::store)
     "lists::api",
@@ -106,12 +112,15 @@ LAYERS = [
     "notifications::api",
     "tokens::api",
     "export::api",
+    "import::api",
+    "import::upload",  # the import's handler, after the server functions it is beside
     "calendar::api",
     # Shared components, then each feature's pages.
     "ui",
     "jobs::ui",
     "tokens::ui",  # the tokens card of the account page
     "calendar::ui",  # the calendar card of the account page
+    "import::ui",  # the import card of the account page
     "auth::ui",  # the session context every page reads, before the account pages
     "auth::ui::fields",
     "auth::ui::credentials",

@@ -17,7 +17,8 @@ use crate::{
 
 /// The endpoints that are handlers of their own rather than server functions (a file
 /// download): documented all the same.
-pub const PLAIN_ENDPOINTS: &[(&str, &str)] = &[("GET", crate::export::api::PATH)];
+pub const PLAIN_ENDPOINTS: &[(&str, &str)] =
+    &[("GET", crate::export::api::PATH), ("POST", crate::import::upload::PATH)];
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -88,6 +89,8 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         tokens::api::list_tokens,
         tokens::api::revoke_token,
         crate::export::api::download,
+        crate::import::upload::upload,
+        crate::import::api::last_import,
         calendar::api::calendar_link,
         calendar::api::enable_calendar,
         calendar::api::rotate_calendar,
@@ -103,7 +106,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         (name = "tasks", description = "The tasks of the lists the logged-in user is a member of"),
         (name = "notifications", description = "What the logged-in user was told: the reminders of their tasks"),
         (name = "tokens", description = "API tokens for scripts, managed only in a session"),
-        (name = "data", description = "The person's data as a file: export"),
+        (name = "data", description = "The person's data as a file: export and import"),
         (name = "calendar", description = "The calendar feed's secret address, managed only in a session"),
     ),
 )]

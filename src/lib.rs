@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod dates;
 pub mod error;
 pub mod history;
+pub mod import;
 pub mod jobs;
 pub mod lists;
 pub mod notifications;

@@ -1,8 +1,8 @@
 import { test, expect } from './fixtures';
 import { PASSWORD, expectAccessible, hydrated, signUp } from './helpers';
 
-// The account page's open-data cards: API tokens, the calendar feed and the export. Each is a
-// plain form or link, so the same steps work with and without JavaScript.
+// The account page's open-data cards: API tokens, the calendar feed, the export and the
+// import. Each is a plain form or link, so the same steps work with and without JavaScript.
 for (const javascript of [true, false]) {
   test.describe(javascript ? 'with JavaScript' : 'without JavaScript', () => {
     test.use({ javaScriptEnabled: javascript });
@@ -70,6 +70,42 @@ for (const javascript of [true, false]) {
       const document = JSON.parse(await (await import('node:fs/promises')).readFile(await download.path(), 'utf8'));
       expect(document.format).toBe('doable');
       expect(document.tasks.map((t: { title: string }) => t.title)).toEqual(['Dentist']);
+    });
+
+    test('import a Todoist project: a dry run, then the import, each with its report', async ({ page }) => {
+      await signUp(page, 'Importer', undefined, javascript);
+      await page.goto('/account');
+      if (javascript) await hydrated(page);
+      const card = page.getByRole('region', { name: 'Import', exact: true });
+      const file = {
+        name: 'Garden.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from('TYPE,CONTENT,PRIORITY,INDENT,DATE\ntask,Mow the lawn @garden,1,1,every saturday\n' +
+          'task,"<b>Edges</b>, too",4,2,\n'),
+      };
+      await card.getByLabel('File', { exact: true }).setInputFiles(file);
+      await card.getByLabel('Only check the file').check();
+      await card.getByRole('button', { name: 'Import', exact: true }).click();
+      await expect(page).toHaveURL(/\/account#import$/);
+      await expect(card.getByText('Dry run: the file is fine; it would import 2 tasks in 1 new list, 0 already here.'))
+        .toBeVisible();
+      expect((await (await page.request.get('/api/tasks/list?q=lawn')).json()).tasks).toEqual([]);
+
+      await card.getByLabel('File', { exact: true }).setInputFiles(file);
+      await card.getByRole('button', { name: 'Import', exact: true }).click();
+      await expect(card.getByText('Imported 2 tasks in 1 new list, 0 already here.')).toBeVisible();
+      if (javascript) await expectAccessible(page, '/account after an import');
+      const lawn = (await (await page.request.get('/api/tasks/list?q=lawn')).json()).tasks[0];
+      expect([lawn.repeat, lawn.priority, lawn.tags]).toEqual(['FREQ=WEEKLY;BYDAY=SA', 'high', ['garden']]);
+      const edges = (await (await page.request.get('/api/tasks/list?q=edges')).json()).tasks[0];
+      expect([edges.title, edges.description]).toEqual(['<b>Edges</b>, too', 'Sub-task of: Mow the lawn']);
+
+      // A bad file: nothing imported, the error shown with its row.
+      await card.getByLabel('File', { exact: true }).setInputFiles({ ...file, buffer: Buffer.from('TYPE,CONTENT\nchore,x\n') });
+      await card.getByRole('button', { name: 'Import', exact: true }).click();
+      await expect(card.getByText('Nothing was imported: the file has 1 error.')).toBeVisible();
+      await expect(card.getByRole('cell', { name: '"chore" is no TYPE Todoist writes: use task, section or note.' }))
+        .toBeVisible();
     });
   });
 }

@@ -5,11 +5,7 @@
 //! function: its answer is a file, not one JSON value. An export that fails is an error
 //! answer (503, 500), never a partial file.
 
-use std::{
-    collections::HashSet,
-    sync::{LazyLock, Mutex},
-    time::Duration,
-};
+use std::{sync::Mutex, time::Duration};
 
 use axum::{
     body::{Body, Bytes},
@@ -57,31 +53,46 @@ enum Format {
     Csv,
 }
 
-/// The exports running on this server, by person: one each, [`AT_ONCE`] in all.
-static RUNNING: LazyLock<Mutex<HashSet<Uuid>>> = LazyLock::new(Mutex::default);
+/// The exports running on this server.
+static RUNNING: Slots = Slots::new(AT_ONCE);
 
-/// A running export's place in [`RUNNING`], given back when its answer ends or is dropped.
-struct Slot(Uuid);
+/// Long requests of one kind running on this server (exports, imports), by person: one each,
+/// and a number in all. They bound what this server holds for them (files, memory); every
+/// instance has its own.
+pub struct Slots {
+    running: Mutex<Vec<Uuid>>,
+    at_once: usize,
+}
 
-impl Slot {
-    fn take(user: Uuid) -> Result<Self, AppError> {
-        let mut running = RUNNING.lock().map_err(|_| AppError::Internal)?;
+impl Slots {
+    /// At most `at_once` in all.
+    pub const fn new(at_once: usize) -> Self {
+        Self { running: Mutex::new(Vec::new()), at_once }
+    }
+
+    /// A place for one of `user`'s: 429 while they have one running, 503 while others fill
+    /// every place.
+    pub fn take(&'static self, user: Uuid) -> Result<Slot, AppError> {
+        let mut running = self.running.lock().map_err(|_| AppError::Internal)?;
         if running.contains(&user) {
             return Err(AppError::RateLimited { retry_after: 10 });
         }
-        if running.len() >= AT_ONCE {
-            // Others' exports: this server is busy, not the person.
+        if running.len() >= self.at_once {
+            // Others': this server is busy, not the person.
             return Err(AppError::Unavailable);
         }
-        running.insert(user);
-        Ok(Self(user))
+        running.push(user);
+        Ok(Slot(self, user))
     }
 }
 
+/// A running request's place in its [`Slots`], given back when it ends or is dropped.
+pub struct Slot(&'static Slots, Uuid);
+
 impl Drop for Slot {
     fn drop(&mut self) {
-        if let Ok(mut running) = RUNNING.lock() {
-            running.remove(&self.0);
+        if let Ok(mut running) = self.0.running.lock() {
+            running.retain(|user| *user != self.1);
         }
     }
 }
@@ -135,7 +146,7 @@ fn format_of(query: &str) -> Result<Format, AppError> {
 async fn start(state: &AppState, method: &Method, headers: &HeaderMap, query: &str) -> Result<Response, AppError> {
     let auth = user_of(state, headers, method).await?;
     let format = format_of(query)?;
-    let slot = Slot::take(auth.user.id)?;
+    let slot = RUNNING.take(auth.user.id)?;
     let user = auth.user.id;
     let mut snapshot = store::snapshot(&state.db).await?;
     let account = store::account(&mut snapshot, user).await?.ok_or(AppError::Unauthenticated)?;

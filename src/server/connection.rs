@@ -115,12 +115,24 @@ async fn serve_connection(
     let activity = Activity::default();
     let service = {
         let activity = activity.clone();
+        // The deadline of the request being called: an import's is its own (a file of up to
+        // 10 MiB, slowly sent). Set as each request is called, read at once for its future.
+        let deadline = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let chosen = deadline.clone();
         app.map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
+            let import = crate::import::upload::is_import(request.method(), request.uri().path());
+            let allowed = if import {
+                limits.answer_deadline.max(crate::import::upload::DEADLINE + limits.answer_deadline)
+            } else {
+                limits.answer_deadline
+            };
+            chosen.store(u64::try_from(allowed.as_millis()).unwrap_or(u64::MAX), std::sync::atomic::Ordering::Relaxed);
             request
         })
         .map_future(move |response| {
-            let busy = activity.begin(limits.answer_deadline);
+            let allowed = Duration::from_millis(deadline.load(std::sync::atomic::Ordering::Relaxed));
+            let busy = activity.begin(allowed);
             async move {
                 // The request counts as in flight until its answer's body is sent (or dropped).
                 let response: Result<Response, _> = response.await;

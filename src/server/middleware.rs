@@ -95,6 +95,10 @@ fn is_on_site(target: &HeaderValue, site: Option<&str>) -> bool {
 /// type), and its query strings and bodies must be UTF-8 once percent-decoded: the decoder
 /// would otherwise turn bad bytes into U+FFFD and store them as if they had been sent.
 pub(super) async fn limit_body(request: Request, next: Next) -> Response {
+    if crate::import::upload::is_import(request.method(), request.uri().path()) {
+        // A file of up to 10 MiB in a multipart form: the import reads it, within its own limit.
+        return next.run(request).await;
+    }
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
@@ -153,7 +157,13 @@ fn not_utf8() -> Response {
 /// so that one slow client or query cannot pile up requests behind it.
 pub(super) async fn limit_time(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = loggable_path(request.uri().path()).to_owned();
-    let deadline = tokio::time::Instant::now() + state.config.request_timeout;
+    // An import reads and writes up to 100,000 rows: a deadline of its own.
+    let timeout = if crate::import::upload::is_import(request.method(), request.uri().path()) {
+        crate::import::upload::DEADLINE.max(state.config.request_timeout)
+    } else {
+        state.config.request_timeout
+    };
+    let deadline = tokio::time::Instant::now() + timeout;
     // Read by what runs inside: the body's reading ([`limit_body`]) and the wait for SQLite's
     // writer, which ends early enough that the write still finishes in time
     // (`db::SqliteWriter::lock`).

@@ -80,6 +80,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .route(crate::export::api::PATH, get(crate::export::api::download))
+        .route(crate::import::upload::PATH, axum::routing::post(crate::import::upload::upload))
         .route(crate::calendar::feed::PATH, get(crate::calendar::feed::serve))
         .merge(crate::api_docs::routes())
         .route("/api/{*path}", any(api_not_found))

@@ -163,7 +163,7 @@ macro_rules! bind_fields {
     };
 }
 
-fn search_text(title: &str, description: &str) -> String {
+pub(crate) fn search_text(title: &str, description: &str) -> String {
     format!("{}\n{}", title.to_lowercase(), description.to_lowercase())
 }
 

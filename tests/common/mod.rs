@@ -54,9 +54,14 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// Creates the database.
     pub async fn new() -> Self {
+        Self::on(backend_is_postgres()).await
+    }
+
+    /// Creates a database on PostgreSQL (`postgres`) or SQLite, whichever the tests run on.
+    pub async fn on(postgres_wanted: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut postgres = None;
-        if backend_is_postgres() {
+        if postgres_wanted {
             let admin = std::env::var("TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
             let name = format!("doable_test_{}", uuid::Uuid::new_v4().simple());
@@ -323,6 +328,13 @@ impl Client {
         self.send(self.http.post(format!("{}{path}", self.base)).header("content-type", content_type).body(body)).await
     }
 
+    /// `POST` a `multipart/form-data` form: each part a name, a file name (for a file) and
+    /// its bytes.
+    pub async fn post_multipart(&self, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Response {
+        let (content_type, body) = multipart(parts);
+        self.post_raw(path, &content_type, body).await
+    }
+
     /// `GET` with a query string.
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Response {
         let url = if query.is_empty() {
@@ -355,6 +367,25 @@ impl Client {
     pub fn http(&self) -> (&reqwest::Client, &str) {
         (&self.http, &self.base)
     }
+}
+
+/// A `multipart/form-data` body and its content type (with its boundary).
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = format!("doable-test-{}", uuid::Uuid::new_v4().simple());
+    let mut body = Vec::new();
+    for (name, file_name, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
+        if let Some(file_name) = file_name {
+            body.extend_from_slice(
+                format!("; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream").as_bytes(),
+            );
+        }
+        body.extend_from_slice(b"\r\n\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// `application/x-www-form-urlencoded` encoding of pairs.

@@ -12,6 +12,7 @@ use crate::{
     },
     calendar::{self, EnableCalendar, RotateCalendar, ui::CalendarCard},
     error::AppError,
+    import::ui::ImportCard,
     tokens::{self, CreateToken, RevokeToken, ui::TokensCard},
     ui::{FieldError, FormError, Sending, invalid, mark_hydrated, posted_error},
 };
@@ -111,6 +112,8 @@ fn AccountSettings(user: User, errors: AccountErrors) -> impl IntoView {
                 </a>
             </p>
         </section>
+
+        <ImportCard zone=zone.clone() />
 
         <CalendarCard error=calendar />
 

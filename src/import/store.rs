@@ -1,0 +1,360 @@
+//! Applies a [`Plan`] in one transaction: all of it, or (for a dry run, or a file with any
+//! error) none of it, with the counts of what it would create either way.
+//!
+//! In the same transaction, for the person importing:
+//! - each list of the file is one of their lists of that name where they may edit (their
+//!   Inbox for the Inbox), or a new one they own;
+//! - a row whose import key they have imported before, while its task is still here (in a
+//!   list or the trash), or whose file id is a task they can see (their own export), is
+//!   skipped;
+//! - the caps are those of the app: lists per person, tasks per creator;
+//! - the tasks are written many rows to a statement (the counting and tag triggers run for
+//!   each row, as for one made in the app), the import keys beside them, and the reminders
+//!   of open tasks are queued.
+//!
+//! Imported tasks add no event each to the lists' history (a list made by the import adds
+//! its "created" one): 100,000 rows would bury everything else there.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::Connection;
+use uuid::Uuid;
+
+use super::{
+    Created, LastImport, Problem, Report,
+    plan::{Key, Plan, Row},
+};
+use crate::{
+    db::{Db, ResultExt as _, Timestamp, with_pool, with_writer},
+    error::AppError,
+    history::{
+        EventKind,
+        record::{NewEvent, record},
+    },
+    lists::limits::LISTS_MAX,
+    reminders::schedule::reschedule,
+};
+
+/// Rows to a statement: 23 values each, well within both databases' limits on bound values.
+const BATCH: usize = 500;
+
+/// What applying a plan did, or would do.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub created: Created,
+    pub skipped: u64,
+    /// What the database refused (a cap reached); the import then changed nothing.
+    pub errors: Vec<Problem>,
+    /// Whether it was committed.
+    pub committed: bool,
+}
+
+/// One of the person's lists where they may edit.
+#[derive(sqlx::FromRow)]
+struct Mine {
+    id: Uuid,
+    name: String,
+    inbox: bool,
+    trashed: bool,
+}
+
+/// Applies `plan` for `user` when `commit` (and it has no error); counts only otherwise.
+pub async fn apply(db: &Db, user: Uuid, plan: &Plan, commit: bool, max_tasks: i64) -> Result<Outcome, AppError> {
+    let commit = commit && plan.error_count == 0;
+    let now = Timestamp::now();
+    let keys: Vec<&Key> = plan.rows.iter().map(|r| &r.key).collect();
+    let sources: Vec<Uuid> = plan.rows.iter().filter_map(|r| r.source_id).collect();
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        let mine: Vec<Mine> = sqlx::query_as(
+            "select l.id, l.name, l.inbox, l.deleted_at is not null as trashed from lists l \
+             join list_members m on m.list_id = l.id where m.user_id = $1 and m.role <> 'viewer' \
+             order by l.created_at, l.id",
+        )
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
+        let matched: Vec<Option<Uuid>> = plan
+            .lists
+            .iter()
+            .map(|planned| {
+                mine.iter()
+                    .find(|l| {
+                        if planned.inbox {
+                            l.inbox && l.id == user
+                        } else {
+                            !l.inbox
+                                && l.trashed == planned.trashed
+                                && l.name.to_lowercase() == planned.name.to_lowercase()
+                        }
+                    })
+                    .map(|l| l.id)
+            })
+            .collect();
+        let memberships: i64 = sqlx::query_scalar("select count(*) from list_members where user_id = $1")
+            .bind(user)
+            .fetch_one(&mut *tx)
+            .await?;
+        let tasks_made: i64 = sqlx::query_scalar(
+            "select cast(coalesce((select total from creator_counts where user_id = $1), 0) as bigint)",
+        )
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+        // Keys imported before, whose task is still here.
+        let mut known: HashSet<Vec<u8>> = HashSet::new();
+        for chunk in keys.chunks(BATCH) {
+            if commit {
+                // A key whose task is gone no longer holds its row back.
+                let mut gone = sqlx::QueryBuilder::new("delete from import_keys where user_id = ");
+                gone.push_bind(user).push(" and key in (");
+                let mut list = gone.separated(", ");
+                for key in chunk {
+                    list.push_bind(key.to_vec());
+                }
+                gone.push(
+                    ") and not exists (select 1 from tasks t where t.id = import_keys.task_id) \
+                     and not exists (select 1 from trashed_tasks r where r.id = import_keys.task_id)",
+                );
+                gone.build().execute(&mut *tx).await?;
+            }
+            let mut query = sqlx::QueryBuilder::new("select k.key from import_keys k where k.user_id = ");
+            query.push_bind(user).push(" and k.key in (");
+            let mut list = query.separated(", ");
+            for key in chunk {
+                list.push_bind(key.to_vec());
+            }
+            query.push(
+                ") and (exists (select 1 from tasks t where t.id = k.task_id) \
+                 or exists (select 1 from trashed_tasks r where r.id = k.task_id))",
+            );
+            let found: Vec<Vec<u8>> = query.build_query_scalar().fetch_all(&mut *tx).await?;
+            known.extend(found);
+        }
+        // Tasks of the file that the person can see here (they import their own export).
+        let mut present: HashSet<Uuid> = HashSet::new();
+        for chunk in sources.chunks(BATCH) {
+            let mut query = sqlx::QueryBuilder::new("");
+            for (at, table) in ["tasks", "trashed_tasks"].iter().enumerate() {
+                if at > 0 {
+                    query.push(" union all ");
+                }
+                query.push(format!(
+                    "select id from {table} where list_id in (select list_id from list_members where user_id = "
+                ));
+                query.push_bind(user).push(") and id in (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+            }
+            let found: Vec<Uuid> = query.build_query_scalar().fetch_all(&mut *tx).await?;
+            present.extend(found);
+        }
+        let new: Vec<&Row> = plan
+            .rows
+            .iter()
+            .filter(|r| !known.contains(r.key.as_slice()) && !r.source_id.is_some_and(|id| present.contains(&id)))
+            .collect();
+        let mut outcome = Outcome {
+            created: Created { lists: matched.iter().filter(|m| m.is_none()).count() as u64, tasks: new.len() as u64 },
+            skipped: (plan.rows.len() - new.len()) as u64,
+            ..Outcome::default()
+        };
+        if memberships + outcome.created.lists as i64 > LISTS_MAX {
+            outcome.errors.push(Problem {
+                row: None,
+                field: None,
+                message: format!(
+                    "The file makes {} new lists; you belong to {memberships}, and the most is {LISTS_MAX}.",
+                    outcome.created.lists
+                ),
+            });
+        }
+        if tasks_made + outcome.created.tasks as i64 > max_tasks {
+            outcome.errors.push(Problem {
+                row: None,
+                field: None,
+                message: format!(
+                    "The file makes {} new tasks; you have made {tasks_made}, and the most is {max_tasks}.",
+                    outcome.created.tasks
+                ),
+            });
+        }
+        if !commit || !outcome.errors.is_empty() {
+            tx.rollback().await?;
+            return Ok::<_, AppError>(outcome);
+        }
+        // The lists to make.
+        let mut list_ids: Vec<Uuid> = Vec::with_capacity(plan.lists.len());
+        for (planned, matched) in plan.lists.iter().zip(&matched) {
+            if let Some(id) = matched {
+                list_ids.push(*id);
+                continue;
+            }
+            let id = Uuid::now_v7();
+            let trashed = planned.trashed.then_some(now);
+            sqlx::query(
+                "insert into lists (id, name, inbox, created_at, updated_at, deleted_at, deleted_by) \
+                 values ($1, $2, $3, $4, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(&planned.name)
+            .bind(false)
+            .bind(now)
+            .bind(trashed)
+            .bind(trashed.map(|_| user))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "insert into list_members (list_id, user_id, role, joined_at, reminders) values ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(user)
+            .bind(crate::lists::Role::Owner.as_str())
+            .bind(now)
+            .bind(planned.reminders)
+            .execute(&mut *tx)
+            .await?;
+            record!(&mut *tx, NewEvent::new(id, now, Some(user), EventKind::ListCreated).detail(&planned.name)).await?;
+            list_ids.push(id);
+        }
+        // The tasks, each with a new id; a completed date of a recurring task names the new
+        // id of its task, when the file has it.
+        let ids: Vec<Uuid> = new.iter().map(|_| Uuid::now_v7()).collect();
+        let by_source: HashMap<Uuid, Uuid> =
+            new.iter().zip(&ids).filter_map(|(row, id)| row.source_id.map(|source| (source, *id))).collect();
+        let written: Vec<Written> = new
+            .iter()
+            .zip(&ids)
+            .map(|(row, id)| Written::of(row, *id, list_ids[row.list], user, now, &by_source))
+            .collect();
+        for trash in [false, true] {
+            let rows: Vec<&Written> = written.iter().filter(|w| w.trashed_at.is_some() == trash).collect();
+            for chunk in rows.chunks(BATCH) {
+                let table = if trash { "trashed_tasks" } else { "tasks" };
+                let mut insert = sqlx::QueryBuilder::new(format!(
+                    "insert into {table} (id, list_id, created_by, assignee_id, title, description, completed, \
+                     priority, due_date, due_minute, tags, search, title_key, created_at, updated_at, completed_at, \
+                     repeat, repeat_from, repeat_start, series_id, reminders{}) ",
+                    if trash { ", deleted_at, deleted_by" } else { "" }
+                ));
+                insert.push_values(chunk, |mut values, w| {
+                    values
+                        .push_bind(w.id)
+                        .push_bind(w.list_id)
+                        .push_bind(user)
+                        .push_bind(w.assignee)
+                        .push_bind(&w.row.draft.title)
+                        .push_bind(&w.row.draft.description)
+                        .push_bind(w.row.completed)
+                        .push_bind(w.row.draft.priority.rank())
+                        .push_bind(w.row.draft.due_date)
+                        .push_bind(w.row.draft.due_time.map(crate::dates::minute_of_day))
+                        .push_bind(w.row.draft.tags.join(","))
+                        .push_bind(crate::tasks::store::search_text(&w.row.draft.title, &w.row.draft.description))
+                        .push_bind(w.row.draft.title.to_lowercase())
+                        .push_bind(w.created_at)
+                        .push_bind(w.updated_at)
+                        .push_bind(w.completed_at)
+                        .push_bind(&w.row.draft.repeat)
+                        .push_bind(w.row.draft.repeat_from.rank())
+                        .push_bind(w.repeat_start)
+                        .push_bind(w.series)
+                        .push_bind(crate::reminders::join(&w.row.draft.reminders));
+                    if let Some(at) = w.trashed_at {
+                        values.push_bind(at).push_bind(user);
+                    }
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+        }
+        for chunk in written.chunks(BATCH) {
+            let mut insert = sqlx::QueryBuilder::new("insert into import_keys (user_id, key, task_id) ");
+            insert.push_values(chunk, |mut values, w| {
+                values.push_bind(user).push_bind(w.row.key.to_vec()).push_bind(w.id);
+            });
+            // Another import of the same rows committed first (on PostgreSQL, from another
+            // server): this one writes nothing, and the person may import again.
+            insert.build().execute(&mut *tx).await.on_constraint("import_keys_pkey", |_| AppError::JobRunning)?;
+        }
+        for w in &written {
+            let live = w.trashed_at.is_none() && !plan.lists[w.row.list].trashed;
+            if live && !w.row.completed && !w.row.draft.reminders.is_empty() {
+                reschedule!(tx, w.id).await?;
+            }
+        }
+        tx.commit().await?;
+        outcome.committed = true;
+        Ok(outcome)
+    })
+}
+
+/// A task as written.
+struct Written<'a> {
+    row: &'a Row,
+    id: Uuid,
+    list_id: Uuid,
+    assignee: Option<Uuid>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    completed_at: Option<Timestamp>,
+    trashed_at: Option<Timestamp>,
+    repeat_start: Option<time::Date>,
+    series: Option<Uuid>,
+}
+
+impl<'a> Written<'a> {
+    fn of(row: &'a Row, id: Uuid, list_id: Uuid, user: Uuid, now: Timestamp, by_source: &HashMap<Uuid, Uuid>) -> Self {
+        // A moment from the file, never after now (the trash's clock and "recently done"
+        // count from these).
+        let at = |moment: Option<time::OffsetDateTime>| moment.map(|m| Timestamp(m.min(now.0)));
+        let created_at = at(row.created_at).unwrap_or(now);
+        Self {
+            row,
+            id,
+            list_id,
+            assignee: row.assign_me.then_some(user),
+            created_at,
+            updated_at: at(row.updated_at).unwrap_or(now),
+            completed_at: row.completed.then(|| at(row.completed_at).unwrap_or(now)),
+            trashed_at: row.trashed_at.map(|t| Timestamp(t.min(now.0))),
+            repeat_start: row.draft.repeat.as_ref().and(row.repeat_start.or(row.draft.due_date)),
+            series: row.occurrence_of.and_then(|source| by_source.get(&source).copied()),
+        }
+    }
+}
+
+/// Keeps the report as the person's last.
+pub async fn keep(db: &Db, user: Uuid, report: &Report) -> Result<(), AppError> {
+    let text = serde_json::to_string(report).map_err(|_| AppError::Internal)?;
+    let now = Timestamp::now();
+    with_writer!(db, |conn| {
+        sqlx::query(
+            "insert into import_reports (user_id, report, created_at) values ($1, $2, $3) \
+             on conflict (user_id) do update set report = excluded.report, created_at = excluded.created_at",
+        )
+        .bind(user)
+        .bind(&text)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// The person's last import.
+pub async fn last(db: &Db, user: Uuid) -> Result<Option<LastImport>, AppError> {
+    let row: Option<(String, Timestamp)> = with_pool!(db.read(), |pool| {
+        sqlx::query_as("select report, created_at from import_reports where user_id = $1")
+            .bind(user)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(row.and_then(|(text, at)| {
+        let report = serde_json::from_str(&text).ok()?;
+        Some(LastImport { at: at.0, report })
+    }))
+}
