@@ -308,6 +308,7 @@ async fn spawn_with_cap() -> TestApp {
 /// Todoist's CSV template, as its help page describes it and its exports write it.
 const TODOIST: &str = "TYPE,CONTENT,DESCRIPTION,PRIORITY,INDENT,AUTHOR,RESPONSIBLE,DATE,DATE_LANG,TIMEZONE,DURATION,\
 DURATION_UNIT\r\n\
+meta,view_style=list,,,,,,,,,,\r\n\
 section,Weekly chores,,,,,,,,,,\r\n\
 task,Water the plants @home @garden,Both balconies,1,1,Ada (1234),,every monday,en,Europe/Berlin,,\r\n\
 note,The ficus needs less,,,,,,,,,,\r\n\
@@ -317,7 +318,8 @@ task,Take out the bins,,2,1,Ada (1234),Bob (5678),every! 2 weeks,en,Europe/Berli
 section,Someday,,,,,,,,,,\r\n\
 task,Pay rent,,3,1,Ada (1234),,every month on the 1st,en,Europe/Berlin,,\r\n\
 task,Dentist,,4,1,Ada (1234),,tomorrow at 9am,en,Europe/Berlin,30,minute\r\n\
-task,Steuererklärung,,4,1,Ada (1234),,jeden Montag,de,Europe/Berlin,,\r\n";
+task,Steuererklärung,,4,1,Ada (1234),,jeden Montag,de,Europe/Berlin,,\r\n\
+task,Arzttermin,,4,1,Ada (1234),,2027-01-05,de,Europe/Berlin,,\r\n";
 
 #[tokio::test]
 async fn a_todoist_project_imports_with_its_recurrence_kept() {
@@ -325,7 +327,7 @@ async fn a_todoist_project_imports_with_its_recurrence_kept() {
     let (ada, _) = app.user("ada@example.com").await;
     let report = ok(import(&ada, TODOIST.as_bytes(), "Household.csv", &[]).await, "todoist");
     assert_eq!(report["format"], "todoist", "told from its header");
-    assert_eq!(report["created"], json!({"lists": 1, "tasks": 6}), "{report}");
+    assert_eq!(report["created"], json!({"lists": 1, "tasks": 7}), "{report}");
     let warned: Vec<&str> =
         report["warnings"].as_array().unwrap().iter().map(|w| w["field"].as_str().unwrap()).collect();
     assert_eq!(warned, ["RESPONSIBLE", "DATE"]);
@@ -363,9 +365,77 @@ async fn a_todoist_project_imports_with_its_recurrence_kept() {
     let tax = task("Steuererklärung");
     assert_eq!((tax["due_date"].as_str(), tax["repeat"].as_str()), (None, None));
     assert!(tax["description"].as_str().unwrap().contains("Todoist date: jeden Montag"));
+    assert_eq!(task("Arzttermin")["due_date"], "2027-01-05", "a date as digits, in any language");
     // Again: nothing new. With another list name: the same rows are new there.
     let again = ok(import(&ada, TODOIST.as_bytes(), "Household.csv", &[]).await, "again");
-    assert_eq!((again["created"]["tasks"].as_u64(), again["skipped"].as_u64()), (Some(0), Some(6)));
+    assert_eq!((again["created"]["tasks"].as_u64(), again["skipped"].as_u64()), (Some(0), Some(7)));
+}
+
+/// An import writes only where the person may edit: an editor of a list its owner put in the
+/// trash does not reach it, nor do rows of lists they only view; the file's own ids and the
+/// trash's age are checked too.
+#[tokio::test]
+async fn an_import_writes_only_into_lists_of_ones_own_or_made_for_it() {
+    let app = spawn().await;
+    let (ada, _) = app.user("ada@example.com").await;
+    let (bob, bob_id) = app.user("bob@example.com").await;
+    let share = |name: &'static str, role: &'static str| {
+        let (ada, bob) = (ada.clone(), bob.clone());
+        async move {
+            let list =
+                ok(ada.post("/api/lists/create", &[("name", name)]).await, "list")["id"].as_str().unwrap().to_owned();
+            ok(
+                ada.post("/api/lists/invite", &[("id", &list), ("email", "bob@example.com"), ("role", role)]).await,
+                "invite",
+            );
+            let invitations = bob.get("/api/invitations/list", &[]).await.json;
+            let id = invitations["invitations"][0]["id"].as_str().unwrap().to_owned();
+            ok(bob.post("/api/invitations/accept", &[("id", &id)]).await, "accept");
+            ok(ada.post("/api/tasks/create", &[("title", "Ada's own"), ("list_id", &list)]).await, "task");
+            list
+        }
+    };
+    let shared = share("Shared", "editor").await;
+    let viewed = share("Viewed", "viewer").await;
+    // Bob's own export names the list he views: importing it back makes nothing.
+    let own = export(&bob, "json").await.text;
+    let again = ok(import(&bob, own.as_bytes(), "own.json", &[]).await, "own export");
+    assert_eq!(again["created"], json!({"lists": 0, "tasks": 0}), "{again}");
+    ok(ada.post("/api/lists/delete", &[("id", &shared)]).await, "trash the shared list");
+    let file = json!({
+        "format": "doable", "version": 1,
+        "lists": [{"id": "a", "name": "Shared", "trashed": true}, {"id": "b", "name": "Viewed"}],
+        "tasks": [
+            {"list_id": "a", "title": "Into the trashed list?"},
+            {"list_id": "b", "title": "Into the viewed list?"},
+            {"title": "Long gone", "trashed_at": "2020-01-01T00:00:00Z"},
+        ],
+    });
+    let report = ok(import(&bob, file.to_string().as_bytes(), "f.json", &[]).await, "import");
+    assert_eq!(report["created"], json!({"lists": 2, "tasks": 2}), "{report}");
+    assert_eq!(report["warnings"][0]["field"], "trashed_at", "the trash keeps 30 days");
+    for list in [&shared, &viewed] {
+        assert_eq!(app.count("tasks where list_id = $1", list).await, 1, "only Ada's task is there");
+    }
+    assert_eq!(
+        app.count(
+            "list_members m join lists l on l.id = m.list_id where m.user_id = $1 and m.role = 'owner' \
+        and l.name in ('Shared', 'Viewed')",
+            &bob_id
+        )
+        .await,
+        2,
+        "Bob's own lists of those names"
+    );
+    // A file naming one task twice is refused, at the second row.
+    let id = uuid::Uuid::new_v4().to_string();
+    let twice = format!("id,title\n{id},Once\n{id},Twice\n");
+    let refused = import(&bob, twice.as_bytes(), "twice.csv", &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (refused.json["errors"][0]["row"].as_u64(), refused.json["errors"][0]["field"].as_str()),
+        (Some(3), Some("id"))
+    );
 }
 
 #[tokio::test]

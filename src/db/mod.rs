@@ -430,6 +430,7 @@ fn violates(error: &sqlx::Error, constraint: &str) -> bool {
 fn constraint_columns(constraint: &str) -> &'static str {
     match constraint {
         "users_email_key" => "users.email",
+        "import_keys_pkey" => "import_keys.user_id, import_keys.key",
         _ => "\u{0}",
     }
 }

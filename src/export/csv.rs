@@ -32,9 +32,14 @@ pub const COLUMNS: [&str; 20] = [
 
 /// A cell as written: neutralised when a spreadsheet would read it as a formula.
 pub fn cell(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{text}").into(),
-        _ => text.into(),
+    // A text that starts with `'` before such a character gets one more, so that an import
+    // can tell it from one neutralised here.
+    let formula = |byte: Option<&u8>| matches!(byte, Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+    let bytes = text.as_bytes();
+    if formula(bytes.first()) || (bytes.first() == Some(&b'\'') && formula(bytes.get(1))) {
+        format!("'{text}").into()
+    } else {
+        text.into()
     }
 }
 
@@ -104,6 +109,7 @@ mod tests {
             ("plain = text", "plain = text"),
             ("", ""),
             ("'quoted", "'quoted"),
+            ("'=1", "''=1"),
         ] {
             assert_eq!(cell(raw), written, "{raw:?}");
         }

@@ -4,7 +4,7 @@
 //! person importing it; another assignee cannot be (they are not a member of the new list),
 //! which the report warns of.
 
-use std::{fmt, marker::PhantomData};
+use std::{collections::HashMap, fmt, marker::PhantomData};
 
 use serde::{Deserialize, Deserializer, de};
 
@@ -21,7 +21,7 @@ struct Document {
     #[serde(default)]
     account: Option<Account>,
     #[serde(default)]
-    lists: Bounded<List, { LISTS_MAX as usize }>,
+    lists: Bounded<List, LISTS_IN_FILE>,
     #[serde(default)]
     tasks: Bounded<Task, ROWS_MAX>,
 }
@@ -63,15 +63,21 @@ struct Task {
     repeat: Option<String>,
     repeat_from: Option<String>,
     repeat_start: Option<String>,
-    reminders: Vec<String>,
+    reminders: Bounded<String, LIST_ITEMS>,
     occurrence_of: Option<String>,
-    tags: Vec<String>,
+    tags: Bounded<String, LIST_ITEMS>,
     assignee: Option<String>,
     created_at: Option<String>,
     updated_at: Option<String>,
     completed_at: Option<String>,
     trashed_at: Option<String>,
 }
+
+/// The most lists a file may name: an export has every list the person is a member of and
+/// those they own in the trash (the cap of lists counts only the first).
+const LISTS_IN_FILE: usize = 4 * LISTS_MAX as usize;
+/// The most tags, or reminders, a task of the file may have (more is refused row by row).
+const LIST_ITEMS: usize = 100;
 
 /// A JSON array of at most `MAX` items: a longer one is refused as it is read, before it
 /// takes the memory of its items (3 bytes of `{},` would each make a task).
@@ -108,6 +114,7 @@ impl<'de, T: Deserialize<'de>, const MAX: usize> Deserialize<'de> for Bounded<T,
 
 /// What a Doable file says to create.
 pub fn read(bytes: &[u8]) -> Plan {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let document: Document = match serde_json::from_slice(bytes) {
         Ok(document) => document,
         Err(e) => return Plan::refused(json_error(&e)),
@@ -125,7 +132,7 @@ pub fn read(bytes: &[u8]) -> Plan {
     }
     let me = document.account.map(|a| a.email.trim().to_lowercase()).unwrap_or_default();
     let mut plan = Plan::default();
-    let mut lists: Vec<(String, usize)> = Vec::new();
+    let mut lists: HashMap<String, usize> = HashMap::new();
     for (at, list) in document.lists.0.iter().enumerate() {
         let field = format!("lists[{at}].name");
         let index = if list.inbox {
@@ -139,7 +146,8 @@ pub fn read(bytes: &[u8]) -> Plan {
                 }
             }
         };
-        lists.push((list.id.clone(), index));
+        plan.lists[index].explicit = true;
+        lists.insert(list.id.clone(), index);
     }
     for (at, task) in document.tasks.0.into_iter().enumerate() {
         read_task(&mut plan, at as u64 + 1, task, &lists, &me);
@@ -147,11 +155,11 @@ pub fn read(bytes: &[u8]) -> Plan {
     plan
 }
 
-fn read_task(plan: &mut Plan, row: u64, task: Task, lists: &[(String, usize)], me: &str) {
+fn read_task(plan: &mut Plan, row: u64, task: Task, lists: &HashMap<String, usize>, me: &str) {
     let bad = |plan: &mut Plan, field: &str, message: String| plan.error(Some(row), Some(field), message);
     let list = match &task.list_id {
         None => Some(plan.list("Inbox", true, false, true)),
-        Some(id) => lists.iter().find(|(list, _)| list == id).map(|(_, at)| *at),
+        Some(id) => lists.get(id).copied(),
     };
     let Some(list) = list else {
         return bad(plan, "list_id", "Names no list of the file's `lists`.".to_owned());
@@ -205,8 +213,8 @@ fn read_task(plan: &mut Plan, row: u64, task: Task, lists: &[(String, usize)], m
         repeat: task.repeat,
         repeat_from: task.repeat_from,
         repeat_words: None,
-        reminders: Some(task.reminders.join(",")),
-        tags: Some(task.tags.join(",")),
+        reminders: Some(task.reminders.0.join(",")),
+        tags: Some(task.tags.0.join(",")),
         list_id: None,
         assignee_id: None,
     };
@@ -221,5 +229,7 @@ fn json_error(e: &serde_json::Error) -> String {
         serde_json::error::Category::Io => "The file could not be read",
         serde_json::error::Category::Data => "The file is not a Doable export as this Doable writes it",
     };
-    format!("{what} (line {}, column {}: {e}).", e.line(), e.column())
+    // serde's message may quote the file's text whole: the report keeps its start.
+    let detail: String = e.to_string().chars().take(200).collect();
+    format!("{what} (line {}, column {}: {detail}).", e.line(), e.column())
 }

@@ -25,6 +25,9 @@ pub struct PlannedList {
     pub trashed: bool,
     /// Whether the person hears the reminders of its unassigned tasks (for a new list).
     pub reminders: bool,
+    /// Whether the file lists it (a Doable file's `lists`): made even without a task, as an
+    /// empty list of the export. A list only rows name is made only for a row it gets.
+    pub explicit: bool,
 }
 
 /// A row's import key: a SHA-256 of what identifies the row in its file.
@@ -71,6 +74,11 @@ pub struct Plan {
     pub warning_count: u64,
     /// How many rows had each content key so far ([`Plan::content_key`]).
     seen: HashMap<Key, u32>,
+    /// The row of each key taken, so that a file naming one id twice is refused.
+    taken: HashMap<Key, u64>,
+    /// The lists by name (lower-cased) and whether they are in the trash.
+    by_name: HashMap<(String, bool), usize>,
+    inbox: Option<usize>,
 }
 
 /// What a row says beside a new task's fields.
@@ -113,19 +121,19 @@ impl Plan {
 
     /// The index of the list of this name (the Inbox for `inbox`), added on first use.
     pub fn list(&mut self, name: &str, inbox: bool, trashed: bool, reminders: bool) -> usize {
-        let same = |l: &PlannedList| {
-            if inbox {
-                l.inbox
-            } else {
-                !l.inbox && l.trashed == trashed && l.name.to_lowercase() == name.to_lowercase()
-            }
-        };
-        if let Some(at) = self.lists.iter().position(same) {
+        let found = if inbox { self.inbox } else { self.by_name.get(&(name.to_lowercase(), trashed)).copied() };
+        if let Some(at) = found {
             return at;
         }
+        let at = self.lists.len();
+        if inbox {
+            self.inbox = Some(at);
+        } else {
+            self.by_name.insert((name.to_lowercase(), trashed), at);
+        }
         let name = if inbox { "Inbox".to_owned() } else { name.to_owned() };
-        self.lists.push(PlannedList { name, inbox, trashed, reminders });
-        self.lists.len() - 1
+        self.lists.push(PlannedList { name, inbox, trashed, reminders, explicit: false });
+        at
     }
 
     /// The list a CSV row names: the Inbox for none (or `Inbox`), an error for a bad name.
@@ -154,6 +162,19 @@ impl Plan {
         extras: Extras,
         rename: fn(&str) -> &str,
     ) {
+        if let Some(first) = self.taken.insert(key, row) {
+            self.error(Some(row), Some("id"), format!("The same task as on row {first}: a task is imported once."));
+            return;
+        }
+        let kept = time::Duration::days(crate::trash::KEPT_DAYS);
+        if extras.trashed_at.is_some_and(|at| at < OffsetDateTime::now_utc() - kept) {
+            self.warn(
+                Some(row),
+                Some("trashed_at"),
+                format!("In the trash for over {} days, the most it keeps a task: left out.", crate::trash::KEPT_DAYS),
+            );
+            return;
+        }
         match fields.parse() {
             Ok(draft) => self.rows.push(Row {
                 row,
@@ -189,6 +210,16 @@ impl Plan {
         *seen += 1;
         if *seen == 1 { base } else { key(&[&crate::hex::encode(&base), &seen.to_string()]) }
     }
+}
+
+/// Text from the file in a message: quoted, at most 40 characters of it (a message quotes,
+/// it does not copy a whole cell, which may be megabytes long).
+pub fn quote(text: &str) -> String {
+    let mut quoted: String = text.chars().take(40).collect();
+    if quoted.len() < text.len() {
+        quoted.push('…');
+    }
+    format!("{quoted:?}")
 }
 
 /// The key of these parts, each with its length (so that no two lists of parts give the same
@@ -255,6 +286,23 @@ mod tests {
         assert_eq!(plan.list("home", false, false, true), home);
         assert_ne!(plan.list("Home", false, true, true), home, "a trashed list is another");
         assert_eq!(plan.named_list(2, "list", "inbox"), plan.named_list(3, "list", ""));
+    }
+
+    #[test]
+    fn a_task_named_twice_is_refused_and_long_text_is_quoted_short() {
+        let mut plan = Plan::default();
+        let fields = NewTask { title: "Once".into(), ..NewTask::default() };
+        let id = Uuid::now_v7();
+        plan.task(2, id_key(id), 0, &fields, Extras::default(), |f| f);
+        plan.task(7, id_key(id), 0, &fields, Extras::default(), |f| f);
+        assert_eq!(plan.rows.len(), 1);
+        let error = &plan.errors[0];
+        assert_eq!(
+            (error.row, error.message.as_str()),
+            (Some(7), "The same task as on row 2: a task is imported once.")
+        );
+        assert_eq!(quote(&"x".repeat(1000)), format!("\"{}…\"", "x".repeat(40)));
+        assert_eq!(quote("<b>"), "\"<b>\"");
     }
 
     #[test]

@@ -58,166 +58,224 @@ struct Mine {
     trashed: bool,
 }
 
-/// Applies `plan` for `user` when `commit` (and it has no error); counts only otherwise.
-pub async fn apply(db: &Db, user: Uuid, plan: &Plan, commit: bool, max_tasks: i64) -> Result<Outcome, AppError> {
-    let commit = commit && plan.error_count == 0;
-    let now = Timestamp::now();
-    let keys: Vec<&Key> = plan.rows.iter().map(|r| &r.key).collect();
-    let sources: Vec<Uuid> = plan.rows.iter().filter_map(|r| r.source_id).collect();
-    with_writer!(db, |conn| {
-        let mut tx = conn.begin().await?;
-        let mine: Vec<Mine> = sqlx::query_as(
-            "select l.id, l.name, l.inbox, l.deleted_at is not null as trashed from lists l \
-             join list_members m on m.list_id = l.id where m.user_id = $1 and m.role <> 'viewer' \
-             order by l.created_at, l.id",
-        )
-        .bind(user)
-        .fetch_all(&mut *tx)
-        .await?;
-        let matched: Vec<Option<Uuid>> = plan
-            .lists
-            .iter()
-            .map(|planned| {
-                mine.iter()
-                    .find(|l| {
-                        if planned.inbox {
-                            l.inbox && l.id == user
-                        } else {
-                            !l.inbox
-                                && l.trashed == planned.trashed
-                                && l.name.to_lowercase() == planned.name.to_lowercase()
-                        }
-                    })
-                    .map(|l| l.id)
-            })
-            .collect();
-        let memberships: i64 = sqlx::query_scalar("select count(*) from list_members where user_id = $1")
+/// What the database holds that the plan meets.
+struct Found {
+    /// The person's lists where they may edit (those in the trash only if theirs).
+    mine: Vec<Mine>,
+    /// How many lists they belong to, and how many tasks they have made.
+    memberships: i64,
+    tasks_made: i64,
+    /// Keys imported before whose task is still here.
+    known: HashSet<Vec<u8>>,
+    /// Ids of the file that are tasks the person can see.
+    present: HashSet<Uuid>,
+}
+
+/// Reads [`Found`] for `$plan` on `$tx`, a transaction. On PostgreSQL with `$lock`, it locks
+/// the person's task count (another import of theirs, on any server, waits for this one)
+/// and the memberships and lists it matches (a removal, a change of role or a list put in the
+/// trash waits too), so that what it found still holds when the rows are written.
+macro_rules! find {
+    ($tx:ident, $user:expr, $plan:expr, $lock:expr) => {
+        async {
+            let (user, plan): (Uuid, &Plan) = ($user, $plan);
+            let (for_update, for_share) = if $lock { (" for update", " for share") } else { ("", "") };
+            let tasks_made: Option<i64> =
+                sqlx::query_scalar(&format!("select total from creator_counts where user_id = $1{for_update}"))
+                    .bind(user)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let mine: Vec<Mine> = sqlx::query_as(&format!(
+                "select l.id, l.name, l.inbox, l.deleted_at is not null as trashed from lists l \
+                 join list_members m on m.list_id = l.id where m.user_id = $1 and m.role <> 'viewer' \
+                 and (l.deleted_at is null or m.role = 'owner') order by l.created_at, l.id{for_share}"
+            ))
             .bind(user)
-            .fetch_one(&mut *tx)
+            .fetch_all(&mut *$tx)
             .await?;
-        let tasks_made: i64 = sqlx::query_scalar(
-            "select cast(coalesce((select total from creator_counts where user_id = $1), 0) as bigint)",
-        )
-        .bind(user)
-        .fetch_one(&mut *tx)
-        .await?;
-        // Keys imported before, whose task is still here.
-        let mut known: HashSet<Vec<u8>> = HashSet::new();
-        for chunk in keys.chunks(BATCH) {
-            if commit {
-                // A key whose task is gone no longer holds its row back.
-                let mut gone = sqlx::QueryBuilder::new("delete from import_keys where user_id = ");
-                gone.push_bind(user).push(" and key in (");
-                let mut list = gone.separated(", ");
+            let memberships: i64 = sqlx::query_scalar("select count(*) from list_members where user_id = $1")
+                .bind(user)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let mut known: HashSet<Vec<u8>> = HashSet::new();
+            let keys: Vec<&Key> = plan.rows.iter().map(|r| &r.key).collect();
+            for chunk in keys.chunks(BATCH) {
+                let mut query = sqlx::QueryBuilder::new("select k.key from import_keys k where k.user_id = ");
+                query.push_bind(user).push(" and k.key in (");
+                let mut list = query.separated(", ");
                 for key in chunk {
                     list.push_bind(key.to_vec());
                 }
-                gone.push(
-                    ") and not exists (select 1 from tasks t where t.id = import_keys.task_id) \
-                     and not exists (select 1 from trashed_tasks r where r.id = import_keys.task_id)",
+                query.push(
+                    ") and (exists (select 1 from tasks t where t.id = k.task_id) \
+                     or exists (select 1 from trashed_tasks r where r.id = k.task_id))",
                 );
-                gone.build().execute(&mut *tx).await?;
+                let found: Vec<Vec<u8>> = query.build_query_scalar().fetch_all(&mut *$tx).await?;
+                known.extend(found);
             }
-            let mut query = sqlx::QueryBuilder::new("select k.key from import_keys k where k.user_id = ");
-            query.push_bind(user).push(" and k.key in (");
-            let mut list = query.separated(", ");
-            for key in chunk {
-                list.push_bind(key.to_vec());
-            }
-            query.push(
-                ") and (exists (select 1 from tasks t where t.id = k.task_id) \
-                 or exists (select 1 from trashed_tasks r where r.id = k.task_id))",
-            );
-            let found: Vec<Vec<u8>> = query.build_query_scalar().fetch_all(&mut *tx).await?;
-            known.extend(found);
-        }
-        // Tasks of the file that the person can see here (they import their own export).
-        let mut present: HashSet<Uuid> = HashSet::new();
-        for chunk in sources.chunks(BATCH) {
-            let mut query = sqlx::QueryBuilder::new("");
-            for (at, table) in ["tasks", "trashed_tasks"].iter().enumerate() {
-                if at > 0 {
-                    query.push(" union all ");
+            let mut present: HashSet<Uuid> = HashSet::new();
+            let sources: Vec<Uuid> = plan.rows.iter().filter_map(|r| r.source_id).collect();
+            for chunk in sources.chunks(BATCH) {
+                let mut query = sqlx::QueryBuilder::new("");
+                for (at, table) in ["tasks", "trashed_tasks"].iter().enumerate() {
+                    if at > 0 {
+                        query.push(" union all ");
+                    }
+                    query.push(format!(
+                        "select id from {table} where list_id in (select list_id from list_members where user_id = "
+                    ));
+                    query.push_bind(user).push(") and id in (");
+                    let mut list = query.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    query.push(")");
                 }
-                query.push(format!(
-                    "select id from {table} where list_id in (select list_id from list_members where user_id = "
-                ));
-                query.push_bind(user).push(") and id in (");
-                let mut list = query.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                query.push(")");
+                let found: Vec<Uuid> = query.build_query_scalar().fetch_all(&mut *$tx).await?;
+                present.extend(found);
             }
-            let found: Vec<Uuid> = query.build_query_scalar().fetch_all(&mut *tx).await?;
-            present.extend(found);
+            Ok::<_, sqlx::Error>(Found { mine, memberships, tasks_made: tasks_made.unwrap_or(0), known, present })
         }
-        let new: Vec<&Row> = plan
-            .rows
+    };
+}
+
+/// What to do: the rows to write, the lists (an existing one's id, or to make), the counts
+/// and the caps' refusals.
+struct Decision<'a> {
+    new: Vec<&'a Row>,
+    /// For each list of the plan: the person's list it is, or `None` to make it (or, for a
+    /// list no new row goes to, to leave it).
+    lists: Vec<Option<Uuid>>,
+    make: Vec<bool>,
+    outcome: Outcome,
+}
+
+fn decide<'a>(plan: &'a Plan, found: &Found, user: Uuid, max_tasks: i64) -> Decision<'a> {
+    let mut by_name: HashMap<(String, bool), Uuid> = HashMap::new();
+    for list in found.mine.iter().filter(|l| !l.inbox) {
+        by_name.entry((list.name.to_lowercase(), list.trashed)).or_insert(list.id);
+    }
+    let inbox = found.mine.iter().find(|l| l.inbox && l.id == user).map(|l| l.id);
+    let lists: Vec<Option<Uuid>> =
+        plan.lists
             .iter()
-            .filter(|r| !known.contains(r.key.as_slice()) && !r.source_id.is_some_and(|id| present.contains(&id)))
+            .map(|planned| {
+                if planned.inbox {
+                    inbox
+                } else {
+                    by_name.get(&(planned.name.to_lowercase(), planned.trashed)).copied()
+                }
+            })
             .collect();
-        let mut outcome = Outcome {
-            created: Created { lists: matched.iter().filter(|m| m.is_none()).count() as u64, tasks: new.len() as u64 },
-            skipped: (plan.rows.len() - new.len()) as u64,
-            ..Outcome::default()
-        };
-        if memberships + outcome.created.lists as i64 > LISTS_MAX {
-            outcome.errors.push(Problem {
-                row: None,
-                field: None,
-                message: format!(
-                    "The file makes {} new lists; you belong to {memberships}, and the most is {LISTS_MAX}.",
-                    outcome.created.lists
-                ),
-            });
-        }
-        if tasks_made + outcome.created.tasks as i64 > max_tasks {
-            outcome.errors.push(Problem {
-                row: None,
-                field: None,
-                message: format!(
-                    "The file makes {} new tasks; you have made {tasks_made}, and the most is {max_tasks}.",
-                    outcome.created.tasks
-                ),
-            });
-        }
-        if !commit || !outcome.errors.is_empty() {
+    let new: Vec<&Row> = plan
+        .rows
+        .iter()
+        .filter(|r| {
+            !found.known.contains(r.key.as_slice()) && !r.source_id.is_some_and(|id| found.present.contains(&id))
+        })
+        .collect();
+    // A list is made for a row it gets, or, listed by the file, when the file has no row of it
+    // (an empty list of an export); not for rows that are all here already.
+    let (mut gets, mut has) = (vec![false; plan.lists.len()], vec![false; plan.lists.len()]);
+    for row in &plan.rows {
+        has[row.list] = true;
+    }
+    for row in &new {
+        gets[row.list] = true;
+    }
+    let make: Vec<bool> = (0..plan.lists.len())
+        .map(|at| lists[at].is_none() && (gets[at] || (plan.lists[at].explicit && !has[at])))
+        .collect();
+    let mut outcome = Outcome {
+        created: Created { lists: make.iter().filter(|m| **m).count() as u64, tasks: new.len() as u64 },
+        skipped: (plan.rows.len() - new.len()) as u64,
+        ..Outcome::default()
+    };
+    let cap = |message: String| Problem { row: None, field: None, message };
+    if found.memberships + outcome.created.lists as i64 > LISTS_MAX {
+        outcome.errors.push(cap(format!(
+            "The file makes {} new lists; you belong to {}, and the most is {LISTS_MAX}.",
+            outcome.created.lists, found.memberships
+        )));
+    }
+    if found.tasks_made + outcome.created.tasks as i64 > max_tasks {
+        outcome.errors.push(cap(format!(
+            "The file makes {} new tasks; you have made {}, and the most is {max_tasks}.",
+            outcome.created.tasks, found.tasks_made
+        )));
+    }
+    Decision { new, lists, make, outcome }
+}
+
+/// Applies `plan` for `user` when `commit` (and it has no error); counts only otherwise, on
+/// the read pool (a dry run does not hold SQLite's writer).
+pub async fn apply(db: &Db, user: Uuid, plan: &Plan, commit: bool, max_tasks: i64) -> Result<Outcome, AppError> {
+    if !commit || plan.error_count > 0 {
+        let found = with_pool!(db.read(), |pool| {
+            let mut tx = pool.begin().await?;
+            let found = find!(tx, user, plan, false).await?;
+            tx.rollback().await?;
+            Ok::<_, sqlx::Error>(found)
+        })?;
+        return Ok(decide(plan, &found, user, max_tasks).outcome);
+    }
+    let postgres = !db.is_sqlite();
+    let now = Timestamp::now();
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin().await?;
+        // Keys whose task is gone (purged) no longer hold their rows back; the person's table
+        // of keys holds no more than their tasks and this import's.
+        sqlx::query(
+            "delete from import_keys where user_id = $1 \
+             and not exists (select 1 from tasks t where t.id = import_keys.task_id) \
+             and not exists (select 1 from trashed_tasks r where r.id = import_keys.task_id)",
+        )
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        let found = find!(tx, user, plan, postgres).await?;
+        let Decision { new, lists, make, mut outcome } = decide(plan, &found, user, max_tasks);
+        if !outcome.errors.is_empty() {
             tx.rollback().await?;
             return Ok::<_, AppError>(outcome);
         }
         // The lists to make.
         let mut list_ids: Vec<Uuid> = Vec::with_capacity(plan.lists.len());
-        for (planned, matched) in plan.lists.iter().zip(&matched) {
-            if let Some(id) = matched {
-                list_ids.push(*id);
-                continue;
-            }
-            let id = Uuid::now_v7();
-            let trashed = planned.trashed.then_some(now);
-            sqlx::query(
-                "insert into lists (id, name, inbox, created_at, updated_at, deleted_at, deleted_by) \
-                 values ($1, $2, $3, $4, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(&planned.name)
-            .bind(false)
-            .bind(now)
-            .bind(trashed)
-            .bind(trashed.map(|_| user))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "insert into list_members (list_id, user_id, role, joined_at, reminders) values ($1, $2, $3, $4, $5)",
-            )
-            .bind(id)
-            .bind(user)
-            .bind(crate::lists::Role::Owner.as_str())
-            .bind(now)
-            .bind(planned.reminders)
-            .execute(&mut *tx)
-            .await?;
-            record!(&mut *tx, NewEvent::new(id, now, Some(user), EventKind::ListCreated).detail(&planned.name)).await?;
+        for ((planned, existing), make) in plan.lists.iter().zip(&lists).zip(&make) {
+            let id = match existing {
+                Some(id) => *id,
+                None if !make => Uuid::nil(),
+                None => {
+                    let id = Uuid::now_v7();
+                    let trashed = planned.trashed.then_some(now);
+                    sqlx::query(
+                        "insert into lists (id, name, inbox, created_at, updated_at, deleted_at, deleted_by) \
+                         values ($1, $2, $3, $4, $4, $5, $6)",
+                    )
+                    .bind(id)
+                    .bind(&planned.name)
+                    .bind(false)
+                    .bind(now)
+                    .bind(trashed)
+                    .bind(trashed.map(|_| user))
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "insert into list_members (list_id, user_id, role, joined_at, reminders) \
+                         values ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(id)
+                    .bind(user)
+                    .bind(crate::lists::Role::Owner.as_str())
+                    .bind(now)
+                    .bind(planned.reminders)
+                    .execute(&mut *tx)
+                    .await?;
+                    record!(&mut *tx, NewEvent::new(id, now, Some(user), EventKind::ListCreated).detail(&planned.name))
+                        .await?;
+                    id
+                }
+            };
             list_ids.push(id);
         }
         // The tasks, each with a new id; a completed date of a recurring task names the new

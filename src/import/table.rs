@@ -12,6 +12,9 @@ use super::{
 };
 use crate::{export::csv::COLUMNS, tasks::input::NewTask};
 
+/// The most columns a file may have (Doable's export has 20, Todoist's template 12 to 14).
+const COLUMNS_MAX: usize = 64;
+
 /// A CSV file's header and rows, each row with its line (the header's is 1).
 pub struct Table {
     pub header: Vec<String>,
@@ -34,6 +37,12 @@ impl Table {
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
         let mut records = reader.records();
         let header = match records.next() {
+            Some(Ok(header)) if header.len() > COLUMNS_MAX => {
+                return Err(Box::new(Plan::refused(format!(
+                    "The header has {} columns; a file this app reads has at most {COLUMNS_MAX}.",
+                    header.len()
+                ))));
+            }
             Some(Ok(header)) => header.iter().map(|h| h.trim().to_owned()).collect::<Vec<_>>(),
             Some(Err(e)) => return Err(Box::new(Plan::refused(format!("The header row cannot be read: {e}.")))),
             None => return Err(Box::new(Plan::refused("The file is empty: it needs a header row."))),
@@ -86,7 +95,8 @@ impl Table {
 fn cell(record: &csv::StringRecord, at: Option<usize>) -> &str {
     let text = at.and_then(|at| record.get(at)).unwrap_or_default();
     match text.as_bytes() {
-        [b'\'', b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..] => &text[1..],
+        [b'\'', b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..]
+        | [b'\'', b'\'', b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..] => &text[1..],
         _ => text,
     }
 }
@@ -99,12 +109,13 @@ pub fn read(bytes: &[u8], default_list: Option<&str>) -> Plan {
         Err(plan) => return *plan,
     };
     let mut plan = Plan::default();
-    for (at, name) in table.header.iter().enumerate() {
-        let known = COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(name));
-        if !known {
-            plan.error(Some(1), Some(name), format!("An unknown column; the columns are {}.", COLUMNS.join(", ")));
-        } else if table.header[..at].iter().any(|h| h.eq_ignore_ascii_case(name)) {
-            plan.error(Some(1), Some(name), "This column is named twice.");
+    let mut named = std::collections::HashSet::new();
+    for name in &table.header {
+        let field: String = name.chars().take(40).collect();
+        if !COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+            plan.error(Some(1), Some(&field), format!("An unknown column; the columns are {}.", COLUMNS.join(", ")));
+        } else if !named.insert(name.to_ascii_lowercase()) {
+            plan.error(Some(1), Some(&field), "This column is named twice.");
         }
     }
     let [title] = table.columns(["title"]);
@@ -223,6 +234,9 @@ mod tests {
         let record = csv::StringRecord::from(vec!["'=1+1", "'plain", "-2", "'@x"]);
         let cells: Vec<&str> = (0..4).map(|at| cell(&record, Some(at))).collect();
         assert_eq!(cells, ["=1+1", "'plain", "-2", "@x"]);
+        // A title that began with `'=` was written with one more `'`.
+        let written = crate::export::csv::cell("'=x");
+        assert_eq!(cell(&csv::StringRecord::from(vec![written.as_ref()]), Some(0)), "'=x");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Todoist's CSV project template (one file per project): `TYPE` (`task`, `section`, `note`),
-//! `CONTENT`, `DESCRIPTION`, `PRIORITY` (1 is Todoist's p1, the highest: Doable's `high`; 4,
-//! or none, is no priority), `INDENT`, `DATE` (with `DATE_LANG`), `RESPONSIBLE`; other
-//! columns (`AUTHOR`, `TIMEZONE`, `DURATION`, `DEADLINE`, ...) are read past.
+//! `CONTENT`, `DESCRIPTION`, `PRIORITY` (1 is Todoist's p1, the highest: Doable's `high`; 4
+//! is no priority), `INDENT`, `DATE` (with `DATE_LANG`), `RESPONSIBLE`; other columns
+//! (`AUTHOR`, `TIMEZONE`, `DURATION`, `DEADLINE`, ...) and `meta` rows are read past. An empty
+//! `PRIORITY` is no priority: Todoist's help page says p1, but its own exports always write
+//! 4 for none, so an empty cell is a file written by hand, whose author meant none.
 //!
 //! What Doable has no place for is kept where a person finds it:
 //! - `@labels` in the content become tags;
@@ -16,7 +18,7 @@
 
 use time::Date;
 
-use super::plan::{Extras, Plan};
+use super::plan::{Extras, Plan, quote};
 use crate::tasks::{Priority, input::NewTask, limits};
 
 /// A task row, gathered until the file's end (a note below it adds to its description).
@@ -56,6 +58,9 @@ pub fn read(bytes: &[u8], list: &str, today: Date) -> Plan {
         let row = *row;
         let get = |at: Option<usize>| at.and_then(|at| record.get(at)).unwrap_or_default().trim();
         match get(kind) {
+            // Todoist's own exports start with `meta,view_style=list` (or `board`): how the
+            // project was shown, which has no place here.
+            "meta" => {}
             "section" => {
                 section = get(content).to_owned();
                 parents.clear();
@@ -90,7 +95,7 @@ pub fn read(bytes: &[u8], list: &str, today: Date) -> Plan {
             other => plan.error(
                 Some(row),
                 Some("TYPE"),
-                format!("{other:?} is no TYPE Todoist writes: use task, section or note."),
+                format!("{} is no TYPE Todoist writes: use task, section or note.", quote(other)),
             ),
         }
     }
@@ -169,23 +174,21 @@ fn read_task(plan: &mut Plan, row: u64, cells: &Cells, parents: &mut Vec<String>
         ..NewTask::default()
     };
     if !cells.date.is_empty() {
-        let english = cells.date_lang.is_empty() || cells.date_lang.to_ascii_lowercase().starts_with("en");
-        // Quick add reads a line with a title: the date is understood whole when the title is
-        // all that is left of it.
-        const TITLE: &str = "\"Todoist\"";
-        let parsed = crate::tasks::quick::parse(&format!("{TITLE} {}", cells.date), today);
-        if english && parsed.title == "Todoist" && parsed.due_date.is_some() {
-            fields.due_date = parsed.due_date.map(|d| d.to_string());
-            fields.due_time = parsed.due_time.map(crate::dates::time_text);
-            fields.repeat = parsed.repeat;
-            fields.repeat_from = Some(parsed.repeat_from.as_str().to_owned());
-        } else {
-            plan.warn(
-                Some(row),
-                Some("DATE"),
-                format!("The date {:?} is not one this app reads: kept in the description.", cells.date),
-            );
-            notes.push(format!("Todoist date: {}", cells.date));
+        match date(cells.date, cells.date_lang, today) {
+            Some(parsed) => {
+                fields.due_date = parsed.due_date.map(|d| d.to_string());
+                fields.due_time = parsed.due_time.map(crate::dates::time_text);
+                fields.repeat = parsed.repeat;
+                fields.repeat_from = Some(parsed.repeat_from.as_str().to_owned());
+            }
+            None => {
+                plan.warn(
+                    Some(row),
+                    Some("DATE"),
+                    format!("The date {} is not one this app reads: kept in the description.", quote(cells.date)),
+                );
+                notes.push(format!("Todoist date: {}", cells.date));
+            }
         }
     }
     if !cells.responsible.is_empty() {
@@ -210,6 +213,23 @@ fn read_task(plan: &mut Plan, row: u64, cells: &Cells, parents: &mut Vec<String>
     Some(Pending { row, key, fields, description })
 }
 
+/// What a `DATE` says, read as quick add reads a line (in English; a date as `2027-01-05` in
+/// any language): `None` unless all of it is understood as a date, a time and a repeat rule.
+fn date(text: &str, language: &str, today: Date) -> Option<crate::tasks::quick::Parsed> {
+    if let Ok(Some(date)) = crate::dates::parse_date(text) {
+        return Some(crate::tasks::quick::Parsed { due_date: Some(date), ..Default::default() });
+    }
+    let english = language.is_empty() || language.to_ascii_lowercase().starts_with("en");
+    if !english || text.chars().count() > crate::tasks::quick::line::TEXT_MAX {
+        return None;
+    }
+    // Quick add reads a line with a title: the date is understood whole when the title is all
+    // that is left of it (and no priority or tag was taken from it).
+    let parsed = crate::tasks::quick::parse(&format!("\"Todoist\" {text}"), today);
+    (parsed.title == "Todoist" && parsed.due_date.is_some() && parsed.priority.is_none() && parsed.tags.is_empty())
+        .then_some(parsed)
+}
+
 /// The content without its `@labels`, and the labels as tags (a label that is no tag, such
 /// as `@` alone or an email address, stays in the title).
 fn labels(content: &str) -> (String, Vec<String>) {
@@ -217,6 +237,11 @@ fn labels(content: &str) -> (String, Vec<String>) {
     let words: Vec<&str> = content
         .split_whitespace()
         .filter(|word| {
+            // Past the most a task may have, the rest stay in the title (and the row is
+            // refused for its tags): no reading of millions of them.
+            if tags.len() > limits::TAGS_MAX {
+                return true;
+            }
             let tag = word.strip_prefix('@').and_then(|label| crate::tasks::input::normalize_tag(label).ok());
             match tag {
                 Some(tag) => {
@@ -278,6 +303,7 @@ mod tests {
     #[test]
     fn a_project_reads_with_priorities_sub_tasks_notes_and_recurrence() {
         let file = "TYPE,CONTENT,DESCRIPTION,PRIORITY,INDENT,AUTHOR,RESPONSIBLE,DATE,DATE_LANG,TIMEZONE\n\
+            meta,view_style=board,,,,,,,,\n\
             section,Chores,,,,,,,,\n\
             task,Water plants @home,Balcony,1,1,Ada (1),,every monday,en,Europe/Berlin\n\
             note,Use the rain water,,,,,,,,\n\

@@ -161,7 +161,9 @@ pub async fn upload(State(state): State<AppState>, request: Request) -> Response
     if let Some(report) = report
         && let Err(e) = store::keep(&state.db, user, &report).await
     {
-        return e.into_response();
+        // The import is done (or refused) all the same: its answer says so; only the page's
+        // copy of the report is missing.
+        tracing::warn!(error = %e, "cannot keep an import report");
     }
     if !html {
         return match outcome {
@@ -184,14 +186,19 @@ async fn run(
     let turn = WORKING.acquire().await.map_err(|_| AppError::Unavailable)?;
     let today = crate::zone::Zone::of_account(&user.time_zone).today();
     let Form { file, file_name, format, dry_run, list } = form;
-    let plan = tokio::task::spawn_blocking(move || match format {
-        Format::Doable => doable::read(&file),
-        Format::Csv => table::read(&file, list.as_deref()),
-        Format::Todoist => {
-            let stem = file_name.as_deref().and_then(|name| name.rsplit_once('.').map(|(stem, _)| stem).or(Some(name)));
-            let list = list.as_deref().or(stem).filter(|l| !l.trim().is_empty()).unwrap_or("Todoist");
-            todoist::read(&file, list, today)
-        }
+    // The places go with the reading, which runs on to its end even when this request is
+    // dropped (its deadline passed, its client left): they are free only when it is done.
+    let (plan, turn, slot) = tokio::task::spawn_blocking(move || {
+        let plan = match format {
+            Format::Doable => doable::read(&file),
+            Format::Csv => table::read(&file, list.as_deref()),
+            Format::Todoist => {
+                let list =
+                    list.or_else(|| file_name.as_deref().and_then(project_name)).unwrap_or_else(|| "Todoist".into());
+                todoist::read(&file, &list, today)
+            }
+        };
+        (plan, turn, slot)
     })
     .await
     .map_err(|_| AppError::Internal)?;
@@ -228,6 +235,15 @@ async fn run(
         report,
     };
     Ok((if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }, answer))
+}
+
+/// A Todoist project's name from its file's (`Household.csv`): at most 100 characters, without
+/// control characters; none when nothing is left.
+fn project_name(file_name: &str) -> Option<String> {
+    let stem = file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem);
+    let name: String = stem.chars().filter(|c| !c.is_control()).take(crate::lists::limits::NAME_MAX).collect();
+    let name = name.trim();
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 /// Reads the multipart form, within the body's limit and the request's deadline.
