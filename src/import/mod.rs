@@ -107,6 +107,7 @@ pub struct LastImportAnswer {
 }
 
 /// A report in a sentence.
+#[cfg(feature = "ssr")]
 pub fn summary(report: &Report) -> String {
     let Report { created, skipped, error_count, .. } = report;
     let what = format!(
@@ -124,6 +125,7 @@ pub fn summary(report: &Report) -> String {
     }
 }
 
+#[cfg(feature = "ssr")]
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
