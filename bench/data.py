@@ -172,6 +172,7 @@ def run_backend(backend, database_url):
                 log(f"{backend} export {fmt} of {n:,} tasks: {result}")
         files["todoist.csv"] = todoist_file(rng, IMPORT_ROWS)
         files["plain.csv"] = plain_file(IMPORT_ROWS)
+        client = Client(PORT)  # the one above has been idle through the exports: closed
         for name, data in files.items():
             session, _ = account(client, f"import-{name}")
             for attempt in ("first", "again"):

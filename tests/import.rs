@@ -377,7 +377,7 @@ async fn a_todoist_project_imports_with_its_recurrence_kept() {
 #[tokio::test]
 async fn an_import_writes_only_into_lists_of_ones_own_or_made_for_it() {
     let app = spawn().await;
-    let (ada, _) = app.user("ada@example.com").await;
+    let (ada, ada_id) = app.user("ada@example.com").await;
     let (bob, bob_id) = app.user("bob@example.com").await;
     let share = |name: &'static str, role: &'static str| {
         let (ada, bob) = (ada.clone(), bob.clone());
@@ -401,6 +401,11 @@ async fn an_import_writes_only_into_lists_of_ones_own_or_made_for_it() {
     let own = export(&bob, "json").await.text;
     let again = ok(import(&bob, own.as_bytes(), "own.json", &[]).await, "own export");
     assert_eq!(again["created"], json!({"lists": 0, "tasks": 0}), "{again}");
+    // Into a list he edits: its owner, who hears its reminders, is reminded of the new task.
+    let reminded = b"title,list,due_date,reminders\nWater the ficus,Shared,2031-05-01,1d\n";
+    assert_eq!(ok(import(&bob, reminded, "r.csv", &[]).await, "into Shared")["created"]["tasks"], 1);
+    assert_eq!(app.count("reminder_queue where user_id = $1", &ada_id).await, 1);
+    assert_eq!(app.count("reminder_queue where user_id = $1", &bob_id).await, 0, "Bob did not choose them");
     ok(ada.post("/api/lists/delete", &[("id", &shared)]).await, "trash the shared list");
     let file = json!({
         "format": "doable", "version": 1,
@@ -414,9 +419,8 @@ async fn an_import_writes_only_into_lists_of_ones_own_or_made_for_it() {
     let report = ok(import(&bob, file.to_string().as_bytes(), "f.json", &[]).await, "import");
     assert_eq!(report["created"], json!({"lists": 2, "tasks": 2}), "{report}");
     assert_eq!(report["warnings"][0]["field"], "trashed_at", "the trash keeps 30 days");
-    for list in [&shared, &viewed] {
-        assert_eq!(app.count("tasks where list_id = $1", list).await, 1, "only Ada's task is there");
-    }
+    assert_eq!(app.count("tasks where list_id = $1", &shared).await, 2, "Ada's task and the ficus");
+    assert_eq!(app.count("tasks where list_id = $1", &viewed).await, 1, "only Ada's task");
     assert_eq!(
         app.count(
             "list_members m join lists l on l.id = m.list_id where m.user_id = $1 and m.role = 'owner' \
@@ -481,7 +485,8 @@ async fn bad_files_and_bodies_are_refused_with_where_and_why() {
     refused(import(&ada, &huge, "x.csv", &[]).await, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
     // Bodies that are no import form.
     let form = ada.post("/api/import", &[("file", "title\nx")]).await;
-    refused(form, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    let body = refused(form, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    assert_eq!(body["message"], "Send the file in a multipart/form-data form.");
     let missing = ada.post_multipart("/api/import", &[("format", None, b"csv")]).await;
     assert!(refused(missing, unprocessable, "validation_failed")["fields"]["file"].is_string());
     let unknown = import(&ada, b"title\nx\n", "x.csv", &[("owner", "bob")]).await;

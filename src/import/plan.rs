@@ -40,27 +40,12 @@ pub struct Row {
     pub row: u64,
     /// Its import key.
     pub key: Key,
-    /// Its id in the file, if it has one: a task of this id that the person can see is
-    /// already here (they import their own export), and is not made again.
-    pub source_id: Option<Uuid>,
     /// Its list, an index of [`Plan::lists`].
     pub list: usize,
     /// Its fields, checked as a new task's are.
     pub draft: TaskDraft,
-    /// Whether it is assigned to the person importing.
-    pub assign_me: bool,
-    /// Whether it is done.
-    pub completed: bool,
-    /// When it was made, changed and done, as the file says (now, otherwise).
-    pub created_at: Option<OffsetDateTime>,
-    pub updated_at: Option<OffsetDateTime>,
-    pub completed_at: Option<OffsetDateTime>,
-    /// When it was put in the trash, for a task in the trash.
-    pub trashed_at: Option<OffsetDateTime>,
-    /// The date its schedule started from, for a recurring task.
-    pub repeat_start: Option<Date>,
-    /// For a completed date of a recurring task: the file's id of that task.
-    pub occurrence_of: Option<Uuid>,
+    /// What else the file says of it.
+    pub extras: Extras,
 }
 
 /// Everything a file says to create, and what is wrong with it.
@@ -84,14 +69,22 @@ pub struct Plan {
 /// What a row says beside a new task's fields.
 #[derive(Debug, Clone, Default)]
 pub struct Extras {
+    /// Its id in the file, if it has one: a task of this id that the person can see is
+    /// already here (they import their own export), and is not made again.
     pub source_id: Option<Uuid>,
+    /// Whether it is assigned to the person importing.
     pub assign_me: bool,
+    /// Whether it is done.
     pub completed: bool,
+    /// When it was made, changed and done, as the file says (now, otherwise).
     pub created_at: Option<OffsetDateTime>,
     pub updated_at: Option<OffsetDateTime>,
     pub completed_at: Option<OffsetDateTime>,
+    /// When it was put in the trash, for a task in the trash.
     pub trashed_at: Option<OffsetDateTime>,
+    /// The date its schedule started from, for a recurring task.
     pub repeat_start: Option<Date>,
+    /// For a completed date of a recurring task: the file's id of that task.
     pub occurrence_of: Option<Uuid>,
 }
 
@@ -176,23 +169,16 @@ impl Plan {
             return;
         }
         match fields.parse() {
-            Ok(draft) => self.rows.push(Row {
-                row,
-                key,
-                source_id: extras.source_id,
-                list,
-                repeat_start: extras
-                    .repeat_start
-                    .filter(|start| draft.repeat.is_some() && draft.due_date.is_some_and(|due| *start <= due)),
-                draft,
-                assign_me: extras.assign_me,
-                completed: extras.completed,
-                created_at: extras.created_at,
-                updated_at: extras.updated_at,
-                completed_at: extras.completed_at.filter(|_| extras.completed),
-                trashed_at: extras.trashed_at,
-                occurrence_of: extras.occurrence_of,
-            }),
+            Ok(draft) => {
+                let extras = Extras {
+                    repeat_start: extras
+                        .repeat_start
+                        .filter(|start| draft.repeat.is_some() && draft.due_date.is_some_and(|due| *start <= due)),
+                    completed_at: extras.completed_at.filter(|_| extras.completed),
+                    ..extras
+                };
+                self.rows.push(Row { row, key, list, draft, extras });
+            }
             Err(AppError::Validation(fields)) => {
                 for (field, message) in fields {
                     self.error(Some(row), Some(rename(&field)), message);

@@ -32,8 +32,23 @@ use crate::{
         record::{NewEvent, record},
     },
     lists::limits::LISTS_MAX,
-    reminders::schedule::reschedule,
+    reminders::schedule::{Person, Planned, plan as plan_reminders},
 };
+
+/// Who hears the reminders of each task (`t`) of a batch, as `reminders::schedule::PEOPLE`
+/// says for one.
+const PEOPLE_OF_TASKS: &str = "select t.id as task_id, t.due_date, t.due_minute, t.reminders, m.user_id, u.time_zone \
+     from tasks t join list_members m on m.list_id = t.list_id join users u on u.id = m.user_id \
+     where not t.completed and t.reminders is not null \
+       and (t.assignee_id = m.user_id or (t.assignee_id is null and m.reminders))";
+
+/// A row of [`PEOPLE_OF_TASKS`].
+#[derive(sqlx::FromRow)]
+struct TaskPerson {
+    task_id: Uuid,
+    #[sqlx(flatten)]
+    person: Person,
+}
 
 /// Rows to a statement: 23 values each, well within both databases' limits on bound values.
 const BATCH: usize = 500;
@@ -114,7 +129,7 @@ macro_rules! find {
                 known.extend(found);
             }
             let mut present: HashSet<Uuid> = HashSet::new();
-            let sources: Vec<Uuid> = plan.rows.iter().filter_map(|r| r.source_id).collect();
+            let sources: Vec<Uuid> = plan.rows.iter().filter_map(|r| r.extras.source_id).collect();
             for chunk in sources.chunks(BATCH) {
                 let mut query = sqlx::QueryBuilder::new("");
                 for (at, table) in ["tasks", "trashed_tasks"].iter().enumerate() {
@@ -171,7 +186,7 @@ fn decide<'a>(plan: &'a Plan, found: &Found, user: Uuid, max_tasks: i64) -> Deci
         .rows
         .iter()
         .filter(|r| {
-            !found.known.contains(r.key.as_slice()) && !r.source_id.is_some_and(|id| found.present.contains(&id))
+            !found.known.contains(r.key.as_slice()) && !r.extras.source_id.is_some_and(|id| found.present.contains(&id))
         })
         .collect();
     // A list is made for a row it gets, or, listed by the file, when the file has no row of it
@@ -282,7 +297,7 @@ pub async fn apply(db: &Db, user: Uuid, plan: &Plan, commit: bool, max_tasks: i6
         // id of its task, when the file has it.
         let ids: Vec<Uuid> = new.iter().map(|_| Uuid::now_v7()).collect();
         let by_source: HashMap<Uuid, Uuid> =
-            new.iter().zip(&ids).filter_map(|(row, id)| row.source_id.map(|source| (source, *id))).collect();
+            new.iter().zip(&ids).filter_map(|(row, id)| row.extras.source_id.map(|source| (source, *id))).collect();
         let written: Vec<Written> = new
             .iter()
             .zip(&ids)
@@ -306,7 +321,7 @@ pub async fn apply(db: &Db, user: Uuid, plan: &Plan, commit: bool, max_tasks: i6
                         .push_bind(w.assignee)
                         .push_bind(&w.row.draft.title)
                         .push_bind(&w.row.draft.description)
-                        .push_bind(w.row.completed)
+                        .push_bind(w.row.extras.completed)
                         .push_bind(w.row.draft.priority.rank())
                         .push_bind(w.row.draft.due_date)
                         .push_bind(w.row.draft.due_time.map(crate::dates::minute_of_day))
@@ -337,10 +352,46 @@ pub async fn apply(db: &Db, user: Uuid, plan: &Plan, commit: bool, max_tasks: i6
             // server): this one writes nothing, and the person may import again.
             insert.build().execute(&mut *tx).await.on_constraint("import_keys_pkey", |_| AppError::JobRunning)?;
         }
-        for w in &written {
-            let live = w.trashed_at.is_none() && !plan.lists[w.row.list].trashed;
-            if live && !w.row.completed && !w.row.draft.reminders.is_empty() {
-                reschedule!(tx, w.id).await?;
+        // The reminders of the open tasks, a batch at a time: who hears each (the person, and
+        // the members of a shared list who chose its reminders) and when, in their zones.
+        let reminded: Vec<Uuid> = written
+            .iter()
+            .filter(|w| w.trashed_at.is_none() && !plan.lists[w.row.list].trashed)
+            .filter(|w| !w.row.extras.completed && !w.row.draft.reminders.is_empty())
+            .map(|w| w.id)
+            .collect();
+        for chunk in reminded.chunks(BATCH) {
+            let mut query = sqlx::QueryBuilder::new(format!("{PEOPLE_OF_TASKS} and t.id in ("));
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            query.push(") order by t.id");
+            let people: Vec<TaskPerson> = query.build_query_as().fetch_all(&mut *tx).await?;
+            let mut queued: Vec<(Uuid, Planned)> = Vec::new();
+            let mut people = people.into_iter().peekable();
+            while let Some(first) = people.next() {
+                let task_id = first.task_id;
+                let mut group = vec![first.person];
+                while let Some(next) = people.next_if(|p| p.task_id == task_id) {
+                    group.push(next.person);
+                }
+                queued.extend(plan_reminders(&group, now.0).into_iter().map(|row| (task_id, row)));
+            }
+            for rows in queued.chunks(BATCH) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "insert into reminder_queue (id, task_id, user_id, reminder, due_date, fire_at) ",
+                );
+                insert.push_values(rows, |mut values, (task_id, row)| {
+                    values
+                        .push_bind(Uuid::now_v7())
+                        .push_bind(*task_id)
+                        .push_bind(row.user_id)
+                        .push_bind(&row.reminder)
+                        .push_bind(row.due_date)
+                        .push_bind(row.fire_at);
+                });
+                insert.build().execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;
@@ -368,18 +419,18 @@ impl<'a> Written<'a> {
         // A moment from the file, never after now (the trash's clock and "recently done"
         // count from these).
         let at = |moment: Option<time::OffsetDateTime>| moment.map(|m| Timestamp(m.min(now.0)));
-        let created_at = at(row.created_at).unwrap_or(now);
+        let created_at = at(row.extras.created_at).unwrap_or(now);
         Self {
             row,
             id,
             list_id,
-            assignee: row.assign_me.then_some(user),
+            assignee: row.extras.assign_me.then_some(user),
             created_at,
-            updated_at: at(row.updated_at).unwrap_or(now),
-            completed_at: row.completed.then(|| at(row.completed_at).unwrap_or(now)),
-            trashed_at: row.trashed_at.map(|t| Timestamp(t.min(now.0))),
-            repeat_start: row.draft.repeat.as_ref().and(row.repeat_start.or(row.draft.due_date)),
-            series: row.occurrence_of.and_then(|source| by_source.get(&source).copied()),
+            updated_at: at(row.extras.updated_at).unwrap_or(now),
+            completed_at: row.extras.completed.then(|| at(row.extras.completed_at).unwrap_or(now)),
+            trashed_at: row.extras.trashed_at.map(|t| Timestamp(t.min(now.0))),
+            repeat_start: row.draft.repeat.as_ref().and(row.extras.repeat_start.or(row.draft.due_date)),
+            series: row.extras.occurrence_of.and_then(|source| by_source.get(&source).copied()),
         }
     }
 }

@@ -34,6 +34,11 @@ impl Table {
             }
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if let Err((line, message)) = shape(text) {
+            let mut plan = Plan::default();
+            plan.error(Some(line), None, message);
+            return Err(Box::new(plan));
+        }
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
         let mut records = reader.records();
         let header = match records.next() {
@@ -91,6 +96,52 @@ impl Table {
     }
 }
 
+/// Checks a CSV file's shape before it is read into records, as the reader will read it
+/// (RFC 4180; a `"` inside an unquoted cell is text): no row of more than [`COLUMNS_MAX`]
+/// cells (a row of millions of empty cells would take some 40 bytes of memory each), and no
+/// quoted cell left open at the end (a file cut short there would otherwise read whole).
+fn shape(text: &str) -> Result<(), (u64, String)> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum At {
+        CellStart,
+        Plain,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let (mut at, mut line, mut cells, mut opened) = (At::CellStart, 1_u64, 1_usize, 1_u64);
+    for byte in text.bytes() {
+        if byte == b'\n' {
+            line += 1;
+        }
+        at = match (at, byte) {
+            (At::Quoted, b'"') => At::QuoteInQuoted,
+            (At::Quoted, _) => At::Quoted,
+            (At::QuoteInQuoted, b'"') => At::Quoted,
+            (At::CellStart, b'"') => {
+                opened = line;
+                At::Quoted
+            }
+            (_, b',') => {
+                cells += 1;
+                if cells > COLUMNS_MAX {
+                    return Err((line, format!("This row has more than {COLUMNS_MAX} cells.")));
+                }
+                At::CellStart
+            }
+            (_, b'\n') => {
+                cells = 1;
+                At::CellStart
+            }
+            (At::CellStart, b'\r') => At::CellStart,
+            _ => At::Plain,
+        };
+    }
+    if at == At::Quoted {
+        return Err((opened, "The file ends inside a quoted cell (its \" is not closed): is it cut short?".to_owned()));
+    }
+    Ok(())
+}
+
 /// A cell as it was before the export neutralised it.
 fn cell(record: &csv::StringRecord, at: Option<usize>) -> &str {
     let text = at.and_then(|at| record.get(at)).unwrap_or_default();
@@ -125,11 +176,12 @@ pub fn read(bytes: &[u8], default_list: Option<&str>) -> Plan {
     if plan.error_count > 0 {
         return plan;
     }
-    let columns = table.columns(COLUMNS);
-    let at = |name: &str| COLUMNS.iter().position(|c| *c == name).and_then(|i| columns[i]);
+    // In the order of the export's columns (`list_id` and `created_by` are not read: lists are
+    // found by name, and the person importing made every task).
     let [
         id_at,
         list,
+        _,
         title,
         description,
         completed,
@@ -141,32 +193,13 @@ pub fn read(bytes: &[u8], default_list: Option<&str>) -> Plan {
         reminders,
         tags,
         assignee,
+        _,
         created_at,
         updated_at,
         completed_at,
         occurrence_of,
         trashed_at,
-    ] = [
-        "id",
-        "list",
-        "title",
-        "description",
-        "completed",
-        "priority",
-        "due_date",
-        "due_time",
-        "repeat",
-        "repeat_from",
-        "reminders",
-        "tags",
-        "assignee",
-        "created_at",
-        "updated_at",
-        "completed_at",
-        "occurrence_of",
-        "trashed_at",
-    ]
-    .map(at);
+    ] = table.columns(COLUMNS);
     for (row, record) in &table.rows {
         let (row, record) = (*row, record);
         let get = |at| cell(record, at);
@@ -248,6 +281,15 @@ mod tests {
         let plan = Table::read(cut).err().unwrap();
         assert_eq!(plan.errors[0].row, Some(3));
         assert!(plan.errors[0].message.contains("cut short"), "{:?}", plan.errors);
+        // Cut inside a quoted last cell: the reader would end the cell there.
+        let open = b"title,description\nfine,\"a \"\"quoted\"\" word\"\nx,\"Landlord: Bob\nIBAN DE00";
+        let plan = Table::read(open).err().unwrap();
+        assert_eq!(plan.errors[0].row, Some(3));
+        assert!(plan.errors[0].message.contains("cut short"), "{:?}", plan.errors);
+        // A quote inside an unquoted cell is text; rows of too many cells are refused unread.
+        assert!(Table::read(b"title\nA 5\" screen\n").is_ok());
+        let wide = format!("title\nx{}\n", ",".repeat(100));
+        assert_eq!(Table::read(wide.as_bytes()).err().unwrap().errors[0].row, Some(2));
     }
 
     #[test]
@@ -272,6 +314,6 @@ mod tests {
         assert_eq!(names, ["Home", "Imported"]);
         assert_eq!(plan.rows[0].draft.repeat.as_deref(), Some("FREQ=MONTHLY"));
         assert_eq!(plan.rows[0].draft.tags, ["bills", "home"]);
-        assert_eq!((plan.rows[1].draft.title.as_str(), plan.rows[1].completed), ("=cmd", true));
+        assert_eq!((plan.rows[1].draft.title.as_str(), plan.rows[1].extras.completed), ("=cmd", true));
     }
 }

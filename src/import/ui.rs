@@ -2,9 +2,9 @@
 //! page's WASM carries none of it), and the report of the last import, which the form's
 //! answer comes back to.
 
-use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use leptos::either::Either;
+use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::{LastImport, Problem, ROWS_MAX, api::last_import, summary};

@@ -21,9 +21,11 @@ use crate::{auth::extract::user_of, error::AppError, export::api::Slots, state::
 
 /// Where the import is served.
 pub const PATH: &str = "/api/import";
-/// The longest an import may take, from its body's first byte to its answer: a 10 MiB file
-/// at 1 Mbit/s takes 80 s to arrive.
+/// The longest an import may take, from its body's first byte to its answer.
 pub const DEADLINE: Duration = Duration::from_secs(120);
+/// The longest its file may take to arrive (10 MiB at 1.4 Mbit/s): a client that sends
+/// slower holds one of the server's [`RECEIVING`] places no longer.
+const UPLOAD_DEADLINE: Duration = Duration::from_secs(60);
 /// The largest body: the file and the form around it.
 pub const BODY_MAX: usize = FILE_MAX + 64 * 1024;
 /// The most a form field other than the file may hold.
@@ -120,6 +122,8 @@ struct Form {
         (status = 400, body = crate::error::ErrorBody, description = "`bad_request`: the body is not a \
             readable multipart form, or names a field twice."),
         crate::error::docs::SessionWriteErrors,
+        (status = 408, body = crate::error::ErrorBody, description = "`request_timeout`: the file took longer than \
+            the import's deadline (120 s) to arrive."),
         (status = 409, body = crate::error::ErrorBody, description = "`job_running`: another import of the same \
             rows committed first; import again."),
         (status = 413, body = crate::error::ErrorBody, description = "`payload_too_large`: the file is over \
@@ -151,11 +155,20 @@ pub async fn upload(State(state): State<AppState>, request: Request) -> Response
     // import too); a browser's form also keeps a refusal, as a report, for the page.
     let report = match &outcome {
         Ok((_, answer)) => Some(answer.report.clone()),
-        Err(e) if html => Some(Report {
-            errors: vec![super::Problem { row: None, field: None, message: e.to_string() }],
-            error_count: 1,
-            ..Report::default()
-        }),
+        Err(e) if html => {
+            let errors: Vec<super::Problem> = match e {
+                AppError::Validation(fields) => fields
+                    .iter()
+                    .map(|(field, message)| super::Problem {
+                        row: None,
+                        field: Some(field.clone()),
+                        message: message.clone(),
+                    })
+                    .collect(),
+                e => vec![super::Problem { row: None, field: None, message: refusal(e) }],
+            };
+            Some(Report { error_count: errors.len() as u64, errors, ..Report::default() })
+        }
         Err(_) => None,
     };
     if let Some(report) = report
@@ -168,6 +181,7 @@ pub async fn upload(State(state): State<AppState>, request: Request) -> Response
     if !html {
         return match outcome {
             Ok((status, answer)) => (status, Json(answer)).into_response(),
+            Err(AppError::UnsupportedMediaType) => unsupported(),
             Err(e) => e.into_response(),
         };
     }
@@ -202,8 +216,19 @@ async fn run(
     })
     .await
     .map_err(|_| AppError::Internal)?;
-    let applied = store::apply(&state.db, user.id, &plan, !dry_run, state.config.max_tasks_per_user).await?;
-    drop((turn, slot));
+    // Applied in a task of its own, which ends by the request's deadline whether or not its
+    // client is still there: a client that leaves mid-import does not waste the work done
+    // under SQLite's writer (and retry it in a loop), nor free its places before it ends.
+    let deadline =
+        crate::db::REQUEST_DEADLINE.try_with(|d| *d).unwrap_or_else(|_| tokio::time::Instant::now() + DEADLINE);
+    let (db, user_id, max_tasks) = (state.db.clone(), user.id, state.config.max_tasks_per_user);
+    let work = crate::db::REQUEST_DEADLINE.scope(deadline, async move {
+        let applied = tokio::time::timeout_at(deadline, store::apply(&db, user_id, &plan, !dry_run, max_tasks)).await;
+        drop((turn, slot));
+        (applied.unwrap_or(Err(AppError::Unavailable)), plan)
+    });
+    let (applied, plan) = tokio::spawn(work).await.map_err(|_| AppError::Internal)?;
+    let applied = applied?;
     let Plan { errors, error_count, warnings, warning_count, .. } = plan;
     let mut report = Report {
         format: format.as_str().to_owned(),
@@ -237,6 +262,27 @@ async fn run(
     Ok((if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }, answer))
 }
 
+/// The message of an import refused before its file was read.
+fn refusal(error: &AppError) -> String {
+    match error {
+        AppError::UnsupportedMediaType => MULTIPART.to_owned(),
+        e => e.to_string(),
+    }
+}
+
+const MULTIPART: &str = "Send the file in a multipart/form-data form.";
+
+/// The 415 of an import: its message names the type it reads.
+fn unsupported() -> Response {
+    let body = crate::error::ErrorBody {
+        code: AppError::UnsupportedMediaType.code().to_owned(),
+        message: MULTIPART.to_owned(),
+        fields: None,
+        retry_after: None,
+    };
+    (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
+}
+
 /// A Todoist project's name from its file's (`Household.csv`): at most 100 characters, without
 /// control characters; none when nothing is left.
 fn project_name(file_name: &str) -> Option<String> {
@@ -250,12 +296,16 @@ fn project_name(file_name: &str) -> Option<String> {
 async fn read_form(request: Request) -> Result<Form, AppError> {
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let boundary = multer::parse_boundary(content_type).map_err(|_| AppError::UnsupportedMediaType)?;
+    if !content_type.trim_start().to_ascii_lowercase().starts_with("multipart/form-data") {
+        return Err(AppError::UnsupportedMediaType);
+    }
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > BODY_MAX as u64) {
         return Err(AppError::PayloadTooLarge);
     }
-    let deadline = crate::db::REQUEST_DEADLINE.try_with(|d| *d).unwrap_or_else(|_| tokio::time::Instant::now());
+    let upload = tokio::time::Instant::now() + UPLOAD_DEADLINE;
+    let deadline = crate::db::REQUEST_DEADLINE.try_with(|d| *d).map_or(upload, |d| d.min(upload));
     let body = match tokio::time::timeout_at(deadline, Limited::new(request.into_body(), BODY_MAX).collect()).await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Err(AppError::PayloadTooLarge),
@@ -282,6 +332,7 @@ async fn read_form(request: Request) -> Result<Form, AppError> {
             continue;
         }
         let Some((_, slot)) = texts.iter_mut().find(|(known, _)| *known == name) else {
+            let name: String = name.chars().take(40).collect();
             return Err(AppError::field(&name, "An unknown field: send file, format, dry_run and list."));
         };
         if slot.is_some() {
