@@ -51,6 +51,10 @@ struct TaskPerson {
 }
 
 /// Rows to a statement: 23 values each, well within both databases' limits on bound values.
+/// The reads of a batch are not kept prepared (`persistent(false)`): PostgreSQL plans a
+/// statement it has run five times for any values, and its plan for 500 keys in a list of
+/// parameters then read the whole table (an import of 10,000 known rows took 3.1 s instead
+/// of 0.14 s).
 const BATCH: usize = 500;
 
 /// What applying a plan did, or would do.
@@ -125,7 +129,7 @@ macro_rules! find {
                     ") and (exists (select 1 from tasks t where t.id = k.task_id) \
                      or exists (select 1 from trashed_tasks r where r.id = k.task_id))",
                 );
-                let found: Vec<Vec<u8>> = query.build_query_scalar().fetch_all(&mut *$tx).await?;
+                let found: Vec<Vec<u8>> = query.build_query_scalar().persistent(false).fetch_all(&mut *$tx).await?;
                 known.extend(found);
             }
             let mut present: HashSet<Uuid> = HashSet::new();
@@ -146,7 +150,7 @@ macro_rules! find {
                     }
                     query.push(")");
                 }
-                let found: Vec<Uuid> = query.build_query_scalar().fetch_all(&mut *$tx).await?;
+                let found: Vec<Uuid> = query.build_query_scalar().persistent(false).fetch_all(&mut *$tx).await?;
                 present.extend(found);
             }
             Ok::<_, sqlx::Error>(Found { mine, memberships, tasks_made: tasks_made.unwrap_or(0), known, present })
@@ -367,7 +371,7 @@ pub async fn apply(db: &Db, user: Uuid, plan: &Plan, commit: bool, max_tasks: i6
                 list.push_bind(*id);
             }
             query.push(") order by t.id");
-            let people: Vec<TaskPerson> = query.build_query_as().fetch_all(&mut *tx).await?;
+            let people: Vec<TaskPerson> = query.build_query_as().persistent(false).fetch_all(&mut *tx).await?;
             let mut queued: Vec<(Uuid, Planned)> = Vec::new();
             let mut people = people.into_iter().peekable();
             while let Some(first) = people.next() {
