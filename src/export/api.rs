@@ -102,7 +102,7 @@ impl Drop for Slot {
     params(ExportQuery),
     responses(
         (status = 200, description = "The file: `application/json` (the document described by \
-            `docs/export.schema.json`: `format`, `version`, `exported_at`, `account`, `lists`, `tasks`) or \
+            `schema/export-v1.schema.json`: `format`, `version`, `exported_at`, `account`, `lists`, `tasks`) or \
             `text/csv` (RFC 4180, a header row, one row per task; cells a spreadsheet would run as a formula \
             start with `'`), sent at the client's pace.",
             content(("application/json"), ("text/csv"))),

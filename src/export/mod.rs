@@ -2,7 +2,7 @@
 //! one streamed answer of constant memory however many tasks there are.
 //!
 //! The JSON document is `{"format": "doable", "version": 1, "exported_at", "account",
-//! "lists", "tasks"}` (`docs/export.schema.json` describes it). **The version rule:** a
+//! "lists", "tasks"}` (`schema/export-v1.schema.json` describes it). **The version rule:** a
 //! version adds or changes what an older reader could misread; Doable imports every version
 //! it ever wrote, so a file exported today can be brought into any later Doable.
 //!
