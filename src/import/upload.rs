@@ -34,7 +34,7 @@ const FIELD_MAX: usize = 1024;
 /// (at most [`BODY_MAX`]), and a person has one at a time.
 static RECEIVING: Slots = Slots::new(8);
 /// Imports being read and written at once on this server: each holds what it reads from its
-/// file (a few times the file's size) and keeps a core busy. The others wait their turn,
+/// file (about 1 KB a row, 100 MB for 100,000) and keeps a core busy. The others wait their turn,
 /// within their deadline.
 static WORKING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
