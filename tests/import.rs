@@ -488,7 +488,14 @@ async fn bad_files_and_bodies_are_refused_with_where_and_why() {
     let body = refused(form, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     assert_eq!(body["message"], "Send the file in a multipart/form-data form.");
     let missing = ada.post_multipart("/api/import", &[("format", None, b"csv")]).await;
-    assert!(refused(missing, unprocessable, "validation_failed")["fields"]["file"].is_string());
+    let report = refused(missing, unprocessable, "validation_failed");
+    assert!(report["fields"]["file"].is_string(), "{report}");
+    assert_eq!((report["error_count"].as_u64(), report["errors"][0]["field"].as_str()), (Some(1), Some("file")));
+    // Another method is a 405, whatever its body.
+    let (content_type, body) = common::multipart(&[("file", Some("x.csv"), b"title\nx\n")]);
+    let (http, base) = ada.http();
+    let put = ada.send(http.put(format!("{base}/api/import")).header("content-type", content_type).body(body)).await;
+    assert_eq!(put.status, StatusCode::METHOD_NOT_ALLOWED);
     let unknown = import(&ada, b"title\nx\n", "x.csv", &[("owner", "bob")]).await;
     refused(unknown, unprocessable, "validation_failed");
     let twice = import(&ada, b"title\nx\n", "x.csv", &[("format", "csv"), ("format", "json")]).await;

@@ -65,6 +65,11 @@ pub struct ImportAnswer {
     pub code: Option<String>,
     /// What happened, for a person.
     pub message: String,
+    /// For a refused form (no file, an unknown field, a bad `format`): what is wrong with
+    /// each field, as every other endpoint says it (the report lists the same).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::error::docs::FieldMessages>)]
+    pub fields: Option<crate::error::FieldErrors>,
     #[serde(flatten)]
     pub report: Report,
 }
@@ -153,22 +158,31 @@ pub async fn upload(State(state): State<AppState>, request: Request) -> Response
     let outcome = run(&state, &auth.user, request).await;
     // The report is kept as the person's last, which the account page shows (a script's
     // import too); a browser's form also keeps a refusal, as a report, for the page.
+    // A refused form is a report too (every 422 of the import has the report's shape).
+    let outcome = match outcome {
+        Err(AppError::Validation(fields)) => {
+            let errors: Vec<super::Problem> = fields
+                .iter()
+                .map(|(field, message)| super::Problem {
+                    row: None,
+                    field: Some(field.clone()),
+                    message: message.clone(),
+                })
+                .collect();
+            let report = Report { error_count: errors.len() as u64, errors, ..Report::default() };
+            let message = AppError::Validation(fields.clone()).to_string();
+            let code = Some("validation_failed".to_owned());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, ImportAnswer { code, message, fields: Some(fields), report }))
+        }
+        other => other,
+    };
     let report = match &outcome {
         Ok((_, answer)) => Some(answer.report.clone()),
-        Err(e) if html => {
-            let errors: Vec<super::Problem> = match e {
-                AppError::Validation(fields) => fields
-                    .iter()
-                    .map(|(field, message)| super::Problem {
-                        row: None,
-                        field: Some(field.clone()),
-                        message: message.clone(),
-                    })
-                    .collect(),
-                e => vec![super::Problem { row: None, field: None, message: refusal(e) }],
-            };
-            Some(Report { error_count: errors.len() as u64, errors, ..Report::default() })
-        }
+        Err(e) if html => Some(Report {
+            errors: vec![super::Problem { row: None, field: None, message: refusal(e) }],
+            error_count: 1,
+            ..Report::default()
+        }),
         Err(_) => None,
     };
     if let Some(report) = report
@@ -257,6 +271,7 @@ async fn run(
     let answer = ImportAnswer {
         code: refused.then(|| "validation_failed".to_owned()),
         message: super::summary(&report),
+        fields: None,
         report,
     };
     Ok((if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }, answer))

@@ -95,8 +95,9 @@ fn is_on_site(target: &HeaderValue, site: Option<&str>) -> bool {
 /// type), and its query strings and bodies must be UTF-8 once percent-decoded: the decoder
 /// would otherwise turn bad bytes into U+FFFD and store them as if they had been sent.
 pub(super) async fn limit_body(request: Request, next: Next) -> Response {
-    if crate::import::upload::is_import(request.method(), request.uri().path()) {
-        // A file of up to 10 MiB in a multipart form: the import reads it, within its own limit.
+    if request.uri().path() == crate::import::upload::PATH {
+        // A file of up to 10 MiB in a multipart form: the import reads it, within its own limit
+        // (another method gets its 405 from the router, its body unread).
         return next.run(request).await;
     }
     let declared =
