@@ -122,11 +122,8 @@ async fn serve_connection(
         app.map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
             let import = crate::import::upload::is_import(request.method(), request.uri().path());
-            let allowed = if import {
-                limits.answer_deadline.max(crate::import::upload::DEADLINE + limits.answer_deadline)
-            } else {
-                limits.answer_deadline
-            };
+            let allowed =
+                if import { crate::import::upload::DEADLINE + limits.answer_deadline } else { limits.answer_deadline };
             chosen.store(u64::try_from(allowed.as_millis()).unwrap_or(u64::MAX), std::sync::atomic::Ordering::Relaxed);
             request
         })
