@@ -103,6 +103,9 @@ LAYERS = [
     "import::doable",
     "import::todoist",
     "import::store",
+    "live",  # live sync: the change feed's SQL, each server's reader of it, the stream
+    "live::feed",
+    "live::hub",
     "jobs::api",  # starts the bulk changes of the tasks and trash server functions
     "auth::api",  # deleting an account hands its shared lists over (lists::store)
     "lists::api",
@@ -114,6 +117,7 @@ LAYERS = [
     "export::api",
     "import::api",
     "import::upload",  # the import's handler, after the server functions it is beside
+    "live::stream",
     "calendar::api",
     # Shared components, then each feature's pages.
     "ui",

@@ -18,7 +18,7 @@ use crate::{
 /// The endpoints that are handlers of their own rather than server functions (a file
 /// download): documented all the same.
 pub const PLAIN_ENDPOINTS: &[(&str, &str)] =
-    &[("GET", crate::export::api::PATH), ("POST", crate::import::upload::PATH)];
+    &[("GET", crate::export::api::PATH), ("POST", crate::import::upload::PATH), ("GET", crate::live::stream::PATH)];
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -91,6 +91,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         crate::export::api::download,
         crate::import::upload::upload,
         crate::import::api::last_import,
+        crate::live::stream::events,
         calendar::api::calendar_link,
         calendar::api::enable_calendar,
         calendar::api::rotate_calendar,
@@ -108,6 +109,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         (name = "tokens", description = "API tokens for scripts, managed only in a session"),
         (name = "data", description = "The person's data as a file: export and import"),
         (name = "calendar", description = "The calendar feed's secret address, managed only in a session"),
+        (name = "live", description = "The changes the logged-in user may see, as they happen (Server-Sent Events)"),
     ),
 )]
 pub struct ApiDoc;

@@ -43,6 +43,8 @@ pub mod export;
 #[cfg(feature = "ssr")]
 pub mod hex;
 #[cfg(feature = "ssr")]
+pub mod live;
+#[cfg(feature = "ssr")]
 pub mod rate_limit;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -65,6 +65,11 @@ impl FromRef<AppState> for LeptosOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LongAnswer(pub std::time::Duration);
 
+/// A request extension: changes to `true` when the server that took the request begins to
+/// stop, so that answers that last (the live stream) end in time for it.
+#[derive(Debug, Clone)]
+pub struct Stopping(pub tokio::sync::watch::Receiver<bool>);
+
 /// The app's state, from inside a server function or a server-rendered component.
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {

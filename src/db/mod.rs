@@ -33,7 +33,7 @@ mod lock;
 mod writer;
 
 pub use lock::{DatabaseLock, LockKind, lock_path, with_suffix};
-pub use writer::{REQUEST_DEADLINE, SqliteWriter, Writer, execute, with_writer};
+pub use writer::{REQUEST_DEADLINE, SqliteWriter, Writer, WriterGuard, execute, with_writer};
 
 /// A connection pool of either backend.
 #[derive(Clone, Debug)]
@@ -81,6 +81,8 @@ pub struct Db {
     checkpointer: Option<SqlitePool>,
     /// SQLite's file only: the shared lock that says it is in use ([`DatabaseLock`]).
     _lock: Option<std::sync::Arc<DatabaseLock>>,
+    /// PostgreSQL: changes each time a write of this server's is done (see [`Db::writes`]).
+    wrote: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// Why the database could not be opened at start-up.
@@ -153,7 +155,13 @@ impl Db {
                     .await
                     .map_err(|e| DbStartError::Connect(describe_connect_error(&e)))?;
                 let write = Writer::Sqlite(SqliteWriter::new(write));
-                Ok(Self { read: Pool::Sqlite(read), write, checkpointer: Some(checkpointer), _lock: lock })
+                Ok(Self {
+                    read: Pool::Sqlite(read),
+                    write,
+                    checkpointer: Some(checkpointer),
+                    _lock: lock,
+                    wrote: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+                })
             }
             DatabaseConfig::Postgres(options) => {
                 // PostgreSQL gives up on a statement when the request that sent it would have
@@ -171,6 +179,7 @@ impl Db {
                     write: Writer::Postgres(pool),
                     checkpointer: None,
                     _lock: None,
+                    wrote: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
                 })
             }
         }
@@ -205,6 +214,21 @@ impl Db {
     /// [`with_writer!`].
     pub fn writer(&self) -> &Writer {
         &self.write
+    }
+
+    /// Changes after each write of this server's through [`with_writer!`] is done, whatever
+    /// it committed: what the live feed's reader watches (`live::hub`). For SQLite, each time
+    /// the writer connection is handed back.
+    pub fn writes(&self) -> tokio::sync::watch::Receiver<u64> {
+        match &self.write {
+            Writer::Sqlite(writer) => writer.released(),
+            Writer::Postgres(_) => self.wrote.subscribe(),
+        }
+    }
+
+    /// Says that a write through the PostgreSQL pool is done ([`with_writer!`] calls it).
+    pub fn wrote(&self) {
+        self.wrote.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Whether the database answers within a second. For SQLite that includes taking the

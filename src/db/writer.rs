@@ -1,10 +1,14 @@
 //! Where writes go: SQLite's one writer connection or the PostgreSQL pool, and the macros
 //! that run code with it (split from [`super`] for length).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    ops::{Deref, DerefMut},
+    sync::Arc,
+    time::Duration,
+};
 
 use sqlx::{postgres::PgPool, sqlite::SqliteConnection};
-use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard, watch};
 use tokio::time::Instant;
 
 use super::ACQUIRE_TIMEOUT;
@@ -14,7 +18,7 @@ use super::ACQUIRE_TIMEOUT;
 /// and for PostgreSQL the pool. Waiting longer than [`ACQUIRE_TIMEOUT`] for the writer
 /// ([`SqliteWriter::lock`]) fails like a pool would
 /// (`sqlx::Error::PoolTimedOut`, a 503). The body must be a `Result` whose error converts
-/// from `sqlx::Error`.
+/// from `sqlx::Error`. A write through the PostgreSQL pool tells [`super::Db::wrote`] when done.
 #[macro_export]
 macro_rules! with_writer {
     ($db:expr, |$conn:ident| $body:expr) => {
@@ -26,7 +30,11 @@ macro_rules! with_writer {
                 }
                 Err(e) => Err(::std::convert::From::from(e)),
             },
-            $crate::db::Writer::Postgres($conn) => $body,
+            $crate::db::Writer::Postgres($conn) => {
+                let done = $body;
+                $db.wrote();
+                done
+            }
         }
     };
 }
@@ -93,11 +101,44 @@ pub enum Writer {
 #[derive(Clone, Debug)]
 pub struct SqliteWriter {
     conn: Arc<Mutex<Option<SqliteConnection>>>,
+    /// How many times the connection has been handed back: what the live feed watches
+    /// (`live::hub`), as whatever was committed is committed by then.
+    released: Arc<watch::Sender<u64>>,
+}
+
+/// The writer connection, held: handing it back ([`Drop`]) tells [`SqliteWriter::released`].
+pub struct WriterGuard<'a> {
+    conn: MappedMutexGuard<'a, SqliteConnection>,
+    released: &'a watch::Sender<u64>,
+}
+
+impl Deref for WriterGuard<'_> {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for WriterGuard<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+}
+
+impl Drop for WriterGuard<'_> {
+    fn drop(&mut self) {
+        self.released.send_modify(|n| *n = n.wrapping_add(1));
+    }
 }
 
 impl SqliteWriter {
     pub(super) fn new(conn: SqliteConnection) -> Self {
-        Self { conn: Arc::new(Mutex::new(Some(conn))) }
+        Self { conn: Arc::new(Mutex::new(Some(conn))), released: Arc::new(watch::channel(0).0) }
+    }
+
+    /// Changes each time a writer hands the connection back, after what it committed.
+    pub fn released(&self) -> watch::Receiver<u64> {
+        self.released.subscribe()
     }
 
     /// The connection, once the writers ahead have finished with it.
@@ -105,7 +146,7 @@ impl SqliteWriter {
     /// Waiting longer than [`ACQUIRE_TIMEOUT`] fails (a 503). Within a request, the wait ends
     /// [`WRITE_MARGIN`] before its deadline ([`REQUEST_DEADLINE`]) in any case, so that a write
     /// that gets the connection has the time to finish, and one that does not was not made.
-    pub async fn lock(&self) -> Result<MappedMutexGuard<'_, SqliteConnection>, sqlx::Error> {
+    pub async fn lock(&self) -> Result<WriterGuard<'_>, sqlx::Error> {
         let waited_out = Instant::now() + ACQUIRE_TIMEOUT;
         let until = REQUEST_DEADLINE
             .try_with(|deadline| deadline.checked_sub(WRITE_MARGIN))
@@ -119,7 +160,8 @@ impl SqliteWriter {
             metrics::histogram!("doable_sqlite_writer_wait_seconds").record(asked.elapsed().as_secs_f64());
         }
         let guard = guard?;
-        MutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)
+        let conn = MutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)?;
+        Ok(WriterGuard { conn, released: &self.released })
     }
 
     /// Widens the page cache for bulk changes ([`BULK_CACHE`]), or narrows it back to

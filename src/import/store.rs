@@ -398,6 +398,23 @@ pub async fn apply(db: &Db, user: Uuid, plan: &Plan, commit: bool, max_tasks: i6
                 insert.build().execute(&mut *tx).await?;
             }
         }
+        // One change per list for the live feed (its members' boards reload the list), rather
+        // than one per task: 100,000 rows would otherwise be 100,000 events.
+        let mut per_list: HashMap<Uuid, usize> = HashMap::new();
+        for w in &written {
+            *per_list.entry(w.list_id).or_default() += 1;
+        }
+        for (list_id, count) in per_list {
+            sqlx::query(
+                "insert into changes (at, kind, list_id, user_id, detail) values ($1, 'tasks_imported', $2, $3, $4)",
+            )
+            .bind(now)
+            .bind(list_id)
+            .bind(user)
+            .bind(count.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         outcome.committed = true;
         Ok(outcome)

@@ -113,6 +113,7 @@ async fn serve_connection(
 ) {
     let idle_timeout = limits.idle_timeout;
     let activity = Activity::default();
+    let stopping = stop.clone();
     let service = {
         let activity = activity.clone();
         // The deadline of the request being called: an import's is its own (a file of up to
@@ -121,6 +122,7 @@ async fn serve_connection(
         let chosen = deadline.clone();
         app.map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
+            request.extensions_mut().insert(crate::state::Stopping(stopping.clone()));
             let import = crate::import::upload::is_import(request.method(), request.uri().path());
             let allowed =
                 if import { crate::import::upload::DEADLINE + limits.answer_deadline } else { limits.answer_deadline };

@@ -54,9 +54,19 @@ pub fn spawn_housekeeping(state: AppState) -> Housekeeping {
             let history = crate::history::record::purge_expired(&state.db).await;
             let jobs = crate::jobs::store::purge_finished(&state.db).await;
             let notifications = crate::notifications::store::purge_expired(&state.db).await;
-            match (sessions, limits, trash, history, jobs, notifications) {
-                (Ok(sessions), Ok(limits), Ok(trash), Ok(history), Ok(jobs), Ok(notifications)) => {
-                    tracing::debug!(sessions, limits, trash, history, jobs, notifications, "expired rows removed")
+            let changes = crate::live::feed::purge_expired(&state.db).await;
+            match (sessions, limits, trash, history, jobs, notifications, changes) {
+                (Ok(sessions), Ok(limits), Ok(trash), Ok(history), Ok(jobs), Ok(notifications), Ok(changes)) => {
+                    tracing::debug!(
+                        sessions,
+                        limits,
+                        trash,
+                        history,
+                        jobs,
+                        notifications,
+                        changes,
+                        "expired rows removed"
+                    )
                 }
                 _ => tracing::warn!("housekeeping failed; will retry in an hour"),
             }

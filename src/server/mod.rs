@@ -82,6 +82,7 @@ pub fn app(state: AppState) -> Router {
         .route(crate::export::api::PATH, get(crate::export::api::download))
         .route(crate::import::upload::PATH, axum::routing::post(crate::import::upload::upload))
         .route(crate::calendar::feed::PATH, get(crate::calendar::feed::serve))
+        .route(crate::live::stream::PATH, get(crate::live::stream::events))
         .merge(crate::api_docs::routes())
         .route("/api/{*path}", any(api_not_found))
         .nest_service(
@@ -96,6 +97,7 @@ pub fn app(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
+        .layer(axum::Extension(crate::live::Hub::start(state.db.clone())))
         // Innermost first: each request meets these from the last to the first. The deadline
         // is outside the body's reading, so a body that stalls is timed out too.
         .layer(from_fn_with_state(state.clone(), middleware::keep_form_redirects_on_site))

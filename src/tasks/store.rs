@@ -18,7 +18,7 @@ mod listing;
 mod recurring;
 
 pub use bulk::{bulk_count, bulk_refusal, clear_completed, complete_all};
-pub use listing::{COUNT_AHEAD, explain, list};
+pub use listing::{COUNT_AHEAD, by_ids, explain, list};
 pub use recurring::skip;
 
 use super::{Priority, RepeatFrom, TagCount, Task, TaskChanges, TaskDraft};

@@ -350,11 +350,16 @@ impl Client {
         self.try_send(request).await.expect("request failed")
     }
 
-    async fn try_send(&self, mut request: reqwest::RequestBuilder) -> Result<Response, reqwest::Error> {
+    /// A request with the headers this client adds to every request (see [`Client::with_header`]).
+    pub fn prepare(&self, mut request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         for (name, value) in &self.extra {
             request = request.header(name, value);
         }
-        let response = request.send().await?;
+        request
+    }
+
+    async fn try_send(&self, request: reqwest::RequestBuilder) -> Result<Response, reqwest::Error> {
+        let response = self.prepare(request).send().await?;
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await?;
@@ -441,12 +446,17 @@ impl ServerProcess {
 
     /// [`ServerProcess::start`], logging at `level` (`RUST_LOG`).
     pub async fn start_logging(settings: &HashMap<String, String>, level: &str) -> Self {
+        Self::start_binary(std::path::Path::new(env!("CARGO_BIN_EXE_doable")), settings, level).await
+    }
+
+    /// [`ServerProcess::start_logging`] with another build of the server (the release one).
+    pub async fn start_binary(binary: &std::path::Path, settings: &HashMap<String, String>, level: &str) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         let dir = std::path::PathBuf::from(&settings["DOABLE_DATA_DIR"]);
         std::fs::create_dir_all(&dir).unwrap();
         let log = dir.join(format!("server-{port}.log"));
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_doable"))
+        let child = std::process::Command::new(binary)
             .env_clear()
             .envs(settings)
             .env("LEPTOS_SITE_ADDR", address.to_string())

@@ -23,7 +23,7 @@ mod segment;
 
 use uuid::Uuid;
 
-use super::{COLUMNS, TaskRow};
+use super::{COLUMNS, FROM, TaskRow};
 use crate::{
     db::{Db, Pool, with_pool},
     error::AppError,
@@ -257,6 +257,24 @@ fn count_statement(plan: &Plan, filter: &ListFilter) -> (Sql, i64) {
     });
     sql.push(") as c");
     (sql, bound)
+}
+
+/// These tasks as they are now, whoever may see them (the live feed checks that itself, for
+/// each person it sends them to): at most a few hundred ids at once.
+pub async fn by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<Task>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<TaskRow> = with_pool!(db.read(), |pool| {
+        let mut query = sqlx::QueryBuilder::new(format!("select {COLUMNS} from {FROM} where t.id in ("));
+        let mut list = query.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        query.push(")");
+        query.build_query_as().persistent(false).fetch_all(pool).await
+    })?;
+    Ok(rows.into_iter().map(Task::from).collect())
 }
 
 /// The plans of the statements [`list`] runs for `filter` (the page's, then the count's if
