@@ -102,6 +102,8 @@
 
   poll();
   setInterval(poll, EVERY_MS);
+  // live.js: a notification made or read, in this tab or another.
+  window.addEventListener("doable-notification", poll);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") poll();
   });

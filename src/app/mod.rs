@@ -38,6 +38,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <MetaTags />
                 // Desktop notifications of reminders (public/notify.js: a plain script, no island).
                 <script src="/notify.js" defer nonce=use_nonce()></script>
+                // Live updates (public/live.js: the stream of changes, for every part of the page).
+                <script src="/live.js" defer nonce=use_nonce()></script>
             </head>
             <body>
                 <App />

@@ -100,7 +100,8 @@ fn ListLink(list: List, current: bool) -> impl IntoView {
         view! { <span class="badge">{label}</span> }
     });
     view! {
-        <li>
+        // live.js keeps the name and the count up to date by the list's id.
+        <li data-list=list.id.to_string()>
             <a href=href aria-current=current.then_some("page")>
                 <span class="list-name">{list.name}</span>
                 {shared}

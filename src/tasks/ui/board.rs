@@ -105,8 +105,9 @@ impl Board {
         self.edits.update_value(|edits| f(edits));
     }
 
-    /// Loads the list again, now or, while an edit form is open, when the last one closes.
-    pub(super) fn reload(self) {
+    /// Loads the list again, now or, while an edit form is open, when the last one closes
+    /// (then it says so: `true`).
+    pub(super) fn reload(self) -> bool {
         let mut waits = false;
         self.with_edits(&mut |edits| {
             waits = !edits.open.is_empty();
@@ -115,6 +116,15 @@ impl Board {
         if !waits {
             self.version.update(|v| *v += 1);
         }
+        waits
+    }
+
+    /// Something changed in another tab, on another device or by another member (live.js),
+    /// or the tab came back into view: the list loads again, in the view's filter and order,
+    /// but not under an open edit form, which keeps what is typed in it (live.js says why the
+    /// list has not moved).
+    pub(super) fn changed_elsewhere(self) {
+        self.reload();
     }
 
     /// Opens the edit form of a row.

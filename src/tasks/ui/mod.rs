@@ -220,18 +220,21 @@ fn TaskBoard(notice: Option<String>, choices: Choices, job: Option<Job>, today: 
 }
 
 /// What the board hears from the window: the back and forward buttons (it shows the view of
-/// the URL they land on), the tab coming back into view (another tab may have changed the
-/// list, so it is loaded again), and the keys `n` and `/`, which focus the new-task and the
-/// search field (unless the person is typing somewhere).
+/// the URL they land on), a change made elsewhere (`doable-change`, from live.js) and the tab
+/// coming back into view (the list is loaded again), and the keys `n` and `/`, which focus the
+/// new-task and the search field (unless the person is typing somewhere).
 fn listen_to_window(board: Board) {
     Effect::new(move || {
+        // A tab out of view loads nothing: it does when it comes back.
+        let changed = move |_| {
+            if document().visibility_state() == web_sys::VisibilityState::Visible {
+                board.changed_elsewhere();
+            }
+        };
         let handles = [
             window_event_listener(ev::popstate, move |_| board.show(View::from_location())),
-            window_event_listener(ev::visibilitychange, move |_| {
-                if document().visibility_state() == web_sys::VisibilityState::Visible {
-                    board.reload();
-                }
-            }),
+            window_event_listener_untyped("doable-change", changed),
+            window_event_listener_untyped("visibilitychange", changed),
             window_event_listener(ev::keydown, move |event| {
                 if event.ctrl_key() || event.meta_key() || event.alt_key() || event.default_prevented() {
                     return;
