@@ -32,7 +32,7 @@ build: ## Build the release app (server binary + WASM) without running it
 	@$(TC) 'cargo leptos build --release --precompress $$WASM_LEPTOS_ARGS && .ci/wasm-size.sh'
 
 .PHONY: test
-test: fmt-check lint test-rust test-fuzz build test-e2e test-contract ## Everything: format, lints, Rust tests (SQLite + PostgreSQL), fuzzing, WASM build, browser tests, contract fuzz
+test: fmt-check lint test-rust test-fuzz build test-instances test-e2e test-contract ## Everything: format, lints, Rust tests (SQLite + PostgreSQL), fuzzing, WASM build, two instances behind nginx, browser tests, contract fuzz
 	@echo "make test: all checks passed"
 
 .PHONY: fmt
@@ -55,6 +55,10 @@ lint: ## clippy for the server and the WASM feature sets, warnings are errors; l
 test-rust: ## Unit and integration tests, on SQLite then on PostgreSQL
 	@$(TC_PROMTOOL) 'cargo test --features ssr'
 	@$(TC_PROMTOOL) '.ci/postgres-tests.sh'
+
+.PHONY: test-instances
+test-instances: ## Two release instances on one PostgreSQL behind nginx (deploy/nginx.conf), after make build
+	@DOABLE_NEED_NGINX=1 $(TC) 'DOABLE_RELEASE_BIN=$$PWD/target/release/doable cargo test --features ssr --test instances -- --ignored'
 
 .PHONY: test-e2e
 test-e2e: ## Browser tests (Playwright + headless Chromium) against the release build
@@ -84,6 +88,10 @@ bench-scale: build ## Every view of a 100,000-task account against a 1,000-task 
 .PHONY: bench-data
 bench-data: build ## Export of 1,000 to 100,000 tasks (time, memory), the calendar feed of 1,000 tasks (req/s), import of 10,000 rows (bench/data.json)
 	@$(TC) 'python3 bench/data.py'
+
+.PHONY: bench-live
+bench-live: build ## The live stream at 1,000 open streams: memory a stream, fan-out latency (one server and, on PostgreSQL, two), create rate beside them (bench/live.json)
+	@$(TC) 'BENCH_SCRIPT=live.py .ci/bench.sh'
 
 .PHONY: bench-compare
 bench-compare: build ## A change against an earlier build, in one run: BASE=path/to/the/earlier/doable

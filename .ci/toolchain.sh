@@ -18,7 +18,8 @@
 # DOABLE_NEED_BROWSER=1, Chromium and the end2end npm packages; with DOABLE_NEED_PROMTOOL=1,
 # Prometheus' promtool; with DOABLE_NEED_DATEUTIL=1, python-dateutil (the recurrence tests'
 # reference), aiosmtpd (the reminder emails' SMTP server), jsonschema and icalendar (readers
-# of the export and the calendar feed); with DOABLE_NEED_FMT=1, leptosfmt.
+# of the export and the calendar feed); with DOABLE_NEED_FMT=1, leptosfmt; with DOABLE_NEED_NGINX=1,
+# nginx (the load balancer of tests/instances.rs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -166,23 +167,36 @@ if [ "${DOABLE_NEED_BROWSER:-0}" = 1 ]; then
   fi
 fi
 
-# --- 6. promtool, which checks the /metrics output (tests/operations.rs) --------------------
-# Only the one program, from Debian's prometheus package, unpacked under target/toolchain:
-# installing the package would also install and start a Prometheus server.
-if [ "${DOABLE_NEED_PROMTOOL:-0}" = 1 ] && ! have promtool; then
+# --- 6. Programs taken out of Debian packages without installing them -------------------
+# unpack_program PACKAGE PATH-IN-PACKAGE WHAT: copies one program of a Debian package into
+# target/toolchain/bin. Installing the package would also start its service (a Prometheus
+# server, a web server on port 80).
+unpack_program() {
+  local package="$1" path="$2" what="$3" work
   if ! is_root || ! have apt-get; then
-    die "missing promtool (Debian's prometheus package, or any Prometheus release's promtool on PATH)"
+    die "missing $(basename "$path") (Debian's $package package), $what"
   fi
-  say "unpacking promtool from Debian's prometheus package"
+  say "unpacking $(basename "$path") from Debian's $package package"
   work="$(mktemp -d)"
   if [ "$APT_UPDATED" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
     APT_UPDATED=1
   fi
-  (cd "$work" && apt-get download -qq prometheus >&2 2>/dev/null && dpkg-deb -x prometheus_*.deb root) \
-    || die "cannot download Debian's prometheus package"
-  cp "$work/root/usr/bin/promtool" "$TOOLS/bin/promtool"
+  (cd "$work" && apt-get download -qq "$package" >&2 2>/dev/null && dpkg-deb -x "${package}"_*.deb root) \
+    || die "cannot download Debian's $package package"
+  cp "$work/root/$path" "$TOOLS/bin/"
   rm -rf "$work"
+}
+
+# promtool checks the /metrics output (tests/operations.rs).
+if [ "${DOABLE_NEED_PROMTOOL:-0}" = 1 ] && ! have promtool; then
+  unpack_program prometheus usr/bin/promtool "which checks the /metrics output (or any Prometheus release's promtool on PATH)"
+fi
+# nginx is the load balancer of the two-instance test (tests/instances.rs); DOABLE_NGINX says
+# where it is.
+if [ "${DOABLE_NEED_NGINX:-0}" = 1 ]; then
+  have nginx || unpack_program nginx usr/sbin/nginx "the load balancer of tests/instances.rs"
+  export DOABLE_NGINX="${DOABLE_NGINX:-$(command -v nginx)}"
 fi
 
 # --- 7. python-dateutil, aiosmtpd, jsonschema and icalendar ------------------------------
