@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: installs the load tool (wrk, from Debian) and brotli when missing, then runs
-# bench/run.py against the release build. See bench/run.py for the scenarios and settings.
+# bench/run.py (or BENCH_SCRIPT, another script of bench/) against the release build. See bench/run.py for the scenarios and settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -18,4 +18,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 if [ -n "${BENCH_COMPARE:-}" ]; then exec python3 bench/compare.py; fi
+if [ -n "${BENCH_SCRIPT:-}" ]; then exec python3 "bench/$BENCH_SCRIPT"; fi
 exec python3 bench/run.py
