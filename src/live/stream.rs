@@ -75,7 +75,9 @@ const RECHECK_EVERY: Duration = Duration::from_secs(60);
         (status = 401, body = crate::error::ErrorBody, description = "`unauthenticated`."),
         (status = 429, body = crate::error::ErrorBody,
             description = "`rate_limited`: this account has 10 streams open already (on every server)."),
-        (status = 503, body = crate::error::ErrorBody, description = "`unavailable`: the database does not answer."),
+        (status = 503, body = crate::error::ErrorBody,
+            description = "`unavailable`: the database does not answer, or this server holds as many streams as half \
+                its connections."),
     ),
 )]
 pub async fn events(
