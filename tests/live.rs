@@ -300,7 +300,8 @@ async fn a_removed_member_hears_of_it_and_then_nothing_of_the_list() {
     join(&owner, &list, &editor, "editor").await;
     let task = add_task(&owner.client, &list, "Before").await;
     let mut stream = Stream::fresh(&app, &editor.client).await;
-    let start = stream.next_of("ready").await.id;
+    stream.next_of("ready").await;
+    let start = last_change(&app).await;
 
     ok(owner.client.post("/api/lists/remove-member", &[("id", &list), ("user_id", &editor.id)]).await, "remove");
     let removed = stream.next_past_creations("member.removed").await;
@@ -531,7 +532,8 @@ async fn the_tasks_of_a_list_in_the_trash_are_sent_by_id_only() {
     let list = make_list(&owner, "Shared").await;
     join(&owner, &list, &viewer, "viewer").await;
     let mut stream = Stream::fresh(&app, &viewer.client).await;
-    let start = stream.next_of("ready").await.id;
+    stream.next_of("ready").await;
+    let start = last_change(&app).await;
     let task = add_task(&owner.client, &list, "Surprise party").await;
     assert_eq!(stream.next_of("task.created").await.data["title"], "Surprise party");
     ok(owner.client.post("/api/lists/delete", &[("id", &list)]).await, "delete the list");
