@@ -303,6 +303,9 @@ test('a row clicked while the list loads again does what it says', async ({ page
 test('a refused change rolls back and says why', async ({ page }) => {
   // Completing the task deleted behind the page's back answers 404.
   expectFailedResponse(page, 404, /\/api\/tasks\/set-completed$/);
+  // Without its live stream (an empty one that ends at once), the page does not hear of the
+  // deletion and still shows the task: what a page whose connection dropped would show.
+  await page.route('**/api/events*', (route) => route.fulfill({ status: 200, contentType: 'text/event-stream', body: '' }));
   await signUp(page, 'Refused');
   await hydrated(page);
   await addTask(page, 'Doomed');
