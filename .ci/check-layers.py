@@ -53,6 +53,7 @@ LAYERS = [
     # The database and what builds on it alone.
     "db",
     "db::writer",
+    "db::writer::tests",
     "db::lock",
     "db::backup",  # snapshots and restores (the host's commands, the scheduled snapshots)
     "reminders::schedule",  # the queue of reminders to send (task, account and list stores)

@@ -43,7 +43,7 @@ def one_round(binary, backend):
         (work / "lists").write_text("".join(f"{s}\t{l}\n" for s, l in inboxes))
         env = {"BENCH_WORK": str(work), "BENCH_SESSIONS": f"{work}/sessions", "BENCH_EMAILS": f"{work}/emails",
                "BENCH_TASKS": f"{work}/tasks", "BENCH_LISTS": f"{work}/lists"}
-        return {name: run.scenario(server, name, script, path, env)["rps"] for name, script, path in SCENARIOS}
+        return {name: run.scenario(server, name, script, path, env) for name, script, path in SCENARIOS}
     finally:
         server.stop()
         if cleanup:
@@ -57,17 +57,19 @@ def main():
     if not base.is_file() or not change.is_file():
         raise SystemExit("usage: BASE=path/to/the/earlier/doable make bench-compare (after make build)")
     backends = [b for b in ("sqlite", "postgres") if os.environ.get(f"BENCH_{'PG' if b == 'postgres' else 'SQLITE'}") != "0"]
-    print(f"| backend | scenario | before req/s (median of {ROUNDS}) | after req/s | after / before |")
-    print("|---|---|---|---|---|")
+    print(f"| backend | scenario | before req/s (median of {ROUNDS}) | after req/s | after / before "
+          "| p99 ms before / after (medians) |")
+    print("|---|---|---|---|---|---|")
     for backend in backends:
         rounds = {"before": [], "after": []}
         for _ in range(ROUNDS):
             rounds["before"].append(one_round(base, backend))
             rounds["after"].append(one_round(change, backend))
         for name, _, _ in SCENARIOS:
-            before = statistics.median(r[name] for r in rounds["before"])
-            after = statistics.median(r[name] for r in rounds["after"])
-            print(f"| {backend} | {name} | {before:.0f} | {after:.0f} | {after / before:.3f} |", flush=True)
+            before, after = (statistics.median(r[name]["rps"] for r in rounds[build]) for build in ("before", "after"))
+            p99s = [statistics.median(r[name]["p99_ms"] for r in rounds[build]) for build in ("before", "after")]
+            print(f"| {backend} | {name} | {before:.0f} | {after:.0f} | {after / before:.3f} "
+                  f"| {p99s[0]:.2f} / {p99s[1]:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -40,8 +40,9 @@ DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 USERS = int(os.environ.get("BENCH_USERS", "100"))
 TASKS = int(os.environ.get("BENCH_TASKS", "1000"))
-# Daily recurring tasks per user, beside the others, for the complete_recurring scenario.
-RECURRING = 10
+# Daily recurring tasks per user, beside the others, for the complete_recurring scenario
+# (BENCH_RECURRING=0 seeds none: for `make bench-compare` against a build older than them).
+RECURRING = int(os.environ.get("BENCH_RECURRING", "10"))
 PORT = 3400
 # Reminders queued for the reminder_sweep scenario, and how many of them come due at once.
 PENDING_REMINDERS = 100_000

@@ -7,10 +7,11 @@
 //! migrations and in [`Timestamp`], not in the feature code.
 //!
 //! SQLite gets one writer connection ([`SqliteWriter`]) and a pool of read-only ones:
-//! writers queue for the connection instead of failing with "database is locked", and
-//! readers never wait for them (WAL). PostgreSQL uses one pool for both. Reads go through
-//! [`with_pool!`] on [`Db::read`], writes through [`with_writer!`] (one statement: [`execute!`]),
-//! and a broken constraint becomes the client's error through [`ResultExt::on_constraint`].
+//! writers queue for the connection instead of failing with "database is locked", requests'
+//! writes that queue together share one commit, and readers never wait for them (WAL).
+//! PostgreSQL uses one pool for both. Reads go through [`with_pool!`] on [`Db::read`],
+//! writes through [`with_writer!`] (one statement: [`execute!`]), and a broken constraint
+//! becomes the client's error through [`ResultExt::on_constraint`].
 
 use std::time::Duration;
 
@@ -33,7 +34,9 @@ mod lock;
 mod writer;
 
 pub use lock::{DatabaseLock, LockKind, lock_path, with_suffix};
-pub use writer::{REQUEST_DEADLINE, SqliteWriter, Writer, WriterGuard, execute, with_writer};
+pub use writer::{
+    GroupWrite, REQUEST_DEADLINE, SqliteWriter, Writer, WriterGuard, execute, with_writer, with_writer_alone,
+};
 
 /// A connection pool of either backend.
 #[derive(Clone, Debug)]

@@ -25,7 +25,7 @@ use super::{
     plan::{Key, Plan, Row},
 };
 use crate::{
-    db::{Db, ResultExt as _, Timestamp, with_pool, with_writer},
+    db::{Db, ResultExt as _, Timestamp, with_pool, with_writer, with_writer_alone},
     error::AppError,
     history::{
         EventKind,
@@ -240,7 +240,8 @@ pub async fn apply(db: &Db, user: Uuid, plan: &Plan, commit: bool, max_tasks: i6
     }
     let postgres = !db.is_sqlite();
     let now = Timestamp::now();
-    with_writer!(db, |conn| {
+    // Up to 100,000 rows in one transaction: alone, not in a group others wait on.
+    with_writer_alone!(db, |conn| {
         let mut tx = conn.begin().await?;
         // Keys whose task is gone (purged) no longer hold their rows back; the person's table
         // of keys holds no more than their tasks and this import's.

@@ -15,7 +15,7 @@ pub use members::{assignees, invite, leave, members, remove_member, set_reminder
 
 use super::{Invitation, Inviter, List, ListRef, Role, limits};
 use crate::{
-    db::{Db, Timestamp, with_pool, with_writer},
+    db::{Db, Timestamp, with_pool, with_writer, with_writer_alone},
     error::AppError,
     history::{
         EventKind,
@@ -377,7 +377,8 @@ pub async fn delete_account(db: &Db, user_id: Uuid, email: &str) -> Result<(), A
         "insert into list_events (list_id, at, kind) select list_id, $1, '{}' from list_members where user_id = $2",
         EventKind::MemberLeft.as_str()
     );
-    with_writer!(db, |conn| {
+    // Its tasks and history may be many rows: alone, not in a group others wait on.
+    with_writer_alone!(db, |conn| {
         let mut tx = conn.begin().await?;
         sqlx::query(&left).bind(now).bind(user_id).execute(&mut *tx).await?;
         // Its tasks elsewhere are unassigned with it: their lists' members hear of them instead.

@@ -8,7 +8,7 @@
 //!   ([`track`]): `route` is the matched route's pattern (`/api/tasks/list`, `/lists/{id}`),
 //!   never the raw path, so the number of series is fixed by the app, not by its clients;
 //! - `doable_db_connections{pool,state}` (read at each scrape), `doable_db_acquire_timeouts_total`
-//!   and `doable_sqlite_writer_wait_seconds` (`db`);
+//!   `doable_sqlite_writer_wait_seconds` and `doable_sqlite_commit_writes` (`db`);
 //! - `doable_password_hashes_running` and `doable_password_hashes_queued` (`auth::password`);
 //! - `doable_snapshots_total{result}` (the scheduled snapshots, `housekeeping`).
 
@@ -20,7 +20,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sha2::{Digest, Sha256};
 
 use crate::{error::AppError, state::AppState};
@@ -28,6 +28,9 @@ use crate::{error::AppError, state::AppState};
 /// Upper bounds of the histograms' buckets, in seconds: from a cached read (0.1 ms) to the
 /// request deadline (10 s).
 const BUCKETS: &[f64] = &[0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+/// Upper bounds of `doable_sqlite_commit_writes`' buckets: writes per commit, up to a group's
+/// most (16).
+const WRITES_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0];
 
 /// How often the recorder folds recent samples into the histograms.
 const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
@@ -50,7 +53,12 @@ impl Metrics {
         let token = state.config.metrics_token.as_ref()?;
         let handle = RECORDER
             .get_or_init(|| {
-                let builder = PrometheusBuilder::new().set_buckets(BUCKETS).ok()?;
+                let builder = PrometheusBuilder::new()
+                    .set_buckets(BUCKETS)
+                    .and_then(|b| {
+                        b.set_buckets_for_metric(Matcher::Full("doable_sqlite_commit_writes".into()), WRITES_BUCKETS)
+                    })
+                    .ok()?;
                 match builder.install_recorder() {
                     Ok(handle) => {
                         // Folds the histograms' recent samples into their buckets, so that
@@ -125,6 +133,10 @@ fn describe() {
         "doable_sqlite_writer_wait_seconds",
         Unit::Seconds,
         "Time each write waited for SQLite's single writer connection."
+    );
+    describe_histogram!(
+        "doable_sqlite_commit_writes",
+        "Requests' writes committed together in each of SQLite's group commits."
     );
     describe_gauge!("doable_password_hashes_running", "Password hashes (argon2) being computed now.");
     describe_gauge!("doable_password_hashes_queued", "Password hashes waiting for a free core.");
