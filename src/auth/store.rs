@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::User;
 use crate::{
-    db::{Db, ResultExt, Timestamp, execute, with_pool, with_writer},
+    db::{Db, ResultExt, Timestamp, execute, with_pool, with_writer, with_writer_alone},
     error::AppError,
     reminders::schedule::retime,
 };
@@ -75,7 +75,8 @@ pub async fn create_user(db: &Db, account: NewAccount<'_>) -> Result<User, AppEr
 /// for them move to the new zone's clock in the same transaction.
 pub async fn update_profile(db: &Db, user_id: Uuid, name: &str, time_zone: &str) -> Result<Option<User>, AppError> {
     let zone = crate::zone::Zone::of_account(time_zone);
-    let row: Option<UserRow> = with_writer!(db, |conn| {
+    // Alone: the account's reminders may be many rows, and a group's other writes would wait.
+    let row: Option<UserRow> = with_writer_alone!(db, |conn| {
         let mut tx = conn.begin().await?;
         let row: Option<UserRow> = sqlx::query_as(
             "update users set name = $1, time_zone = $2, updated_at = $3 where id = $4 \

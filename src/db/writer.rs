@@ -10,8 +10,8 @@
 //! pages) go to the log once instead of once each (README, "Group commit", for what it
 //! gives). A group whose commit fails fails every write in it, so that no write answered
 //! with an error is committed. Work outside a request (housekeeping, jobs) and the long
-//! writes of a request ([`with_writer_alone!`]: an import, an account's deletion) run in a
-//! transaction of their own, so that they never hold other requests' answers back.
+//! writes of a request ([`with_writer_alone!`]) run in a transaction of their own, so that
+//! they never hold other requests' answers back.
 
 use std::{
     borrow::Cow,
@@ -24,7 +24,7 @@ use std::{
 };
 
 use sqlx::{Sqlite, TransactionManager, postgres::PgPool, sqlite::SqliteConnection};
-use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard, mpsc, watch};
+use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, mpsc, watch};
 use tokio::time::Instant;
 
 use super::ACQUIRE_TIMEOUT;
@@ -63,9 +63,10 @@ macro_rules! with_writer {
 }
 pub use with_writer;
 
-/// [`with_writer!`] for a request's long write (an import, an account's deletion): on
-/// SQLite it runs in a transaction of its own after the open group is committed, so that
-/// the writes that joined that group are not held back for its length.
+/// [`with_writer!`] for a request's long write (an import, a batch of a bulk change, an
+/// account's deletion, what moves many reminders): on SQLite it runs in a transaction of its
+/// own after the open group is committed, so that the writes that joined that group are not
+/// held back for its length.
 #[macro_export]
 macro_rules! with_writer_alone {
     ($db:expr, |$conn:ident| $body:expr) => {
@@ -164,7 +165,7 @@ impl std::fmt::Debug for SqliteWriter {
 }
 
 struct Shared {
-    slot: Mutex<Option<Slot>>,
+    slot: Arc<Mutex<Option<Slot>>>,
     /// How many times something was committed: what the live feed watches (`live::hub`).
     released: watch::Sender<u64>,
     /// Requests' writes waiting for the connection: the group stays open while there are.
@@ -194,10 +195,13 @@ struct Group {
 /// A group commit's outcome, for each write in it: the reason it failed.
 type Outcome = Result<(), Arc<str>>;
 
+/// The connection, held (owned, so that a commit can finish in a task of its own).
+type SlotGuard = OwnedMappedMutexGuard<Option<Slot>, Slot>;
+
 /// The writer connection, held alone: handing it back ([`Drop`]) tells
 /// [`SqliteWriter::released`].
 pub struct WriterGuard<'a> {
-    slot: MappedMutexGuard<'a, Slot>,
+    slot: SlotGuard,
     released: &'a watch::Sender<u64>,
 }
 
@@ -228,7 +232,7 @@ pub struct GroupWrite<'a> {
 }
 
 enum Held<'a> {
-    Group(MappedMutexGuard<'a, Slot>),
+    Group(SlotGuard),
     Alone(WriterGuard<'a>),
 }
 
@@ -254,14 +258,19 @@ impl DerefMut for GroupWrite<'_> {
 impl GroupWrite<'_> {
     /// Hands the connection on and waits for the group's commit: an error when it failed,
     /// and then nothing of this write was kept. `ok` says whether the body ended well.
+    /// A body that failed is answered at once with its own error: what it wrote went with its
+    /// savepoint.
     pub async fn done(self, ok: bool) -> Result<(), sqlx::Error> {
         let GroupWrite { held, outcome } = self;
-        if let Held::Group(mut slot) = held
-            && let Some(group) = slot.group.as_mut()
-        {
-            group.clean = ok;
+        match held {
+            Held::Group(mut slot) => {
+                if let Some(group) = slot.group.as_mut() {
+                    group.clean = ok;
+                }
+            }
+            Held::Alone(guard) => drop(guard),
         }
-        let Some(mut outcome) = outcome else { return Ok(()) };
+        let Some(mut outcome) = outcome.filter(|_| ok) else { return Ok(()) };
         let seen = match outcome.wait_for(Option::is_some).await {
             Ok(seen) => seen.clone(),
             Err(_) => None,
@@ -303,7 +312,7 @@ impl SqliteWriter {
     pub(super) fn new(conn: SqliteConnection) -> Self {
         let (opened, wakes) = mpsc::channel(1);
         let shared = Arc::new(Shared {
-            slot: Mutex::new(Some(Slot { conn, group: None })),
+            slot: Arc::new(Mutex::new(Some(Slot { conn, group: None }))),
             released: watch::channel(0).0,
             queued: AtomicUsize::new(0),
             opened,
@@ -324,9 +333,9 @@ impl SqliteWriter {
             return Ok(GroupWrite { held: Held::Alone(self.lock().await?), outcome: None });
         }
         let queued = Queued::new(&self.shared.queued);
-        let mut slot = self.acquire().await?;
+        let slot = self.acquire().await?;
         drop(queued);
-        let outcome = enter(&mut slot, &self.shared).await?;
+        let (slot, outcome) = enter(&self.shared, slot).await?;
         Ok(GroupWrite { held: Held::Group(slot), outcome: Some(outcome) })
     }
 
@@ -338,13 +347,14 @@ impl SqliteWriter {
     /// [`WRITE_MARGIN`] before its deadline ([`REQUEST_DEADLINE`]) in any case, so that a write
     /// that gets the connection has the time to finish, and one that does not was not made.
     pub async fn lock(&self) -> Result<WriterGuard<'_>, sqlx::Error> {
-        let mut slot = self.acquire().await?;
-        commit(&mut slot, &self.shared.released).await;
+        let mut slot = committed(&self.shared, self.acquire().await?).await?;
+        // Outside any transaction, or its writes would be a savepoint nobody commits.
+        abandon(&mut slot.conn).await;
         Ok(WriterGuard { slot, released: &self.shared.released })
     }
 
     /// Waits for the connection ([`Self::lock`]'s limits).
-    async fn acquire(&self) -> Result<MappedMutexGuard<'_, Slot>, sqlx::Error> {
+    async fn acquire(&self) -> Result<SlotGuard, sqlx::Error> {
         let waited_out = Instant::now() + ACQUIRE_TIMEOUT;
         let until = REQUEST_DEADLINE
             .try_with(|deadline| deadline.checked_sub(WRITE_MARGIN))
@@ -352,13 +362,14 @@ impl SqliteWriter {
             .flatten()
             .map_or(waited_out, |last| last.min(waited_out));
         let asked = Instant::now();
-        let guard =
-            tokio::time::timeout_at(until, self.shared.slot.lock()).await.map_err(|_| sqlx::Error::PoolTimedOut);
+        let guard = tokio::time::timeout_at(until, self.shared.slot.clone().lock_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut);
         // Requests' writes only (the checkpointer and the job runner take it too).
         if REQUEST_DEADLINE.try_with(|_| ()).is_ok() {
             metrics::histogram!("doable_sqlite_writer_wait_seconds").record(asked.elapsed().as_secs_f64());
         }
-        MutexGuard::try_map(guard?, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)
+        OwnedMutexGuard::try_map(guard?, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)
     }
 
     /// Widens the page cache for bulk changes ([`BULK_CACHE`]), or narrows it back to
@@ -390,27 +401,39 @@ impl SqliteWriter {
 }
 
 /// Puts a request's write into the open group, or opens one; gives what will tell it the
-/// commit's outcome.
-async fn enter(slot: &mut Slot, shared: &Shared) -> Result<watch::Receiver<Option<Outcome>>, sqlx::Error> {
-    if slot.group.as_ref().is_some_and(|group| !group.clean) {
+/// commit's outcome. A group that is full (or has been open long enough) is committed first,
+/// so that no group grows with a backlog of writes.
+async fn enter(
+    shared: &Arc<Shared>,
+    mut slot: SlotGuard,
+) -> Result<(SlotGuard, watch::Receiver<Option<Outcome>>), sqlx::Error> {
+    if slot.group.as_ref().is_some_and(|group| group.writes >= GROUP_MOST || group.started.elapsed() >= GROUP_OPEN) {
+        slot = committed(shared, slot).await?;
+    }
+    // Out of the slot while it is checked: a check cut short leaves no group to join.
+    if let Some(group) = slot.group.take_if(|group| !group.clean) {
         // A plain BEGIN fails inside a transaction ("within a transaction", SQLite's error 1)
         // and starts one otherwise: then the group's had ended, and the group failed.
         match sqlx::query("begin immediate").execute(&mut slot.conn).await {
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("1") => {}
-            Ok(_) => {
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("1") => slot.group = Some(group),
+            checked => {
                 tracing::error!("the writer's group transaction ended before its commit; its writes are refused");
-                fail(slot.group.take(), "its transaction ended early");
-                slot.group = Some(Group::new());
-            }
-            Err(e) => {
-                fail(slot.group.take(), "its transaction ended early");
+                fail(group, "its transaction ended before its commit");
                 abandon(&mut slot.conn).await;
-                return Err(e);
+                checked?;
             }
         }
     }
     if slot.group.is_none() {
-        Manager::begin(&mut slot.conn, Some(Cow::Borrowed("begin immediate"))).await?;
+        let begun = match Manager::begin(&mut slot.conn, Some(Cow::Borrowed("begin immediate"))).await {
+            // sqlx counts a transaction still open (left by a check cut short): end it first.
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                abandon(&mut slot.conn).await;
+                Manager::begin(&mut slot.conn, Some(Cow::Borrowed("begin immediate"))).await
+            }
+            begun => begun,
+        };
+        begun?;
         slot.group = Some(Group::new());
         // Full: the committer is already woken.
         let _ = shared.opened.try_send(());
@@ -418,7 +441,24 @@ async fn enter(slot: &mut Slot, shared: &Shared) -> Result<watch::Receiver<Optio
     let Some(group) = slot.group.as_mut() else { return Err(uncommitted("no group")) };
     group.writes += 1;
     group.clean = false;
-    Ok(group.outcome.subscribe())
+    let outcome = group.outcome.subscribe();
+    Ok((slot, outcome))
+}
+
+/// Commits the open group, if any, in a task of its own: a request cancelled meanwhile
+/// (its deadline) leaves the commit to finish and tell the group's writes, and the
+/// connection is handed on after it.
+async fn committed(shared: &Arc<Shared>, slot: SlotGuard) -> Result<SlotGuard, sqlx::Error> {
+    if slot.group.is_none() {
+        return Ok(slot);
+    }
+    let shared = shared.clone();
+    let committing = tokio::spawn(async move {
+        let mut slot = slot;
+        commit(&mut slot, &shared.released).await;
+        slot
+    });
+    committing.await.map_err(|_| sqlx::Error::WorkerCrashed)
 }
 
 impl Group {
@@ -428,10 +468,8 @@ impl Group {
 }
 
 /// Tells a group's writes that it failed.
-fn fail(group: Option<Group>, why: &str) {
-    if let Some(group) = group {
-        group.outcome.send_replace(Some(Err(Arc::from(why))));
-    }
+fn fail(group: Group, why: &str) {
+    group.outcome.send_replace(Some(Err(Arc::from(why))));
 }
 
 /// The task that commits each group once the writes queued behind it have joined it.
@@ -478,20 +516,31 @@ async fn commit(slot: &mut Slot, released: &watch::Sender<u64>) {
     released.send_modify(|n| *n = n.wrapping_add(1));
 }
 
-/// Rolls back whatever transaction sqlx counts open on the connection. SQLite may have ended
-/// it already (it rolls back on a full disk or an I/O error) while sqlx still counts it: a
-/// BEGIN first (which fails harmlessly inside a transaction) lets the ROLLBACK find one.
+/// Rolls back whatever transaction sqlx counts open on the connection, so that both it and
+/// SQLite see none. SQLite may have ended the transaction already (it rolls back on a full
+/// disk or an I/O error) while sqlx still counts it and its savepoints: a BEGIN (which fails
+/// harmlessly inside a transaction) and a savepoint of each name sqlx will roll back to let
+/// every one of its ROLLBACKs find what it names. Safe to run again if cut short.
 async fn abandon(conn: &mut SqliteConnection) {
-    for _ in 0..8 {
-        if Manager::get_transaction_depth(conn) == 0 {
-            return;
-        }
-        let _ = sqlx::query("begin").execute(&mut *conn).await;
+    // sqlx's count is its worker's: current once what was queued before (a cancelled
+    // write's rollback) has run.
+    if let Err(e) = sqlx::query("select 1").execute(&mut *conn).await {
+        tracing::warn!(error = %e, "the writer connection does not answer");
+    }
+    let depth = Manager::get_transaction_depth(conn);
+    if depth == 0 {
+        return;
+    }
+    let _ = sqlx::query("begin").execute(&mut *conn).await;
+    for level in 1..depth {
+        let _ = sqlx::query(&format!("savepoint _sqlx_savepoint_{level}")).execute(&mut *conn).await;
+    }
+    for _ in 0..depth {
         if let Err(e) = Manager::rollback(conn).await {
             tracing::error!(error = %e, "rolling back the writer's transaction failed");
+            return;
         }
     }
-    tracing::error!("the writer connection is left inside a transaction");
 }
 
 #[cfg(test)]

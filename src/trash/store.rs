@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{KEPT_DAYS, TASKS_SHOWN, Trash, TrashedList, TrashedTask};
 use crate::{
     auth::Person,
-    db::{Db, Timestamp, execute, with_pool, with_writer},
+    db::{Db, Timestamp, execute, with_pool, with_writer, with_writer_alone},
     error::AppError,
     history::{
         EventKind,
@@ -249,7 +249,8 @@ pub async fn empty(db: &Db, user_id: Uuid, step: &Step) -> Result<Option<Advance
             (sql, counts)
         })
         .collect();
-    with_writer!(db, |conn| {
+    // A batch of a bulk change: alone, not in a group whose other writes would wait on it.
+    with_writer_alone!(db, |conn| {
         let mut tx = conn.begin().await?;
         let (mut work, mut done) = (0_u64, 0_u64);
         for (sql, counts) in &batches {

@@ -40,6 +40,12 @@ async fn open() -> (Db, SqliteConnectOptions, tempfile::TempDir) {
     .execute(&mut conn)
     .await
     .unwrap();
+    // A row here ends the whole transaction, as SQLite does itself on a full disk.
+    sqlx::query("create table doom (id integer primary key)").execute(&mut conn).await.unwrap();
+    sqlx::query("create trigger doom before insert on doom begin select raise(rollback, 'the disk is full'); end")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     (Db { writer: Writer::Sqlite(SqliteWriter::new(conn)) }, options, dir)
 }
 
@@ -64,6 +70,18 @@ async fn write(db: &Db, id: i64, parent: i64, fail: bool) -> Result<(), sqlx::Er
             if fail {
                 return Err(sqlx::Error::RowNotFound);
             }
+            tx.commit().await
+        })
+    };
+    REQUEST_DEADLINE.scope(Instant::now() + Duration::from_secs(10), request).await
+}
+
+/// A request's write that ends the whole transaction from inside its own savepoint.
+async fn doomed(db: &Db) -> Result<(), sqlx::Error> {
+    let request = async {
+        crate::db::with_writer!(db, |conn| {
+            let mut tx = conn.begin().await?;
+            sqlx::query("insert into doom (id) values (1)").execute(&mut *tx).await?;
             tx.commit().await
         })
     };
@@ -188,4 +206,54 @@ async fn a_write_outside_a_request_commits_alone_and_at_once() {
     // Nothing else is left open: a checkpoint-like statement that needs no transaction runs.
     let mut alone = sqlite(&db).lock().await.unwrap();
     sqlx::query("pragma wal_checkpoint(truncate)").execute(&mut *alone).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_ended_by_sqlite_fails_its_group_and_the_writer_goes_on() {
+    let (db, options, _dir) = open().await;
+    let db = std::sync::Arc::new(db);
+    let held = sqlite(&db).lock().await.unwrap();
+    let first = {
+        let db = db.clone();
+        tokio::spawn(async move { write(&db, 1, 1, false).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let doom = {
+        let db = db.clone();
+        tokio::spawn(async move { doomed(&db).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let after = {
+        let db = db.clone();
+        tokio::spawn(async move { write(&db, 3, 1, false).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(held);
+    // The first write's row went with the transaction: it must not be answered as kept.
+    assert!(first.await.unwrap().is_err());
+    assert!(doom.await.unwrap().is_err());
+    after.await.unwrap().unwrap();
+    assert_eq!(rows(&options).await, vec![3]);
+    // A write alone and a request's write after it are committed as usual.
+    crate::db::with_writer!(db, |conn| {
+        sqlx::query("insert into rows (id, parent) values (4, 1)").execute(conn).await.map(drop)
+    })
+    .unwrap();
+    write(&db, 5, 1, false).await.unwrap();
+    assert_eq!(rows(&options).await, vec![3, 4, 5]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_of_writes_is_committed_sixteen_at_most_at_a_time() {
+    let (db, options, _dir) = open().await;
+    let db = std::sync::Arc::new(db);
+    let commits = sqlite(&db).released();
+    let before = *commits.borrow();
+    let writes: Vec<_> = (1..=48).map(|id| (id, 1, false)).collect();
+    let outcomes = queued_together(&db, &writes).await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    assert_eq!(rows(&options).await.len(), 48);
+    // At least three groups, and the lock held meanwhile counts one more.
+    let made = commits.borrow().wrapping_sub(before);
+    assert!(made > 48 / super::GROUP_MOST as u64, "48 writes took {made} commits");
 }

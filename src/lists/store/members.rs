@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{editable_lists, inbox_error, is_owner, member_lists, not_a_member, owned_lists, refusal, role_of};
 use crate::{
-    db::{Db, Timestamp, with_pool, with_writer},
+    db::{Db, Timestamp, with_pool, with_writer, with_writer_alone},
     error::AppError,
     history::{
         EventKind,
@@ -261,7 +261,8 @@ const UNASSIGN: [&str; 2] = [
 /// and trashed, and queues the list's reminders again; whether it did.
 async fn end_membership(db: &Db, caller: Uuid, list_id: Uuid, member: Uuid, allowed: &str) -> Result<bool, AppError> {
     let delete = format!("delete from list_members where list_id = $1 and user_id = $2 and role <> $3 and {allowed}");
-    with_writer!(db, |conn| {
+    // Alone: the list's tasks and reminders may be many rows, and a group's other writes would wait.
+    with_writer_alone!(db, |conn| {
         let mut tx = conn.begin().await?;
         let query = sqlx::query(&delete).bind(list_id).bind(member).bind(Role::Owner.as_str()).bind(caller);
         let ended = query.execute(&mut *tx).await?.rows_affected() == 1;

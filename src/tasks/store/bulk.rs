@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{list_refusal, trash};
 use crate::{
-    db::{Db, with_pool, with_writer},
+    db::{Db, with_pool, with_writer_alone},
     error::AppError,
     history::{EventKind, record::for_each_task},
     jobs::step::{Advanced, Step, advance},
@@ -89,7 +89,8 @@ pub async fn complete_all(
     // A recorded date of a recurring task that is reopened becomes a task of its own.
     let set = "update tasks set completed = $6, completed_at = $7, updated_at = $8, \
                series_id = case when $6 then series_id end, series_moved_to = case when $6 then series_moved_to end";
-    with_writer!(db, |conn| {
+    // Up to a batch of 2,000 rows: alone, not in a group whose other writes would wait on it.
+    with_writer_alone!(db, |conn| {
         let mut tx = conn.begin().await?;
         // How many rows the batch picked (fewer than its limit: the last batch), and changed.
         let (picked, changed) = if db.is_sqlite() {
