@@ -221,7 +221,7 @@ impl Db {
 
     /// Changes after each write of this server's through [`with_writer!`] is done, whatever
     /// it committed: what the live feed's reader watches (`live::hub`). For SQLite, each time
-    /// the writer connection is handed back.
+    /// a group of writes is committed, or a write alone hands the connection back.
     pub fn writes(&self) -> tokio::sync::watch::Receiver<u64> {
         match &self.write {
             Writer::Sqlite(writer) => writer.released(),
