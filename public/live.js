@@ -18,6 +18,8 @@
 // clients do not all come back at once), from the last event it had (the server sends what
 // was missed, or `resync` to reload); a machine that slept reconnects at once. Logged out,
 // it stops.
+//
+// It also keeps a click that a reloaded list would lose (below, before the lock).
 (() => {
   "use strict";
   if (!document.querySelector("a.notifications-link") || !("EventSource" in window)) return;
@@ -39,6 +41,7 @@
   let retry = null;
   let gathered = new Set();
   let flush = null;
+  let over = false; // logged out: see `end`
   const shared = "locks" in navigator && "BroadcastChannel" in window;
   const tabs = shared ? new BroadcastChannel("doable-live") : null;
 
@@ -72,6 +75,7 @@
 
   // Tells this page what changed: tasks and lists, and notifications, each to its own.
   const tell = (names) => {
+    if (over) return;
     const notes = names.filter((name) => name.startsWith("notification.") || name === "resync");
     const rest = names.filter((name) => !name.startsWith("notification."));
     if (rest.length) {
@@ -99,6 +103,7 @@
   if (tabs) {
     tabs.onmessage = ({ data }) => {
       if (typeof data !== "object" || data === null) return;
+      if (data.over === true) return end(false);
       if (typeof data.last === "string") last = data.last;
       if (typeof data.reconnecting === "boolean") note.hidden = !data.reconnecting;
       if (Array.isArray(data.names)) tell(data.names.filter((name) => EVENTS.includes(name)));
@@ -111,7 +116,21 @@
     if (source) source.close();
     source = null;
   };
+  // Logged out (notify.js sees the form leave; the stream's end says so for another tab or
+  // device): nothing more is heard or reloaded, and this browser's other tabs stop too (they
+  // share the cookie), rather than asking the server with a session that is gone.
+  const end = (tellTabs) => {
+    if (over) return;
+    over = true;
+    stop();
+    clearTimeout(flush);
+    showNote(false);
+    if (tellTabs && tabs) tabs.postMessage({ over: true });
+    window.dispatchEvent(new CustomEvent("doable-logged-out"));
+  };
+  window.addEventListener("doable-logged-out", () => end(true));
   const connect = () => {
+    if (over) return;
     stop();
     const after = last === null ? "" : `?after=${encodeURIComponent(last)}`;
     source = new EventSource(`/api/events${after}`);
@@ -134,6 +153,7 @@
         const session = await fetch("/api/auth/session", { headers: { Accept: "application/json" } });
         if (session.ok && (await session.json()) === null) {
           showNote(false);
+          window.dispatchEvent(new CustomEvent("doable-logged-out"));
           return;
         }
       } catch {
@@ -190,6 +210,36 @@
     }
   };
   if (sidebar) window.addEventListener("doable-change", refreshSidebar);
+
+  // A list that loads again (a change heard here, or the page's own) replaces its rows. A click
+  // whose press and release fall on either side of that reaches neither row: the browser sends
+  // it to what the two have in common, and "Edit" or a checkbox would do nothing. When the
+  // control pressed is gone and the one released on is the same (same markup, same task), the
+  // click is given to it, once.
+  const CONTROLS = "a[href], button, input, select, textarea, label, summary";
+  let pressed = null;
+  const control = (node) => (node instanceof Element ? node.closest(CONTROLS) : null);
+  const task = (element) => element.form?.elements.namedItem("id")?.value;
+  document.addEventListener("pointerdown", (event) => {
+    pressed = event.isPrimary && event.button === 0 ? control(event.target) : null;
+  }, true);
+  document.addEventListener("pointerup", (event) => {
+    const before = pressed;
+    pressed = null;
+    if (!before || before.isConnected || !event.isPrimary) return;
+    const after = control(event.target);
+    if (!after || after.outerHTML !== before.outerHTML || task(after) !== task(before)) return;
+    // Should the browser send its own click there after all, it is not counted twice.
+    const once = (click) => {
+      if (click.isTrusted && after.contains(click.target)) {
+        click.preventDefault();
+        click.stopImmediatePropagation();
+      }
+    };
+    document.addEventListener("click", once, true);
+    setTimeout(() => document.removeEventListener("click", once, true), 0);
+    after.click();
+  }, true);
 
   // The lock is held until the tab closes (the promise never settles).
   if (shared) navigator.locks.request("doable-live", () => new Promise(() => lead()));

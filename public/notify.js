@@ -57,22 +57,50 @@
     badge.hidden = unread === 0;
   };
 
+  // Logging out (here, everywhere, or by deleting the account) ends the polls and live.js's
+  // stream as the form leaves: a poll the server answered after the session ended would be
+  // a 401 in the console of a page that is going away. The same once either script learns
+  // that the session ended elsewhere (`doable-logged-out`).
+  const ENDING = ["/api/auth/logout", "/api/auth/logout-all", "/api/auth/delete-account"];
+  let over = false;
+  const inFlight = new Set();
+  window.addEventListener("doable-logged-out", () => {
+    over = true;
+    for (const controller of inFlight) controller.abort();
+  });
+  window.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    if (ENDING.includes(new URL(form.getAttribute("action") || "", location.href).pathname)) {
+      window.dispatchEvent(new CustomEvent("doable-logged-out"));
+    }
+  });
+
   // The first poll that answers only learns what is there: a page opened after a reminder
   // does not show it again as new. Polls go on while the tab is in the background: that is
   // when a desktop notification is worth the most.
   let first = true;
   async function poll() {
+    if (over) return;
     let page;
+    const controller = new AbortController();
+    inFlight.add(controller);
     try {
       const response = await fetch("/api/notifications/list?unread=true&limit=20", {
         headers: { Accept: "application/json" },
         credentials: "same-origin",
+        signal: controller.signal,
       });
+      // 401: the session ended in another tab or on another device; live.js stops too.
+      if (response.status === 401) window.dispatchEvent(new CustomEvent("doable-logged-out"));
       if (!response.ok) return;
       page = await response.json();
     } catch {
-      return; // offline: the next poll tries again
+      return; // offline (the next poll tries again), or logging out
+    } finally {
+      inFlight.delete(controller);
     }
+    if (over) return;
     showCount(page.unread);
     const learning = first;
     first = false;

@@ -300,6 +300,72 @@ test('a row clicked while the list loads again does what it says', async ({ page
   await expect(item(page, 'three')).toHaveCount(0);
 });
 
+test('a click pressed before the list lands and released after it still counts', async ({ page }) => {
+  // A list that arrives replaces every row; a click whose press and release fall on either
+  // side reaches neither row (the browser sends it to what the two share), and "Edit" would
+  // do nothing. live.js gives it to the same control in the new row. Holding the load back
+  // and the mouse button down makes that moment last; in use it is the time of one click.
+  await signUp(page, 'Presser');
+  await hydrated(page);
+  await addTask(page, 'Water the plants');
+  await expect(item(page, 'Water the plants')).toBeVisible();
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/api\/tasks\/list/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  const reloading = page.waitForRequest(/\/api\/tasks\/list/);
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })));
+  await reloading;
+
+  const edit = page.getByRole('button', { name: 'Edit Water the plants' });
+  const pressed = await edit.elementHandle();
+  const box = await edit.boundingBox();
+  expect(box).not.toBeNull();
+  await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
+  await page.mouse.down();
+  const landed = page.waitForResponse(/\/api\/tasks\/list/);
+  release();
+  await landed;
+  await page.unrouteAll({ behavior: 'wait' });
+  // The new list is on the page: the link pressed is gone, another is in its place.
+  await expect.poll(() => pressed!.evaluate((link) => link.isConnected)).toBe(false);
+  await expect(edit).toBeVisible();
+  await page.mouse.up();
+  const title = page.getByRole('textbox', { name: 'Title' });
+  await expect(title).toHaveValue('Water the plants');
+  await title.fill('Water the plants twice');
+  await title.press('Enter');
+  await expect(item(page, 'Water the plants twice')).toBeVisible();
+
+  // The same for a checkbox, which must count once: twice would leave the task open.
+  await expect(page.getByText('1 item left')).toBeVisible();
+  const again = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/api\/tasks\/list/, async (route) => {
+    await again;
+    await route.continue();
+  });
+  const reloadingAgain = page.waitForRequest(/\/api\/tasks\/list/);
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })));
+  await reloadingAgain;
+  const checkbox = page.getByRole('checkbox', { name: 'Water the plants twice' });
+  const checkboxPressed = await checkbox.elementHandle();
+  const at = await checkbox.boundingBox();
+  await page.mouse.move(at!.x + at!.width / 2, at!.y + at!.height / 2);
+  await page.mouse.down();
+  const landedAgain = page.waitForResponse(/\/api\/tasks\/list/);
+  release();
+  await landedAgain;
+  await page.unrouteAll({ behavior: 'wait' });
+  await expect.poll(() => checkboxPressed!.evaluate((box) => box.isConnected)).toBe(false);
+  await page.mouse.up();
+  await expect(checkbox).toBeChecked();
+  await expect(page.getByText('0 items left')).toBeVisible();
+  await page.reload();
+  await expect(checkbox).toBeChecked();
+});
+
 test('a refused change rolls back and says why', async ({ page }) => {
   // Completing the task deleted behind the page's back answers 404.
   expectFailedResponse(page, 404, /\/api\/tasks\/set-completed$/);
