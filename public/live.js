@@ -103,7 +103,7 @@
   if (tabs) {
     tabs.onmessage = ({ data }) => {
       if (typeof data !== "object" || data === null) return;
-      if (data.over === true) return end(false);
+      if (data.over === true) return end("heard");
       if (typeof data.last === "string") last = data.last;
       if (typeof data.reconnecting === "boolean") note.hidden = !data.reconnecting;
       if (Array.isArray(data.names)) tell(data.names.filter((name) => EVENTS.includes(name)));
@@ -116,19 +116,36 @@
     if (source) source.close();
     source = null;
   };
-  // Logged out (notify.js sees the form leave; the stream's end says so for another tab or
-  // device): nothing more is heard or reloaded, and this browser's other tabs stop too (they
-  // share the cookie), rather than asking the server with a session that is gone.
-  const end = (tellTabs) => {
+  // Logged out: nothing more is heard or reloaded. Either this page's form that ends the
+  // session has left (notify.js sees it go: only this page stops, as the server may still
+  // refuse, and its lock goes when it does), or the server confirmed that the session is
+  // over (`confirmed`): then the lock is handed on (a page opened after the next login
+  // leads), and this browser's other tabs, which share the cookie, stop too (`heard`) rather
+  // than ask with a session that is gone.
+  let unlock = null;
+  const end = (how) => {
     if (over) return;
     over = true;
     stop();
     clearTimeout(flush);
     showNote(false);
-    if (tellTabs && tabs) tabs.postMessage({ over: true });
+    if (how !== "leaving" && unlock) unlock();
+    if (how === "confirmed" && tabs) tabs.postMessage({ over: true });
     window.dispatchEvent(new CustomEvent("doable-logged-out"));
   };
-  window.addEventListener("doable-logged-out", () => end(true));
+  window.addEventListener("doable-logged-out", () => end("leaving"));
+  // Whether the server says the session is over (`null`: a 200, no error in the console).
+  const noSession = async () => {
+    const session = await fetch("/api/auth/session", { headers: { Accept: "application/json" } });
+    return session.ok && (await session.json()) === null;
+  };
+  // The same, asked twice 2 s apart: a password changed in this browser ends every session
+  // (the stream with it) a moment before the new cookie arrives.
+  const loggedOut = async () => {
+    if (!(await noSession())) return false;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return noSession();
+  };
   const connect = () => {
     if (over) return;
     stop();
@@ -149,13 +166,7 @@
       stop();
       showNote(true);
       try {
-        // `null` once logged out (a 200: no error in the console for a page left behind).
-        const session = await fetch("/api/auth/session", { headers: { Accept: "application/json" } });
-        if (session.ok && (await session.json()) === null) {
-          showNote(false);
-          window.dispatchEvent(new CustomEvent("doable-logged-out"));
-          return;
-        }
+        if (await loggedOut()) return end("confirmed");
       } catch {
         // Offline: try again later.
       }
@@ -166,10 +177,18 @@
     });
   };
 
-  const lead = () => {
+  const lead = async () => {
+    // A tab that takes the lead when another logged out would open its stream with a session
+    // that is over (a 401 in its console): it asks first.
+    try {
+      if (await noSession()) return end("confirmed");
+    } catch {
+      // Offline: the stream's own retries follow.
+    }
     connect();
     let tick = Date.now();
-    setInterval(() => {
+    const sleeps = setInterval(() => {
+      if (over) return clearInterval(sleeps);
       const now = Date.now();
       if (now - tick > SLEPT_MS) connect();
       tick = now;
@@ -214,22 +233,28 @@
   // A list that loads again (a change heard here, or the page's own) replaces its rows. A click
   // whose press and release fall on either side of that reaches neither row: the browser sends
   // it to what the two have in common, and "Edit" or a checkbox would do nothing. When the
-  // control pressed is gone and the one released on is the same (same markup, same task), the
-  // click is given to it, once.
+  // control pressed is gone and the one released on is the same, the click is given to it,
+  // once. "The same": the same markup (a row's links carry its task's id), and for a form's
+  // button the same `id` field (a row's forms carry it).
   const CONTROLS = "a[href], button, input, select, textarea, label, summary";
   let pressed = null;
   const control = (node) => (node instanceof Element ? node.closest(CONTROLS) : null);
   const task = (element) => element.form?.elements.namedItem("id")?.value;
+  // A mouse's plain click only: a tap's own click comes later and may land on the new control
+  // anyway, and a click with a modifier key (a new tab, say) is the browser's to handle.
+  const plain = (event) =>
+    event.pointerType === "mouse" && event.button === 0 && event.isPrimary &&
+    !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
   document.addEventListener("pointerdown", (event) => {
-    pressed = event.isPrimary && event.button === 0 ? control(event.target) : null;
+    pressed = plain(event) ? control(event.target) : null;
   }, true);
   document.addEventListener("pointerup", (event) => {
     const before = pressed;
     pressed = null;
-    if (!before || before.isConnected || !event.isPrimary) return;
+    if (!before || before.isConnected || !plain(event)) return;
     const after = control(event.target);
     if (!after || after.outerHTML !== before.outerHTML || task(after) !== task(before)) return;
-    // Should the browser send its own click there after all, it is not counted twice.
+    // Should the browser send its own click there after all (in this task), it does not count.
     const once = (click) => {
       if (click.isTrusted && after.contains(click.target)) {
         click.preventDefault();
@@ -241,7 +266,15 @@
     after.click();
   }, true);
 
-  // The lock is held until the tab closes (the promise never settles).
-  if (shared) navigator.locks.request("doable-live", () => new Promise(() => lead()));
+  // The lock is held until the tab closes or its session is over.
+  if (shared) {
+    navigator.locks.request("doable-live", () => {
+      if (over) return undefined;
+      return new Promise((resolve) => {
+        unlock = resolve;
+        lead();
+      });
+    });
+  }
   else whileVisible();
 })();

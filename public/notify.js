@@ -59,7 +59,7 @@
 
   // Logging out (here, everywhere, or by deleting the account) ends the polls and live.js's
   // stream as the form leaves: a poll the server answered after the session ended would be
-  // a 401 in the console of a page that is going away. The same once either script learns
+  // a 401 in the console of a page that is going away. The same once live.js has confirmed
   // that the session ended elsewhere (`doable-logged-out`).
   const ENDING = ["/api/auth/logout", "/api/auth/logout-all", "/api/auth/delete-account"];
   let over = false;
@@ -91,8 +91,6 @@
         credentials: "same-origin",
         signal: controller.signal,
       });
-      // 401: the session ended in another tab or on another device; live.js stops too.
-      if (response.status === 401) window.dispatchEvent(new CustomEvent("doable-logged-out"));
       if (!response.ok) return;
       page = await response.json();
     } catch {

@@ -1,5 +1,5 @@
-import { type Page, test, expect } from './fixtures';
-import { freshPage, hydrated, signUp, taskList, uniqueEmail } from './helpers';
+import { type Page, test, expect, watchPage } from './fixtures';
+import { freshPage, hydrated, logIn, signUp, taskList, uniqueEmail } from './helpers';
 
 // Live sync: a change made in one tab, or by another member, shows on every other page of the
 // list within moments, without a reload; an edit form open meanwhile keeps what is typed.
@@ -75,4 +75,29 @@ test('two tabs of one person and a member see each other\'s changes without relo
   await expect(item(page, 'Call the plumber today')).toHaveCount(0, { timeout: 5000 });
   await expect(page.getByText('Reconnecting…')).toBeHidden();
   await second.close();
+});
+
+test('logging out in one tab stops the other, and the next login has its live stream', async ({ page }) => {
+  const email = await signUp(page, 'Tabby');
+  await hydrated(page);
+  // The first tab holds the stream (its lock); the second hears through it.
+  const second = watchPage(await page.context().newPage());
+  await second.goto('/tasks');
+  await hydrated(second);
+  const held = () => second.evaluate(async () => (await navigator.locks.query()).held?.length ?? 0);
+  await expect.poll(held).toBe(1);
+
+  // Logged out in the first: the second takes the lock over, finds the session over without
+  // opening a stream (no 401 in its console) and lets the lock go.
+  await page.getByRole('banner').getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await expect.poll(held, { timeout: 10000 }).toBe(0);
+
+  // Logged in again: the new page leads, and a change made elsewhere shows without a reload.
+  await logIn(page, email);
+  await expect(page).toHaveURL(/\/tasks$/);
+  await hydrated(page);
+  const made = await page.request.post('/api/tasks/create', { form: { title: 'Heard live' } });
+  expect(made.status()).toBe(200);
+  await expect(item(page, 'Heard live')).toBeVisible({ timeout: 5000 });
 });
