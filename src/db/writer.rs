@@ -407,7 +407,7 @@ async fn enter(
     shared: &Arc<Shared>,
     mut slot: SlotGuard,
 ) -> Result<(SlotGuard, watch::Receiver<Option<Outcome>>), sqlx::Error> {
-    if slot.group.as_ref().is_some_and(|group| group.writes >= GROUP_MOST || group.started.elapsed() >= GROUP_OPEN) {
+    if slot.group.as_ref().is_some_and(Group::is_full) {
         slot = committed(shared, slot).await?;
     }
     // Out of the slot while it is checked: a check cut short leaves no group to join.
@@ -465,6 +465,12 @@ impl Group {
     fn new() -> Self {
         Self { started: Instant::now(), writes: 0, clean: true, outcome: watch::channel(None).0 }
     }
+
+    /// Whether the group takes no more writes: it has [`GROUP_MOST`], or has been open for
+    /// [`GROUP_OPEN`]. The next write commits it first; the committer no longer waits for more.
+    fn is_full(&self) -> bool {
+        self.writes >= GROUP_MOST || self.started.elapsed() >= GROUP_OPEN
+    }
 }
 
 /// Tells a group's writes that it failed.
@@ -483,7 +489,7 @@ async fn commit_groups(shared: Weak<Shared>, mut opened: mpsc::Receiver<()>) {
             let Some(open) = slot.as_mut() else { return };
             let Some(group) = &open.group else { break };
             let more = shared.queued.load(Ordering::Acquire) > 0;
-            if more && group.writes < GROUP_MOST && group.started.elapsed() < GROUP_OPEN {
+            if more && !group.is_full() {
                 drop(slot);
                 tokio::task::yield_now().await;
                 continue;
