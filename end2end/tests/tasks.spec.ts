@@ -1,3 +1,4 @@
+import { type Locator } from '@playwright/test';
 import { type Page, expect, expectFailedResponse, test } from './fixtures';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -300,15 +301,13 @@ test('a row clicked while the list loads again does what it says', async ({ page
   await expect(item(page, 'three')).toHaveCount(0);
 });
 
-test('a click pressed before the list lands and released after it still counts', async ({ page }) => {
-  // A list that arrives replaces every row; a click whose press and release fall on either
-  // side reaches neither row (the browser sends it to what the two share), and "Edit" would
-  // do nothing. live.js gives it to the same control in the new row. Holding the load back
-  // and the mouse button down makes that moment last; in use it is the time of one click.
-  await signUp(page, 'Presser');
-  await hydrated(page);
-  await addTask(page, 'Water the plants');
-  await expect(item(page, 'Water the plants')).toBeVisible();
+/**
+ * Clicks `control` with its press and release on either side of a list landing: the list is
+ * loaded again (the tab coming back into view) and held back, the mouse button is pressed on
+ * the control, the list lands (the control pressed is gone, the same one is in its place),
+ * and the button is released.
+ */
+async function clickAcrossALanding(page: Page, control: Locator) {
   let release = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
   await page.route(/\/api\/tasks\/list/, async (route) => {
@@ -318,10 +317,8 @@ test('a click pressed before the list lands and released after it still counts',
   const reloading = page.waitForRequest(/\/api\/tasks\/list/);
   await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })));
   await reloading;
-
-  const edit = page.getByRole('button', { name: 'Edit Water the plants' });
-  const pressed = await edit.elementHandle();
-  const box = await edit.boundingBox();
+  const pressed = await control.elementHandle();
+  const box = await control.boundingBox();
   expect(box).not.toBeNull();
   await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
   await page.mouse.down();
@@ -329,10 +326,21 @@ test('a click pressed before the list lands and released after it still counts',
   release();
   await landed;
   await page.unrouteAll({ behavior: 'wait' });
-  // The new list is on the page: the link pressed is gone, another is in its place.
-  await expect.poll(() => pressed!.evaluate((link) => link.isConnected)).toBe(false);
-  await expect(edit).toBeVisible();
+  await expect.poll(() => pressed!.evaluate((element) => element.isConnected)).toBe(false);
+  await expect(control).toBeVisible();
   await page.mouse.up();
+}
+
+test('a click pressed before the list lands and released after it still counts', async ({ page }) => {
+  // A list that arrives replaces every row; a click whose press and release fall on either
+  // side reaches neither row (the browser sends it to what the two share), and "Edit" would
+  // do nothing. live.js gives it to the same control in the new row. Holding the load back
+  // and the mouse button down makes that moment last; in use it is the time of one click.
+  await signUp(page, 'Presser');
+  await hydrated(page);
+  await addTask(page, 'Water the plants');
+  await expect(item(page, 'Water the plants')).toBeVisible();
+  await clickAcrossALanding(page, page.getByRole('button', { name: 'Edit Water the plants' }));
   const title = page.getByRole('textbox', { name: 'Title' });
   await expect(title).toHaveValue('Water the plants');
   await title.fill('Water the plants twice');
@@ -341,25 +349,8 @@ test('a click pressed before the list lands and released after it still counts',
 
   // The same for a checkbox, which must count once: twice would leave the task open.
   await expect(page.getByText('1 item left')).toBeVisible();
-  const again = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/api\/tasks\/list/, async (route) => {
-    await again;
-    await route.continue();
-  });
-  const reloadingAgain = page.waitForRequest(/\/api\/tasks\/list/);
-  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })));
-  await reloadingAgain;
   const checkbox = page.getByRole('checkbox', { name: 'Water the plants twice' });
-  const checkboxPressed = await checkbox.elementHandle();
-  const at = await checkbox.boundingBox();
-  await page.mouse.move(at!.x + at!.width / 2, at!.y + at!.height / 2);
-  await page.mouse.down();
-  const landedAgain = page.waitForResponse(/\/api\/tasks\/list/);
-  release();
-  await landedAgain;
-  await page.unrouteAll({ behavior: 'wait' });
-  await expect.poll(() => checkboxPressed!.evaluate((box) => box.isConnected)).toBe(false);
-  await page.mouse.up();
+  await clickAcrossALanding(page, checkbox);
   await expect(checkbox).toBeChecked();
   await expect(page.getByText('0 items left')).toBeVisible();
   await page.reload();
