@@ -27,6 +27,20 @@ async function titles(page: Page): Promise<string[]> {
   return taskList(page).locator('.task-title').allInnerTexts();
 }
 
+/**
+ * Holds back the task page's list loads from now on, until the function it gives is called
+ * (then each goes on; unrouting the list ends the holding).
+ */
+async function holdListLoads(page: Page): Promise<() => void> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/api\/tasks\/list/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
 test('the whole task flow, with the WASM', async ({ page, browser }) => {
   const email = await signUp(page, 'Tess');
   await hydrated(page);
@@ -233,12 +247,7 @@ test('an edit form opens and stays open while the list loads again', async ({ pa
   const tabShown = () => page.evaluate(() => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })));
 
   // "Edit" pressed while the list is loading (held back here) opens the form in the new list.
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/api\/tasks\/list/, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdListLoads(page);
   await create('Second');
   await tabShown();
   await page.getByRole('button', { name: 'Edit First' }).click();
@@ -269,12 +278,7 @@ test('a row clicked while the list loads again does what it says', async ({ page
   await hydrated(page);
   for (const title of ['one', 'two', 'three']) await addTask(page, title);
   await expect(page.getByText('3 items left')).toBeVisible();
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/api\/tasks\/list/, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdListLoads(page);
   const reloading = page.waitForRequest(/\/api\/tasks\/list/);
   await page.getByRole('checkbox', { name: 'one' }).check();
   await reloading;
@@ -308,12 +312,7 @@ test('a row clicked while the list loads again does what it says', async ({ page
  * and the button is released.
  */
 async function clickAcrossALanding(page: Page, control: Locator) {
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/api\/tasks\/list/, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdListLoads(page);
   const reloading = page.waitForRequest(/\/api\/tasks\/list/);
   await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })));
   await reloading;
