@@ -33,8 +33,12 @@ test('a page that logs out asks nothing more with the session it ended', async (
   // right after the form left (a reminder heard, a change heard by the tab holding the live
   // stream) must ask nothing: each answer would be a 401 in the console of a page on its way
   // out (the fixture fails the test on one).
+  // The page's own loads when its stream opens (a resync: the list, the sidebar, the
+  // notifications) are over before the requests are counted.
+  const resynced = Promise.all([page.waitForResponse(/\/api\/tasks\/list/), page.waitForResponse(/\/api\/lists\/list/)]);
   await signUp(page, 'Leaving');
   await hydrated(page);
+  await resynced;
   let ended = () => {};
   const sessionOver = new Promise<void>((resolve) => (ended = resolve));
   let release = () => {};
