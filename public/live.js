@@ -177,11 +177,11 @@
     });
   };
 
-  const lead = async () => {
-    // A tab that takes the lead when another logged out would open its stream with a session
-    // that is over (a 401 in its console): it asks first.
+  // `ask`: the lead was taken over from another tab, perhaps one that logged out; opening the
+  // stream with a session that is over would be a 401 in the console, so it asks first.
+  const lead = async (ask) => {
     try {
-      if (await noSession()) return end("confirmed");
+      if (ask && (await noSession())) return end("confirmed");
     } catch {
       // Offline: the stream's own retries follow.
     }
@@ -266,14 +266,20 @@
     after.click();
   }, true);
 
-  // The lock is held until the tab closes or its session is over.
+  // The lock is held until the tab closes or its session is over. A tab that gets it at once
+  // was rendered with its session a moment ago; one that waited for another tab asks (`lead`).
+  const holding = (ask) => () => {
+    if (over) return undefined;
+    return new Promise((resolve) => {
+      unlock = resolve;
+      lead(ask);
+    });
+  };
   if (shared) {
-    navigator.locks.request("doable-live", () => {
-      if (over) return undefined;
-      return new Promise((resolve) => {
-        unlock = resolve;
-        lead();
-      });
+    navigator.locks.request("doable-live", { ifAvailable: true }, (lock) => {
+      if (lock) return holding(false)();
+      navigator.locks.request("doable-live", holding(true));
+      return undefined;
     });
   }
   else whileVisible();
